@@ -1,0 +1,18 @@
+namespace Bus.Contracts;
+
+/// <summary>An evaluation worker measured a model version (and, when there is one, the champion on the same data).</summary>
+[Stage("model.evaluated")]
+public sealed record ModelEvaluated
+{
+    public required Guid ModelVersionId { get; init; }
+    public required string ModelName { get; init; }
+    public required string ModelVersion { get; init; }
+    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+
+    /// <summary>The champion measured on the same validation set; null when the model name has no champion yet.</summary>
+    public ChampionReference? Champion { get; init; }
+
+    public int SampleCount { get; init; }
+    public DateTimeOffset EvaluatedAt { get; init; }
+    public string? Evaluator { get; init; }
+}

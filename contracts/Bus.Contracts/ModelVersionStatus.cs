@@ -1,0 +1,14 @@
+namespace Bus.Contracts;
+
+/// <summary>The state of one model version and every transition it went through.</summary>
+public sealed record ModelVersionStatus
+{
+    public required Guid ModelVersionId { get; init; }
+    public required string ModelName { get; init; }
+    public required string ModelVersion { get; init; }
+    public required string State { get; init; }
+    public string? Reason { get; init; }
+    public ModelArtifact? Artifact { get; init; }
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+    public IReadOnlyList<TransitionRecord> History { get; init; } = [];
+}

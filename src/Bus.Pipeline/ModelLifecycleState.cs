@@ -1,0 +1,41 @@
+using Bus.Contracts;
+using MassTransit;
+
+namespace Bus.Pipeline;
+
+/// <summary>One model version on its way from "training complete" to "serving".</summary>
+public class ModelLifecycleState : SagaStateMachineInstance, ISagaVersion
+{
+    public Guid CorrelationId { get; set; }
+    public string CurrentState { get; set; } = null!;
+    public int Version { get; set; }
+
+    public string ModelName { get; set; } = null!;
+    public string ModelVersion { get; set; } = null!;
+    public string? RunId { get; set; }
+    public ModelArtifact? Artifact { get; set; }
+    public string? ValidationSetUri { get; set; }
+    public string? Producer { get; set; }
+    public DateTimeOffset? ProducedAt { get; set; }
+    public Dictionary<string, double> TrainingMetrics { get; set; } = [];
+
+    public int EvaluationAttempts { get; set; }
+    public Guid? EvaluationTimeoutTokenId { get; set; }
+    public Dictionary<string, double> Metrics { get; set; } = [];
+    public string? ChampionAtEvaluation { get; set; }
+
+    /// <summary>Why the version ended where it is (rejection, failure, rollback); null while all is well.</summary>
+    public string? Reason { get; set; }
+
+    /// <summary>Alias revision at which this version became champion (or was last superseded): orders deployment events.</summary>
+    public long AliasRevision { get; set; }
+    public Guid? PreviousChampionId { get; set; }
+    public string? PreviousChampionVersion { get; set; }
+    public Guid? RolledBackFromId { get; set; }
+    public string? RollbackReason { get; set; }
+    public string? RollbackRequestedBy { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public List<TransitionRecord> History { get; set; } = [];
+}

@@ -1,0 +1,26 @@
+using MassTransit;
+
+namespace Bus.Pipeline;
+
+/// <summary>Endpoint, retry and outbox settings of the lifecycle saga.</summary>
+public sealed class ModelLifecycleStateDefinition : SagaDefinition<ModelLifecycleState>
+{
+    public const string QueueName = "model-lifecycle";
+
+    public ModelLifecycleStateDefinition()
+    {
+        Endpoint(e => e.Name = QueueName);
+        ConcurrentMessageLimit = 16;
+    }
+
+    protected override void ConfigureSaga(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        ISagaConfigurator<ModelLifecycleState> sagaConfigurator,
+        IRegistrationContext context)
+    {
+        // Lost optimistic-concurrency races and brief store hiccups are retried; the state machine
+        // itself throws nothing for bad input (it records a Failed state with the reason instead).
+        endpointConfigurator.UseMessageRetry(r => r.Intervals(50, 200, 500, 1_000, 2_000, 5_000));
+        endpointConfigurator.UseInMemoryOutbox(context);
+    }
+}

@@ -1,0 +1,461 @@
+using System.Text.RegularExpressions;
+using Bus.Contracts;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace Bus.Pipeline;
+
+/// <summary>
+/// Tracks one model version from training complete through evaluation, the promotion gate and
+/// deployment. The saga never knows who listens to its events; it only sends two commands
+/// (evaluate, deploy) to queues named by configuration.
+/// </summary>
+public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLifecycleState>
+{
+    readonly ModelLifecycleOptions _options;
+    readonly PromotionPolicy _policy;
+    readonly Uri _evaluateAddress;
+    readonly Uri _deployAddress;
+
+    public ModelLifecycleStateMachine(IOptions<ModelLifecycleOptions> options)
+    {
+        _options = options.Value;
+        _policy = new PromotionPolicy(_options.Promotion);
+        _evaluateAddress = new Uri($"queue:{_options.EvaluationQueue}");
+        _deployAddress = new Uri($"queue:{_options.DeploymentQueue}");
+        var max = _options.MaxHistoryEntries;
+
+        InstanceState(x => x.CurrentState);
+
+        Event(() => TrainingCompleted, x => x.CorrelateById(ctx => ModelVersionKey.For(ctx.Message.ModelName, ctx.Message.ModelVersion)));
+        Event(() => Evaluated, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => EvaluationFailed, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => DeploymentConfirmed, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => DeploymentFailed, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => Replaced, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => RestoreRequested, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => RollbackRefused, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => RollbackRequested, x =>
+        {
+            x.CorrelateById(ctx => ctx.Message.ModelVersionId);
+            x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.Publish(new RollbackRejected
+            {
+                ModelVersionId = ctx.Message.ModelVersionId,
+                Reason = "no such model version",
+                RequestedBy = ctx.Message.RequestedBy,
+            })));
+        });
+        Event(() => StatusRequested, x =>
+        {
+            x.CorrelateById(ctx => ctx.Message.ModelVersionId);
+            x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.RespondAsync(new ModelVersionNotFound { ModelVersionId = ctx.Message.ModelVersionId })));
+        });
+        Schedule(() => EvaluationTimeout, x => x.EvaluationTimeoutTokenId, s =>
+        {
+            s.Delay = _options.EvaluationTimeout;
+            s.Received = r => r.CorrelateById(ctx => ctx.Message.ModelVersionId);
+        });
+
+        Initially(
+            When(TrainingCompleted, ctx => ValidateAnnouncement(ctx.Message) is null)
+                .Then(ctx => Accept(ctx.Saga, ctx.Message))
+                .Then(ctx => ctx.Saga.EvaluationAttempts = 1)
+                .Send(_evaluateAddress, ctx => EvaluateCommand(ctx.Saga))
+                .Schedule(EvaluationTimeout, ctx => Timeout(ctx.Saga))
+                .TransitionTo(Evaluating)
+                .Audit(max, ctx => ctx.Message.Producer, ctx => $"run {ctx.Message.RunId ?? "?"}, {ctx.Message.ArtifactFormat} artifact {ctx.Message.ArtifactUri}"),
+            When(TrainingCompleted, ctx => ValidateAnnouncement(ctx.Message) is not null)
+                .Then(ctx =>
+                {
+                    Accept(ctx.Saga, ctx.Message);
+                    ctx.Saga.Reason = $"invalid training-complete: {ValidateAnnouncement(ctx.Message)}";
+                })
+                .TransitionTo(Failed)
+                .Audit(max, ctx => ctx.Message.Producer, ctx => ctx.Saga.Reason));
+
+        During(Evaluating,
+            Ignore(TrainingCompleted),
+            When(Evaluated)
+                .Unschedule(EvaluationTimeout)
+                .Then(ctx =>
+                {
+                    ctx.Saga.Metrics = new Dictionary<string, double>(ctx.Message.Metrics);
+                    ctx.Saga.ChampionAtEvaluation = ctx.Message.Champion?.ModelVersion;
+                })
+                .IfElse(ctx => Gate(ctx).Approved,
+                    approved => approved
+                        .Publish(ctx => new ModelApproved
+                        {
+                            ModelVersionId = ctx.Saga.CorrelationId,
+                            ModelName = ctx.Saga.ModelName,
+                            ModelVersion = ctx.Saga.ModelVersion,
+                            Metrics = ctx.Saga.Metrics,
+                            ChampionVersion = ctx.Message.Champion?.ModelVersion,
+                            Policy = Gate(ctx).Policy,
+                            ApprovedAt = DateTimeOffset.UtcNow,
+                        })
+                        .Send(_deployAddress, ctx => new DeployModel
+                        {
+                            ModelVersionId = ctx.Saga.CorrelationId,
+                            ModelName = ctx.Saga.ModelName,
+                            ModelVersion = ctx.Saga.ModelVersion,
+                            Artifact = ctx.Saga.Artifact!,
+                            Reason = DeploymentReason.Promotion,
+                        })
+                        .TransitionTo(Approved)
+                        .Audit(max, ctx => ctx.Message.Evaluator, ctx => $"{FormatMetrics(ctx.Message.Metrics)}; {Gate(ctx).Summary}{ChampionNote(ctx.Message.Champion)}"),
+                    rejected => rejected
+                        .Then(ctx => ctx.Saga.Reason = Gate(ctx).Summary)
+                        .Publish(ctx => new ModelRejected
+                        {
+                            ModelVersionId = ctx.Saga.CorrelationId,
+                            ModelName = ctx.Saga.ModelName,
+                            ModelVersion = ctx.Saga.ModelVersion,
+                            Reason = Gate(ctx).Summary,
+                            Violations = Gate(ctx).Violations,
+                            Metrics = ctx.Saga.Metrics,
+                            ChampionVersion = ctx.Message.Champion?.ModelVersion,
+                            Policy = Gate(ctx).Policy,
+                            RejectedAt = DateTimeOffset.UtcNow,
+                        })
+                        .TransitionTo(Rejected)
+                        .Audit(max, ctx => ctx.Message.Evaluator, ctx => $"{FormatMetrics(ctx.Message.Metrics)}; {ctx.Saga.Reason}{ChampionNote(ctx.Message.Champion)}")),
+            When(EvaluationFailed, ctx => ctx.Message.Permanent)
+                .Unschedule(EvaluationTimeout)
+                .Then(ctx => ctx.Saga.Reason = $"evaluation failed: {ctx.Message.Reason}")
+                .TransitionTo(Failed)
+                .Audit(max, ctx => ctx.Message.Evaluator, ctx => ctx.Saga.Reason),
+            RetryOrFail(When(EvaluationFailed, ctx => !ctx.Message.Permanent), ctx => $"transient evaluation failure: {ctx.Message.Reason}", ctx => ctx.Message.Evaluator),
+            RetryOrFail(When(EvaluationTimeout.Received, ctx => ctx.Message.Attempt == ctx.Saga.EvaluationAttempts),
+                ctx => $"no evaluation answer within {_options.EvaluationTimeout} (attempt {ctx.Saga.EvaluationAttempts})", _ => "model-lifecycle"));
+
+        During(Approved,
+            Ignore(TrainingCompleted),
+            Ignore(Evaluated),
+            Ignore(EvaluationFailed),
+            Ignore(EvaluationTimeout.Received),
+            When(DeploymentConfirmed)
+                .Then(ctx =>
+                {
+                    ctx.Saga.AliasRevision = ctx.Message.AliasRevision;
+                    ctx.Saga.PreviousChampionId = ctx.Message.PreviousModelVersionId;
+                    ctx.Saga.PreviousChampionVersion = ctx.Message.PreviousModelVersion;
+                })
+                .If(ctx => ctx.Message.PreviousModelVersionId is not null && ctx.Message.PreviousModelVersionId != ctx.Saga.CorrelationId,
+                    b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
+                .TransitionTo(Deployed)
+                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => DeployedNote(ctx.Message)),
+            When(DeploymentFailed)
+                .Then(ctx => ctx.Saga.Reason = $"deployment failed: {ctx.Message.Reason}; the previous champion keeps serving")
+                .TransitionTo(Failed)
+                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => ctx.Saga.Reason),
+            // Out of order: a later deployment replaced this version before its own ModelDeployed arrived.
+            When(Replaced)
+                .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
+                .TransitionTo(Superseded)
+                .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}) before its own deployment was confirmed"));
+
+        During(Deployed,
+            Ignore(TrainingCompleted),
+            Ignore(Evaluated),
+            Ignore(EvaluationFailed),
+            Ignore(EvaluationTimeout.Received),
+            Ignore(RollbackRefused),
+            When(Replaced, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
+                .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
+                .TransitionTo(Superseded)
+                .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision})"),
+            When(RollbackRequested, ctx => ctx.Saga.PreviousChampionId is null)
+                .Publish(ctx => new RollbackRejected
+                {
+                    ModelVersionId = ctx.Saga.CorrelationId,
+                    ModelName = ctx.Saga.ModelName,
+                    ModelVersion = ctx.Saga.ModelVersion,
+                    Reason = "no previous champion to restore: this is the first deployed version of the model",
+                    RequestedBy = ctx.Message.RequestedBy,
+                })
+                .Then(ctx => AuditExtensions.Append(ctx, ctx.Event.Name, ctx.Message.RequestedBy, "rollback refused: no previous champion", max)),
+            When(RollbackRequested, ctx => ctx.Saga.PreviousChampionId is not null)
+                .Then(ctx =>
+                {
+                    ctx.Saga.RollbackReason = ctx.Message.Reason;
+                    ctx.Saga.RollbackRequestedBy = ctx.Message.RequestedBy;
+                })
+                .Publish(ctx => new RestoreChampion
+                {
+                    ModelVersionId = ctx.Saga.PreviousChampionId!.Value,
+                    RolledBackFromId = ctx.Saga.CorrelationId,
+                    Reason = ctx.Message.Reason,
+                    RequestedBy = ctx.Message.RequestedBy,
+                })
+                .TransitionTo(RollingBack)
+                .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"rollback requested: {ctx.Message.Reason}; restoring {ctx.Saga.PreviousChampionVersion}"));
+
+        During(RollingBack,
+            Ignore(TrainingCompleted),
+            Ignore(Evaluated),
+            Ignore(EvaluationFailed),
+            Ignore(DeploymentConfirmed),
+            Ignore(RollbackRequested),
+            When(Replaced)
+                .Then(ctx =>
+                {
+                    ctx.Saga.AliasRevision = ctx.Message.AliasRevision;
+                    ctx.Saga.Reason = $"rolled back: {ctx.Saga.RollbackReason}";
+                })
+                .Publish(ctx => new ModelRolledBack
+                {
+                    ModelVersionId = ctx.Saga.CorrelationId,
+                    ModelName = ctx.Saga.ModelName,
+                    ModelVersion = ctx.Saga.ModelVersion,
+                    RestoredModelVersionId = ctx.Message.SupersededById,
+                    RestoredModelVersion = ctx.Message.SupersededByVersion,
+                    Reason = ctx.Saga.RollbackReason ?? "rollback",
+                    RequestedBy = ctx.Saga.RollbackRequestedBy ?? "unknown",
+                    RolledBackAt = DateTimeOffset.UtcNow,
+                })
+                .TransitionTo(RolledBack)
+                .Audit(max, ctx => ctx.Saga.RollbackRequestedBy, ctx => $"{ctx.Message.SupersededByVersion} serves again (alias revision {ctx.Message.AliasRevision})"),
+            When(RollbackRefused)
+                .TransitionTo(Deployed)
+                .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"rollback failed, still the champion: {ctx.Message.Reason}"));
+
+        During(Superseded,
+            Ignore(TrainingCompleted),
+            Ignore(Evaluated),
+            Ignore(EvaluationFailed),
+            Ignore(Replaced),
+            Ignore(EvaluationTimeout.Received),
+            When(RestoreRequested)
+                .Then(ctx => ctx.Saga.RolledBackFromId = ctx.Message.RolledBackFromId)
+                .Send(_deployAddress, ctx => new DeployModel
+                {
+                    ModelVersionId = ctx.Saga.CorrelationId,
+                    ModelName = ctx.Saga.ModelName,
+                    ModelVersion = ctx.Saga.ModelVersion,
+                    Artifact = ctx.Saga.Artifact!,
+                    Reason = DeploymentReason.Rollback,
+                })
+                .TransitionTo(Restoring)
+                .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"restoring as champion: {ctx.Message.Reason}"),
+            // Put back by someone else (an operator redeploying it directly).
+            When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
+                .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
+                .If(ctx => ctx.Message.PreviousModelVersionId is not null && ctx.Message.PreviousModelVersionId != ctx.Saga.CorrelationId,
+                    b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
+                .TransitionTo(Deployed)
+                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => DeployedNote(ctx.Message)));
+
+        During(Restoring,
+            Ignore(TrainingCompleted),
+            Ignore(Evaluated),
+            Ignore(EvaluationFailed),
+            Ignore(RestoreRequested),
+            When(DeploymentConfirmed)
+                .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
+                .If(ctx => ctx.Message.PreviousModelVersionId is not null && ctx.Message.PreviousModelVersionId != ctx.Saga.CorrelationId,
+                    b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
+                .Then(ctx => ctx.Saga.RolledBackFromId = null)
+                .TransitionTo(Deployed)
+                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"champion again after rollback; {DeployedNote(ctx.Message)}"),
+            When(DeploymentFailed)
+                .Publish(ctx => new RollbackRejected
+                {
+                    ModelVersionId = ctx.Saga.RolledBackFromId ?? Guid.Empty,
+                    ModelName = ctx.Saga.ModelName,
+                    Reason = $"restoring {ctx.Saga.ModelVersion} failed: {ctx.Message.Reason}",
+                    RequestedBy = ctx.Message.DeployedBy,
+                })
+                .Then(ctx => ctx.Saga.RolledBackFromId = null)
+                .TransitionTo(Superseded)
+                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"restore failed: {ctx.Message.Reason}"),
+            When(Replaced, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
+                .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
+                .TransitionTo(Superseded)
+                .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} while being restored"));
+
+        During(Rejected, Failed, RolledBack,
+            Ignore(TrainingCompleted),
+            Ignore(EvaluationTimeout.Received),
+            Ignore(RestoreRequested),
+            Ignore(RollbackRefused),
+            Ignore(Replaced),
+            When(Evaluated).Then(ctx => LateEvent(ctx, "ModelEvaluated")),
+            When(EvaluationFailed).Then(ctx => LateEvent(ctx, "EvaluationFailed")),
+            When(DeploymentConfirmed).Then(ctx => LateEvent(ctx, "ModelDeployed")),
+            When(DeploymentFailed).Then(ctx => LateEvent(ctx, "DeploymentFailed")));
+
+        DuringAny(
+            When(StatusRequested).RespondAsync(ctx => ctx.Init<ModelVersionStatus>(Status(ctx.Saga))));
+
+        // A rollback asked of a version that is not the champion is refused with the reason.
+        foreach (var state in new[] { Evaluating, Approved, Superseded, Restoring, Rejected, Failed, RolledBack })
+        {
+            During(state,
+            When(RollbackRequested)
+                .Publish(ctx => new RollbackRejected
+                {
+                    ModelVersionId = ctx.Saga.CorrelationId,
+                    ModelName = ctx.Saga.ModelName,
+                    ModelVersion = ctx.Saga.ModelVersion,
+                    Reason = $"only the deployed champion can be rolled back; {ctx.Saga.ModelVersion} is {ctx.Saga.CurrentState}",
+                    RequestedBy = ctx.Message.RequestedBy,
+                }));
+        }
+
+        During(Evaluating,
+            Ignore(RollbackRefused),
+            Ignore(RestoreRequested),
+            Ignore(DeploymentConfirmed),
+            Ignore(DeploymentFailed),
+            Ignore(Replaced));
+        During(RollingBack,
+            Ignore(EvaluationTimeout.Received),
+            Ignore(RestoreRequested),
+            Ignore(DeploymentFailed));
+        During(Approved, Ignore(RestoreRequested), Ignore(RollbackRefused));
+        During(Deployed, Ignore(RestoreRequested), Ignore(DeploymentFailed));
+        During(Restoring, Ignore(EvaluationTimeout.Received), Ignore(RollbackRefused));
+
+        // Anything else is logged and dropped rather than faulted into an endless error loop.
+        OnUnhandledEvent(ctx =>
+        {
+            LogContext.Warning?.Log("Ignored {Event} for {ModelName} {ModelVersion} in state {State}",
+                ctx.Event.Name, ctx.Saga.ModelName, ctx.Saga.ModelVersion, ctx.Saga.CurrentState);
+            return Task.CompletedTask;
+        });
+    }
+
+    void LateEvent<T>(BehaviorContext<ModelLifecycleState, T> ctx, string name)
+        where T : class =>
+        LogContext.Warning?.Log("Ignored a late {Event} for {ModelName} {ModelVersion}: the version is already {State}",
+            name, ctx.Saga.ModelName, ctx.Saga.ModelVersion, ctx.Saga.CurrentState);
+
+    EventActivityBinder<ModelLifecycleState, T> RetryOrFail<T>(
+        EventActivityBinder<ModelLifecycleState, T> binder,
+        Func<BehaviorContext<ModelLifecycleState, T>, string> why,
+        Func<BehaviorContext<ModelLifecycleState, T>, string?> actor)
+        where T : class =>
+        binder.IfElse(ctx => ctx.Saga.EvaluationAttempts < _options.MaxEvaluationAttempts,
+            retry => retry
+                .Then(ctx => AuditExtensions.Append(ctx, ctx.Event.Name, actor(ctx),
+                    $"{why(ctx)}; asking again (attempt {ctx.Saga.EvaluationAttempts + 1} of {_options.MaxEvaluationAttempts})", _options.MaxHistoryEntries))
+                .Then(ctx => ctx.Saga.EvaluationAttempts++)
+                .Send(_evaluateAddress, ctx => EvaluateCommand(ctx.Saga))
+                .Schedule(EvaluationTimeout, ctx => Timeout(ctx.Saga)),
+            fail => fail
+                .Unschedule(EvaluationTimeout)
+                .Then(ctx => ctx.Saga.Reason = $"{why(ctx)}; gave up after {ctx.Saga.EvaluationAttempts} attempt(s)")
+                .TransitionTo(Failed)
+                .Audit(_options.MaxHistoryEntries, actor, ctx => ctx.Saga.Reason));
+
+    PromotionDecision Gate(BehaviorContext<ModelLifecycleState, ModelEvaluated> ctx) =>
+        ctx.GetOrAddPayload(() => _policy.Evaluate(ctx.Saga.ModelName, ctx.Message.Metrics, ctx.Message.Champion?.Metrics));
+
+    static void Accept(ModelLifecycleState saga, TrainingCompleted message)
+    {
+        saga.ModelName = message.ModelName.Trim();
+        saga.ModelVersion = message.ModelVersion.Trim();
+        saga.RunId = message.RunId;
+        saga.Artifact = new ModelArtifact
+        {
+            Uri = message.ArtifactUri ?? string.Empty,
+            Format = message.ArtifactFormat ?? string.Empty,
+            Sha256 = message.ArtifactSha256?.ToLowerInvariant() ?? string.Empty,
+        };
+        saga.ValidationSetUri = message.ValidationSetUri;
+        saga.Producer = message.Producer;
+        saga.ProducedAt = message.ProducedAt;
+        saga.TrainingMetrics = message.TrainingMetrics is null ? [] : new Dictionary<string, double>(message.TrainingMetrics);
+        saga.CreatedAt = DateTimeOffset.UtcNow;
+    }
+
+    /// <summary>Returns why an announcement cannot be acted on, or null when it can.</summary>
+    public static string? ValidateAnnouncement(TrainingCompleted message)
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(message.ArtifactUri) || !message.ArtifactUri.StartsWith("s3://", StringComparison.Ordinal) || message.ArtifactUri.Length <= 5)
+            problems.Add($"artifactUri must be s3://bucket/key (got '{message.ArtifactUri}')");
+        if (message.ArtifactFormat is not (ArtifactFormats.TfjsLayers or ArtifactFormats.Onnx))
+            problems.Add($"artifactFormat must be '{ArtifactFormats.TfjsLayers}' or '{ArtifactFormats.Onnx}' (got '{message.ArtifactFormat}')");
+        if (message.ArtifactSha256 is null || !Sha256Pattern().IsMatch(message.ArtifactSha256))
+            problems.Add("artifactSha256 must be 64 hex digits");
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+
+    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
+    private static partial Regex Sha256Pattern();
+
+    EvaluateModel EvaluateCommand(ModelLifecycleState saga) => new()
+    {
+        ModelVersionId = saga.CorrelationId,
+        ModelName = saga.ModelName,
+        ModelVersion = saga.ModelVersion,
+        Artifact = saga.Artifact!,
+        ValidationSetUri = saga.ValidationSetUri,
+        Attempt = saga.EvaluationAttempts,
+    };
+
+    static EvaluationTimedOut Timeout(ModelLifecycleState saga) => new()
+    {
+        ModelVersionId = saga.CorrelationId,
+        Attempt = saga.EvaluationAttempts,
+    };
+
+    static ModelSuperseded SupersededMessage(ModelLifecycleState saga, ModelDeployed deployed) => new()
+    {
+        ModelVersionId = deployed.PreviousModelVersionId!.Value,
+        ModelName = saga.ModelName,
+        ModelVersion = deployed.PreviousModelVersion,
+        SupersededById = saga.CorrelationId,
+        SupersededByVersion = saga.ModelVersion,
+        AliasRevision = deployed.AliasRevision,
+        SupersededAt = DateTimeOffset.UtcNow,
+    };
+
+    static object Status(ModelLifecycleState saga) => new ModelVersionStatus
+    {
+        ModelVersionId = saga.CorrelationId,
+        ModelName = saga.ModelName,
+        ModelVersion = saga.ModelVersion,
+        State = saga.CurrentState,
+        Reason = saga.Reason,
+        Artifact = saga.Artifact,
+        Metrics = saga.Metrics,
+        History = saga.History.ToArray(),
+    };
+
+    static string DeployedNote(ModelDeployed message) =>
+        $"serving at alias revision {message.AliasRevision}" +
+        (message.PreviousModelVersion is null ? " (first champion)" : $", replacing {message.PreviousModelVersion}") +
+        (message.Endpoint is null ? string.Empty : $" at {message.Endpoint}");
+
+    static string ChampionNote(ChampionReference? champion) =>
+        champion is null ? "; no champion yet" : $"; champion {champion.ModelVersion}: {FormatMetrics(champion.Metrics)}";
+
+    static string FormatMetrics(IReadOnlyDictionary<string, double> metrics) =>
+        string.Join(", ", metrics.OrderBy(m => m.Key, StringComparer.Ordinal)
+            .Select(m => $"{m.Key} {m.Value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"));
+
+    public State Evaluating { get; private set; } = null!;
+    public State Approved { get; private set; } = null!;
+    public State Deployed { get; private set; } = null!;
+    public State Rejected { get; private set; } = null!;
+    public State Failed { get; private set; } = null!;
+    public State Superseded { get; private set; } = null!;
+    public State RollingBack { get; private set; } = null!;
+    public State Restoring { get; private set; } = null!;
+    public State RolledBack { get; private set; } = null!;
+
+    public Event<TrainingCompleted> TrainingCompleted { get; private set; } = null!;
+    public Event<ModelEvaluated> Evaluated { get; private set; } = null!;
+    public Event<EvaluationFailed> EvaluationFailed { get; private set; } = null!;
+    public Event<ModelDeployed> DeploymentConfirmed { get; private set; } = null!;
+    public Event<DeploymentFailed> DeploymentFailed { get; private set; } = null!;
+    public Event<ModelSuperseded> Replaced { get; private set; } = null!;
+    public Event<RollbackModel> RollbackRequested { get; private set; } = null!;
+    public Event<RestoreChampion> RestoreRequested { get; private set; } = null!;
+    public Event<RollbackRejected> RollbackRefused { get; private set; } = null!;
+    public Event<GetModelVersionStatus> StatusRequested { get; private set; } = null!;
+    public Schedule<ModelLifecycleState, EvaluationTimedOut> EvaluationTimeout { get; private set; } = null!;
+}

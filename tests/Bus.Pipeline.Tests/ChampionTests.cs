@@ -1,0 +1,180 @@
+using Bus.Contracts;
+using MassTransit;
+
+namespace Bus.Pipeline.Tests;
+
+public class When_a_new_champion_is_deployed
+{
+    [Fact]
+    public async Task Should_supersede_the_previous_champion()
+    {
+        await using var h = await LifecycleHarness.Start();
+        var v1 = await h.Deploy("digits", "1", 0.93);
+        var v2 = await h.Deploy("digits", "2", 0.95);
+
+        (await h.InState(v1, h.Machine.Superseded)).Should().BeTrue();
+        h.Instance(v2)!.PreviousChampionId.Should().Be(v1);
+        var superseded = h.Harness.Published.Select<ModelSuperseded>().Single().Context.Message;
+        superseded.ModelVersionId.Should().Be(v1);
+        superseded.SupersededByVersion.Should().Be("2");
+        h.Instance(v1)!.History[^1].Detail.Should().Contain("superseded by 2");
+    }
+
+    [Fact]
+    public async Task Should_leave_exactly_one_champion_per_model_name()
+    {
+        await using var h = await LifecycleHarness.Start();
+        await h.Deploy("digits", "1", 0.91);
+        await h.Deploy("digits", "2", 0.92);
+        var v3 = await h.Deploy("digits", "3", 0.93);
+        var other = await h.Deploy("iris", "1", 0.96);
+        await h.Harness.InactivityTask;
+
+        var champions = h.Saga.Sagas.Select(x => x.CurrentState == LifecycleStates.Deployed).Select(x => x.Saga).ToList();
+        champions.Where(x => x.ModelName == "digits").Select(x => x.CorrelationId).Should().Equal(v3);
+        champions.Where(x => x.ModelName == "iris").Select(x => x.CorrelationId).Should().Equal(other);
+    }
+}
+
+public class When_deployment_events_arrive_out_of_order
+{
+    [Fact]
+    public async Task Should_not_bring_a_superseded_version_back()
+    {
+        await using var h = await LifecycleHarness.Start(deploymentHost: false);
+        var id = ModelVersionKey.For("digits", "1");
+        await h.Publish(LifecycleHarness.Announcement("digits", "1"));
+        (await h.InState(id, h.Machine.Evaluating)).Should().BeTrue();
+        await h.Publish(LifecycleHarness.Evaluation(id, "digits", "1", 0.95));
+        (await h.InState(id, h.Machine.Approved)).Should().BeTrue();
+
+        // Version 2 took the alias at revision 2 and its saga told version 1, before version 1's own
+        // ModelDeployed (revision 1) was delivered.
+        await h.Publish(new ModelSuperseded
+        {
+            ModelVersionId = id, ModelName = "digits", ModelVersion = "1",
+            SupersededById = ModelVersionKey.For("digits", "2"), SupersededByVersion = "2", AliasRevision = 2,
+        });
+        (await h.InState(id, h.Machine.Superseded)).Should().BeTrue();
+
+        await h.Publish(new ModelDeployed { ModelVersionId = id, ModelName = "digits", ModelVersion = "1", AliasRevision = 1 });
+        (await h.Harness.Consumed.Any<ModelDeployed>(x => x.Context.Message.ModelVersionId == id)).Should().BeTrue();
+        await h.Harness.InactivityTask;
+
+        h.StateOf(id).Should().Be(LifecycleStates.Superseded);
+    }
+}
+
+public class When_a_rollback_is_requested
+{
+    [Fact]
+    public async Task Should_restore_the_previous_champion_and_mark_the_version_rolled_back()
+    {
+        await using var h = await LifecycleHarness.Start();
+        var v1 = await h.Deploy("digits", "1", 0.93);
+        var v2 = await h.Deploy("digits", "2", 0.95);
+        (await h.InState(v1, h.Machine.Superseded)).Should().BeTrue();
+
+        await h.Publish(new RollbackModel { ModelVersionId = v2, Reason = "latency regression", RequestedBy = "oncall@test" });
+
+        (await h.InState(v2, h.Machine.RolledBack)).Should().BeTrue();
+        (await h.InState(v1, h.Machine.Deployed)).Should().BeTrue();
+        h.Deployments.Champion("digits").Should().Be(v1);
+        var rolledBack = h.Harness.Published.Select<ModelRolledBack>().Single().Context.Message;
+        rolledBack.RestoredModelVersion.Should().Be("1");
+        rolledBack.RequestedBy.Should().Be("oncall@test");
+        h.Instance(v2)!.Reason.Should().Be("rolled back: latency regression");
+        h.Harness.Sent.Select<DeployModel>().Should().Contain(x => x.Context.Message.ModelVersionId == v1 && x.Context.Message.Reason == DeploymentReason.Rollback);
+        h.Instance(v1)!.PreviousChampionId.Should().BeNull("the restored champion keeps its own predecessor, not the rolled-back version");
+    }
+
+    [Fact]
+    public async Task Should_refuse_when_there_is_no_previous_champion()
+    {
+        await using var h = await LifecycleHarness.Start();
+        var v1 = await h.Deploy("digits", "1", 0.93);
+
+        await h.Publish(new RollbackModel { ModelVersionId = v1, Reason = "test", RequestedBy = "oncall@test" });
+
+        (await h.Harness.Published.Any<RollbackRejected>(x => x.Context.Message.ModelVersionId == v1)).Should().BeTrue();
+        await h.Harness.InactivityTask;
+        h.StateOf(v1).Should().Be(LifecycleStates.Deployed);
+        h.Harness.Published.Select<RollbackRejected>().Single().Context.Message.Reason.Should().Contain("no previous champion");
+    }
+
+    [Fact]
+    public async Task Should_refuse_for_a_version_that_is_not_the_champion()
+    {
+        await using var h = await LifecycleHarness.Start();
+        var v1 = await h.Deploy("digits", "1", 0.93);
+        await h.Deploy("digits", "2", 0.95);
+        (await h.InState(v1, h.Machine.Superseded)).Should().BeTrue();
+
+        await h.Publish(new RollbackModel { ModelVersionId = v1, Reason = "wrong one", RequestedBy = "oncall@test" });
+
+        (await h.Harness.Published.Any<RollbackRejected>(x => x.Context.Message.ModelVersionId == v1)).Should().BeTrue();
+        h.Harness.Published.Select<RollbackRejected>().Single().Context.Message.Reason.Should().Contain("Superseded");
+    }
+
+    [Fact]
+    public async Task Should_keep_the_version_deployed_when_restoring_fails()
+    {
+        await using var h = await LifecycleHarness.Start();
+        var v1 = await h.Deploy("digits", "1", 0.93);
+        var v2 = await h.Deploy("digits", "2", 0.95);
+        h.Deployments.FailingVersions.Add("1");
+
+        await h.Publish(new RollbackModel { ModelVersionId = v2, Reason = "test", RequestedBy = "oncall@test" });
+
+        (await h.Harness.Consumed.Any<RollbackRejected>(x => x.Context.Message.ModelVersionId == v2)).Should().BeTrue();
+        (await h.InState(v2, h.Machine.Deployed)).Should().BeTrue();
+        (await h.InState(v1, h.Machine.Superseded)).Should().BeTrue();
+        h.Deployments.Champion("digits").Should().Be(v2);
+        h.Instance(v2)!.History[^1].Detail.Should().Contain("rollback failed");
+    }
+
+    [Fact]
+    public async Task Should_answer_an_unknown_version_with_a_rejection()
+    {
+        await using var h = await LifecycleHarness.Start();
+        var unknown = Guid.NewGuid();
+
+        await h.Publish(new RollbackModel { ModelVersionId = unknown, Reason = "test", RequestedBy = "oncall@test" });
+
+        (await h.Harness.Published.Any<RollbackRejected>(x => x.Context.Message.ModelVersionId == unknown && x.Context.Message.Reason == "no such model version")).Should().BeTrue();
+    }
+}
+
+public class When_the_status_of_a_version_is_asked
+{
+    [Fact]
+    public async Task Should_answer_with_its_state_and_full_history()
+    {
+        await using var h = await LifecycleHarness.Start();
+        var v1 = await h.Deploy("digits", "1", 0.93);
+        var client = h.Harness.GetRequestClient<GetModelVersionStatus>();
+
+        var response = await client.GetResponse<ModelVersionStatus, ModelVersionNotFound>(new GetModelVersionStatus { ModelVersionId = v1 });
+
+        response.Is(out Response<ModelVersionStatus>? status).Should().BeTrue();
+        status!.Message.State.Should().Be(LifecycleStates.Deployed);
+        status.Message.History.Select(x => x.State).Should().Equal(LifecycleStates.Evaluating, LifecycleStates.Approved, LifecycleStates.Deployed);
+        status.Message.History.Select(x => x.Actor).Should().Equal("trainer@test", "evaluator@test", "deployer@test");
+        status.Message.History.Should().OnlyContain(x => x.MessageId != null && x.ArtifactSha256 == new string('a', 64));
+        status.Message.History.Should().BeInAscendingOrder(x => x.At);
+        status.Message.Metrics["accuracy"].Should().Be(0.93);
+    }
+
+    [Fact]
+    public async Task Should_say_not_found_for_an_unknown_version()
+    {
+        await using var h = await LifecycleHarness.Start();
+        var client = h.Harness.GetRequestClient<GetModelVersionStatus>();
+        var id = Guid.NewGuid();
+
+        var response = await client.GetResponse<ModelVersionStatus, ModelVersionNotFound>(new GetModelVersionStatus { ModelVersionId = id });
+
+        response.Is(out Response<ModelVersionNotFound>? notFound).Should().BeTrue();
+        notFound!.Message.ModelVersionId.Should().Be(id);
+    }
+}

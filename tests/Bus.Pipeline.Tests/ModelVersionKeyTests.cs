@@ -1,0 +1,22 @@
+using Bus.Contracts;
+
+namespace Bus.Pipeline.Tests;
+
+public class When_a_model_version_id_is_derived
+{
+    [Fact]
+    public void Should_match_an_RFC_9562_version_5_uuid_that_any_language_can_compute()
+    {
+        // python3 -c "import uuid; print(uuid.uuid5(uuid.UUID('6f1c9a52-4e0b-5c8e-9a57-0b7d2c4e8f31'), 'digits/1'))"
+        ModelVersionKey.For("digits", "1").Should().Be(Guid.Parse("33105345-a56e-5bad-91c5-f2a5cf5a7ede"));
+    }
+
+    [Fact]
+    public void Should_ignore_surrounding_whitespace_and_keep_case() =>
+        ModelVersionKey.For(" digits ", "1 ").Should().Be(ModelVersionKey.For("digits", "1"))
+            .And.NotBe(ModelVersionKey.For("Digits", "1"));
+
+    [Fact]
+    public void Should_refuse_an_empty_name() =>
+        FluentActions.Invoking(() => ModelVersionKey.For("", "1")).Should().Throw<ArgumentException>();
+}

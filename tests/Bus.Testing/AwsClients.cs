@@ -1,0 +1,17 @@
+using Amazon.Runtime;
+using Amazon.SQS;
+
+namespace Bus.Testing;
+
+/// <summary>AWS SDK clients pointed at the emulator (it accepts any credentials).</summary>
+public static class AwsClients
+{
+    public static readonly AWSCredentials Credentials = new BasicAWSCredentials("test", "test");
+
+    public static AmazonSQSClient Sqs(Uri serviceUrl) => new(Credentials, new AmazonSQSConfig
+    {
+        ServiceURL = serviceUrl.ToString(),
+        AuthenticationRegion = "us-east-1",
+        MaxErrorRetry = 2,
+    });
+}
