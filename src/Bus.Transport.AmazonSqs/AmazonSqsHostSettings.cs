@@ -1,0 +1,29 @@
+using Amazon.Runtime;
+
+namespace Bus.Transport.AmazonSqs;
+
+/// <summary>Where the transport talks to AWS and with which identity.</summary>
+public sealed class AmazonSqsHostSettings
+{
+    /// <summary>AWS region, e.g. <c>eu-west-1</c>.</summary>
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>
+    /// Service URL for SQS and SNS when not the public AWS endpoints (an emulator such as
+    /// <c>http://127.0.0.1:4566</c>). Null means the regional AWS endpoints.
+    /// </summary>
+    public Uri? ServiceUrl { get; set; }
+
+    /// <summary>Credentials; null means the AWS SDK's default chain (environment, profile, container or instance role).</summary>
+    public AWSCredentials? Credentials { get; set; }
+
+    /// <summary>Prefix for every queue and topic name (e.g. <c>prod</c> gives <c>prod-training-complete</c>); separates environments in one account.</summary>
+    public string? Scope { get; set; }
+
+    /// <summary>Whether the transport creates queues, topics, subscriptions and queue policies it needs (off where IAM forbids it and infrastructure is provisioned separately).</summary>
+    public bool CreateEntities { get; set; } = true;
+
+    public Uri HostAddress => new($"amazonsqs://{Region}/{(string.IsNullOrEmpty(Scope) ? string.Empty : Scope + "/")}");
+
+    public override string ToString() => ServiceUrl is null ? $"aws {Region}" : $"{ServiceUrl} ({Region})";
+}

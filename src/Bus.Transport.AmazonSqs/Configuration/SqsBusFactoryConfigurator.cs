@@ -1,0 +1,76 @@
+using Bus.Transport.AmazonSqs.Transport;
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.Transports;
+
+namespace Bus.Transport.AmazonSqs.Configuration;
+
+sealed class SqsBusFactoryConfigurator : BusFactoryConfigurator, IAmazonSqsBusFactoryConfigurator, IBusFactory
+{
+    readonly SqsBusConfiguration _busConfiguration;
+    readonly SqsHostConfiguration _host;
+    readonly SqsReceiveSettings _busSettings;
+
+    public SqsBusFactoryConfigurator(SqsBusConfiguration busConfiguration)
+        : base(busConfiguration)
+    {
+        _busConfiguration = busConfiguration;
+        _host = busConfiguration.HostConfiguration;
+        _busSettings = new SqsReceiveSettings(EntityNames.Queue(busConfiguration.Topology.Consume.CreateTemporaryQueueName("bus")))
+        {
+            Temporary = true,
+            MaxReceiveCount = 0,
+        };
+    }
+
+    public void Host(Action<AmazonSqsHostSettings> configure) => configure(_host.Settings);
+
+    public void AcceptPlainJson<T>()
+        where T : class =>
+        _host.PlainJsonTypes[typeof(T)] = true;
+
+    public void FilterAttribute<T>(string name, Func<T, string?> value)
+        where T : class =>
+        _host.Attributes.Add(name, value);
+
+    public void ReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter, Action<IAmazonSqsReceiveEndpointConfigurator>? configureEndpoint = null) =>
+        _host.ReceiveEndpoint(definition, endpointNameFormatter, configureEndpoint);
+
+    public void ReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter, Action<IReceiveEndpointConfigurator>? configureEndpoint = null) =>
+        _host.ReceiveEndpoint(definition, endpointNameFormatter, configureEndpoint);
+
+    public void ReceiveEndpoint(string queueName, Action<IAmazonSqsReceiveEndpointConfigurator> configureEndpoint) =>
+        _host.ReceiveEndpoint(queueName, configureEndpoint);
+
+    public void ReceiveEndpoint(string queueName, Action<IReceiveEndpointConfigurator> configureEndpoint) =>
+        _host.ReceiveEndpoint(queueName, configureEndpoint);
+
+    public IReceiveEndpointConfiguration CreateBusEndpointConfiguration(Action<IReceiveEndpointConfigurator> configure) =>
+        _host.CreateReceiveEndpointConfiguration(_busSettings, _busConfiguration.BusEndpointConfiguration, configure);
+}
+
+sealed class SqsRegistrationBusFactory : TransportRegistrationBusFactory<IAmazonSqsReceiveEndpointConfigurator>
+{
+    readonly SqsBusConfiguration _busConfiguration;
+    readonly Action<IBusRegistrationContext, IAmazonSqsBusFactoryConfigurator>? _configure;
+
+    public SqsRegistrationBusFactory(Action<IBusRegistrationContext, IAmazonSqsBusFactoryConfigurator>? configure)
+        : this(new SqsBusConfiguration(new SqsTopologyConfiguration(new MassTransit.Topology.MessageTopology(Topology.DefaultTopicNameFormatter.Instance))), configure)
+    {
+    }
+
+    SqsRegistrationBusFactory(SqsBusConfiguration busConfiguration, Action<IBusRegistrationContext, IAmazonSqsBusFactoryConfigurator>? configure)
+        : base(busConfiguration.HostConfiguration)
+    {
+        _busConfiguration = busConfiguration;
+        _configure = configure;
+    }
+
+    public override IBusInstance CreateBus(IBusRegistrationContext context, IEnumerable<IBusInstanceSpecification> specifications, string busName)
+    {
+        var configurator = new SqsBusFactoryConfigurator(_busConfiguration);
+        // Plain JSON from non-MassTransit producers is read by the raw JSON deserializer; the transport tells it the message type.
+        configurator.UseRawJsonDeserializer(RawSerializerOptions.AddTransportHeaders | RawSerializerOptions.CopyHeaders, isDefault: false);
+        return CreateBus(configurator, context, _configure, specifications);
+    }
+}

@@ -1,0 +1,104 @@
+using System.Collections.Concurrent;
+using Bus.Transport.AmazonSqs.Topology;
+using Bus.Transport.AmazonSqs.Transport;
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.Transports;
+
+namespace Bus.Transport.AmazonSqs.Configuration;
+
+sealed class SqsHostConfiguration : BaseHostConfiguration<SqsReceiveEndpointConfiguration, IAmazonSqsReceiveEndpointConfigurator>
+{
+    readonly SqsBusConfiguration _busConfiguration;
+    readonly SqsTopologyConfiguration _topology;
+    readonly SqsBusTopology _busTopology;
+    readonly Lazy<SqsEntityClient> _client;
+    readonly MassTransit.Util.Recycle<ClientContextSupervisor> _supervisor;
+
+    public SqsHostConfiguration(SqsBusConfiguration busConfiguration, SqsTopologyConfiguration topology)
+        : base(busConfiguration)
+    {
+        _busConfiguration = busConfiguration;
+        _topology = topology;
+        _busTopology = new SqsBusTopology(this, topology);
+        _client = new Lazy<SqsEntityClient>(() => new SqsEntityClient(Settings), LazyThreadSafetyMode.ExecutionAndPublication);
+        _supervisor = new MassTransit.Util.Recycle<ClientContextSupervisor>(() => new ClientContextSupervisor(() => Client));
+
+        // An endpoint whose queue cannot be reached (AWS or the emulator away) is restarted with backoff, forever.
+        ReceiveTransportRetryPolicy = Retry.CreatePolicy(x =>
+        {
+            x.Ignore<OperationCanceledException>();
+            x.Exponential(int.MaxValue, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+        });
+    }
+
+    public AmazonSqsHostSettings Settings { get; } = new();
+    public SqsPublishTopology PublishTopology => _topology.Publish;
+    public SqsEntityClient Client => _client.Value;
+    public ClientContextSupervisor Supervisor => _supervisor.Supervisor;
+
+    /// <summary>Message types (by URN) that non-MassTransit producers may publish as plain JSON.</summary>
+    public ConcurrentDictionary<Type, bool> PlainJsonTypes { get; } = new();
+
+    public MessageAttributeConventions Attributes { get; } = new();
+
+    public override Uri HostAddress => new($"{SqsEndpointAddress.Scheme}://{Settings.Region}/");
+    public override IBusTopology Topology => _busTopology;
+    public override IRetryPolicy ReceiveTransportRetryPolicy { get; }
+
+    public string PhysicalQueueName(string logicalName) => EntityNames.Queue(logicalName, Settings.Scope);
+    public string PhysicalTopicName(string logicalName) => EntityNames.Topic(logicalName, Settings.Scope);
+
+    public SqsReceiveEndpointConfiguration CreateReceiveEndpointConfiguration(SqsReceiveSettings settings, SqsEndpointConfiguration endpointConfiguration,
+        Action<IAmazonSqsReceiveEndpointConfigurator>? configure)
+    {
+        var configuration = new SqsReceiveEndpointConfiguration(this, settings, endpointConfiguration);
+        configure?.Invoke(configuration);
+        Observers.EndpointConfigured(configuration);
+        Add(configuration);
+        return configuration;
+    }
+
+    public SqsReceiveEndpointConfiguration CreateReceiveEndpointConfiguration(string queueName, Action<IAmazonSqsReceiveEndpointConfigurator>? configure) =>
+        CreateReceiveEndpointConfiguration(new SqsReceiveSettings(queueName), _busConfiguration.CreateEndpointConfiguration(), configure);
+
+    public override IReceiveEndpointConfiguration CreateReceiveEndpointConfiguration(string queueName, Action<IReceiveEndpointConfigurator>? configure = null) =>
+        CreateReceiveEndpointConfiguration(queueName, (Action<IAmazonSqsReceiveEndpointConfigurator>?)configure);
+
+    public override void ReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter,
+        Action<IAmazonSqsReceiveEndpointConfigurator>? configureEndpoint = null)
+    {
+        var queueName = definition.GetEndpointName(endpointNameFormatter ?? DefaultEndpointNameFormatter.Instance);
+        ReceiveEndpoint(queueName, configurator =>
+        {
+            ApplyEndpointDefinition(configurator, definition);
+            configureEndpoint?.Invoke(configurator);
+        });
+    }
+
+    public override void ReceiveEndpoint(string queueName, Action<IAmazonSqsReceiveEndpointConfigurator>? configureEndpoint) =>
+        CreateReceiveEndpointConfiguration(queueName, configureEndpoint);
+
+    public void ApplyDefinition(IAmazonSqsReceiveEndpointConfigurator configurator, IEndpointDefinition definition) =>
+        ApplyEndpointDefinition(configurator, definition);
+
+    public override IHost Build()
+    {
+        var host = new SqsHost(this, _busTopology);
+        foreach (var endpoint in GetConfiguredEndpoints())
+            endpoint.Build(host);
+        return host;
+    }
+
+    public override IEnumerable<ValidationResult> Validate()
+    {
+        foreach (var result in base.Validate())
+            yield return result;
+        if (string.IsNullOrWhiteSpace(Settings.Region))
+            yield return this.Failure("Region", "must be set (e.g. us-east-1)");
+        if (Settings.Scope is { Length: > 0 } scope && !EntityNames.IsValid(scope, 40))
+            yield return this.Failure("Scope", "may hold only letters, digits, '-' and '_', at most 40 characters");
+    }
+}
+
+sealed class SqsBusTopology(IHostConfiguration hostConfiguration, ITopologyConfiguration configuration) : BusTopology(hostConfiguration, configuration);

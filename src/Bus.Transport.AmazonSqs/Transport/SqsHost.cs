@@ -1,0 +1,32 @@
+using Bus.Transport.AmazonSqs.Configuration;
+using MassTransit;
+using MassTransit.Transports;
+
+namespace Bus.Transport.AmazonSqs.Transport;
+
+sealed class SqsHost(SqsHostConfiguration hostConfiguration, IBusTopology busTopology) : BaseHost(hostConfiguration, busTopology)
+{
+    public override HostReceiveEndpointHandle ConnectReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter,
+        Action<IReceiveEndpointConfigurator>? configureEndpoint = null)
+    {
+        var queueName = definition.GetEndpointName(endpointNameFormatter ?? DefaultEndpointNameFormatter.Instance);
+        return ConnectReceiveEndpoint(queueName, configurator =>
+        {
+            hostConfiguration.ApplyDefinition((IAmazonSqsReceiveEndpointConfigurator)configurator, definition);
+            configureEndpoint?.Invoke(configurator);
+        });
+    }
+
+    public override HostReceiveEndpointHandle ConnectReceiveEndpoint(string queueName, Action<IReceiveEndpointConfigurator>? configureEndpoint = null)
+    {
+        var configuration = hostConfiguration.CreateReceiveEndpointConfiguration(queueName, configureEndpoint);
+        configuration.Validate().ThrowIfContainsFailure("The receive endpoint configuration is invalid:");
+        configuration.Build(this);
+        return ReceiveEndpoints.Start(queueName);
+    }
+
+    protected override void Probe(ProbeContext context) =>
+        context.Set(new { Type = "AmazonSQS", hostConfiguration.Settings.Region, ServiceUrl = hostConfiguration.Settings.ServiceUrl?.ToString(), hostConfiguration.Settings.Scope });
+
+    protected override IAgent[] GetAgentHandles() => [hostConfiguration.Supervisor];
+}

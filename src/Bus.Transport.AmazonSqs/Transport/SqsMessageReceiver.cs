@@ -1,0 +1,199 @@
+using System.Text.Json;
+using Amazon.SQS.Model;
+using MassTransit;
+using MassTransit.Transports;
+using MassTransit.Util;
+
+namespace Bus.Transport.AmazonSqs.Transport;
+
+/// <summary>
+/// Long-polls one queue and dispatches each message to the endpoint's pipe. MassTransit's request-rate
+/// algorithm keeps up to PrefetchCount messages in flight with several pollers (not capped at 10), and the
+/// consumer agent tracks messages by SQS message id: a copy delivered again while the first is still
+/// being processed joins it instead of running twice, and both receipts are deleted on success.
+/// </summary>
+sealed class SqsMessageReceiver : ConsumerAgent<string>
+{
+    readonly ClientContext _client;
+    readonly SqsReceiveEndpointContext _context;
+    readonly Dictionary<string, string> _typesByTopic;
+
+    public SqsMessageReceiver(ClientContext client, SqsReceiveEndpointContext context)
+        : base(context, StringComparer.Ordinal)
+    {
+        _client = client;
+        _context = context;
+        _typesByTopic = context.Settings.Subscriptions
+            .Where(s => s.MessageTypeUrn is not null)
+            .ToDictionary(s => context.Host.PhysicalTopicName(s.TopicName), s => s.MessageTypeUrn!, StringComparer.Ordinal);
+        TrySetConsumeTask(Task.Run(Consume));
+    }
+
+    async Task Consume()
+    {
+        var settings = _context.Settings;
+        var queue = _context.Queue ?? throw new InvalidOperationException("the queue topology was not configured");
+        using var algorithm = new RequestRateAlgorithm(new RequestRateAlgorithmOptions
+        {
+            PrefetchCount = settings.PrefetchCount,
+            ConcurrentResultLimit = settings.ConcurrentMessageLimit ?? settings.PrefetchCount,
+            RequestResultLimit = 10,
+        });
+
+        SetReady();
+        var failures = 0;
+        try
+        {
+            while (!IsStopping)
+            {
+                await algorithm.Run<Message>(async (limit, token) =>
+                {
+                    try
+                    {
+                        var messages = await _client.Client.ReceiveAsync(queue, limit, settings.WaitTimeSeconds, token).ConfigureAwait(false);
+                        failures = 0;
+                        return (IEnumerable<Message>)messages;
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        return Array.Empty<Message>();
+                    }
+                    catch (Exception ex) when (!IsStopping)
+                    {
+                        // AWS (or the emulator) unreachable: keep the loop alive and try again with backoff.
+                        var attempt = Interlocked.Increment(ref failures);
+                        var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(attempt, 8))));
+                        LogContext.Warning?.Log(ex, "Receive from {Queue} failed (attempt {Attempt}); retrying in {Delay}", queue.Name, attempt, delay);
+                        try
+                        {
+                            await Task.Delay(delay, token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                        }
+
+                        return Array.Empty<Message>();
+                    }
+                }, (message, _) => Handle(queue, message), Stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (IsStopping)
+        {
+        }
+        catch (Exception exception)
+        {
+            LogContext.Error?.Log(exception, "Receive loop of {Queue} faulted", queue.Name);
+            throw;
+        }
+    }
+
+    async Task Handle(QueueInfo queue, Message message)
+    {
+        if (IsStopping)
+        {
+            // Received as the endpoint stops: hand it back at once rather than after the visibility timeout.
+            await ReleaseAsync(queue, message).ConfigureAwait(false);
+            return;
+        }
+
+        var redelivered = message.Attributes is not null && message.Attributes.TryGetValue("ApproximateReceiveCount", out var count) && count != "1";
+        var (body, headers) = Unwrap(message);
+        var lockContext = new SqsReceiveLockContext(_client.Client, queue, message, _context.Settings, _context.InputAddress);
+        var context = new SqsReceiveContext(message, body, headers, redelivered, _context, _client);
+        try
+        {
+            await Dispatch(message.MessageId, context, lockContext).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            LogContext.Error?.Log(exception, "Dispatch of SQS message {MessageId} from {Queue} faulted", message.MessageId, queue.Name);
+        }
+        finally
+        {
+            context.Dispose();
+        }
+    }
+
+    async Task ReleaseAsync(QueueInfo queue, Message message)
+    {
+        try
+        {
+            await _client.Client.ChangeVisibilityAsync(queue, message.ReceiptHandle, 0, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogContext.Debug?.Log(ex, "Could not release message {MessageId}", message.MessageId);
+        }
+    }
+
+    /// <summary>
+    /// The body and headers of a message: MassTransit's own messages carry a Content-Type attribute; an SNS
+    /// notification (raw delivery off) is unwrapped; a plain JSON body is given the message type bound to
+    /// the topic it came from, so the raw JSON deserializer reads it as that type.
+    /// </summary>
+    (string Body, Dictionary<string, string> Headers) Unwrap(Message message)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        if (message.MessageAttributes is not null)
+        {
+            foreach (var (name, value) in message.MessageAttributes)
+            {
+                if (value.StringValue is not null)
+                    headers[name] = value.StringValue;
+            }
+        }
+
+        var body = message.Body ?? string.Empty;
+        string? topicName = null;
+        if (!headers.ContainsKey(MessageHeaders.ContentType) && TryReadNotification(body, out var notification))
+        {
+            body = notification.Message;
+            topicName = notification.TopicName;
+            foreach (var (name, value) in notification.Attributes)
+                headers[name] = value;
+        }
+
+        if (!headers.ContainsKey(MessageHeaders.ContentType))
+        {
+            headers[MessageHeaders.ContentType] = "application/json";
+            if (topicName is not null && _typesByTopic.TryGetValue(topicName, out var urn))
+                headers[MessageHeaders.MessageType] = urn;
+        }
+
+        return (body, headers);
+    }
+
+    static bool TryReadNotification(string body, out (string Message, string TopicName, Dictionary<string, string> Attributes) notification)
+    {
+        notification = default;
+        if (body.Length == 0 || body[0] != '{' || !body.Contains("\"TopicArn\"", StringComparison.Ordinal))
+            return false;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("Type", out var type) || type.GetString() != "Notification"
+                || !root.TryGetProperty("TopicArn", out var arn) || !root.TryGetProperty("Message", out var inner))
+                return false;
+
+            var attributes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            if (root.TryGetProperty("MessageAttributes", out var map) && map.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var attribute in map.EnumerateObject())
+                {
+                    if (attribute.Value.TryGetProperty("Value", out var value) && value.ValueKind == JsonValueKind.String)
+                        attributes[attribute.Name] = value.GetString()!;
+                }
+            }
+
+            var topicArn = arn.GetString() ?? string.Empty;
+            notification = (inner.GetString() ?? string.Empty, topicArn[(topicArn.LastIndexOf(':') + 1)..], attributes);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}

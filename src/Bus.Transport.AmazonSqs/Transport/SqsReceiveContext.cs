@@ -1,0 +1,49 @@
+using Amazon.SQS.Model;
+using MassTransit;
+using MassTransit.Transports;
+
+namespace Bus.Transport.AmazonSqs.Transport;
+
+/// <summary>What a consumer can learn of the SQS message it is handling (get it with <c>context.TryGetPayload</c>).</summary>
+public interface SqsMessageContext
+{
+    Message TransportMessage { get; }
+    IReadOnlyDictionary<string, string> Attributes { get; }
+}
+
+sealed class SqsReceiveContext : BaseReceiveContext, SqsMessageContext
+{
+    readonly Dictionary<string, string> _headers;
+
+    public SqsReceiveContext(Message message, string body, Dictionary<string, string> headers, bool redelivered, SqsReceiveEndpointContext context, ClientContext client)
+        : base(redelivered, context, client)
+    {
+        TransportMessage = message;
+        _headers = headers;
+        Body = new StringMessageBody(body);
+        EndpointContext = context;
+    }
+
+    public Message TransportMessage { get; }
+    public SqsReceiveEndpointContext EndpointContext { get; }
+    public IReadOnlyDictionary<string, string> Attributes => _headers;
+    public override MessageBody Body { get; }
+    protected override IHeaderProvider HeaderProvider => new DictionaryHeaderProvider(_headers);
+
+    sealed class DictionaryHeaderProvider(Dictionary<string, string> headers) : IHeaderProvider
+    {
+        public IEnumerable<KeyValuePair<string, object>> GetAll() => headers.Select(h => new KeyValuePair<string, object>(h.Key, h.Value));
+
+        public bool TryGetHeader(string key, out object value)
+        {
+            if (headers.TryGetValue(key, out var text))
+            {
+                value = text;
+                return true;
+            }
+
+            value = null!;
+            return false;
+        }
+    }
+}
