@@ -15,7 +15,7 @@ public interface IAmazonSqsBusFactoryConfigurator : IBusFactoryConfigurator<IAma
     /// </summary>
     void AcceptPlainJson<T>() where T : class;
 
-    /// <summary>Adds a message attribute to every message of <typeparamref name="T"/> sent or published, for SNS filter policies (at most 8 such attributes).</summary>
+    /// <summary>Adds a message attribute to every message of <typeparamref name="T"/> sent or published, for SNS filter policies (at most 7 such attributes).</summary>
     void FilterAttribute<T>(string name, Func<T, string?> value) where T : class;
 }
 

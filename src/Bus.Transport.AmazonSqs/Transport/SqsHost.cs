@@ -4,8 +4,16 @@ using MassTransit.Transports;
 
 namespace Bus.Transport.AmazonSqs.Transport;
 
-sealed class SqsHost(SqsHostConfiguration hostConfiguration, IBusTopology busTopology) : BaseHost(hostConfiguration, busTopology)
+sealed class SqsHost(SqsHostConfiguration hostConfiguration, IBusTopology busTopology)
+    : BaseHost(hostConfiguration, busTopology), IHost<IAmazonSqsReceiveEndpointConfigurator>
 {
+    public HostReceiveEndpointHandle ConnectReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter,
+        Action<IAmazonSqsReceiveEndpointConfigurator>? configureEndpoint = null) =>
+        ConnectReceiveEndpoint(definition, endpointNameFormatter, configureEndpoint is null ? null : c => configureEndpoint((IAmazonSqsReceiveEndpointConfigurator)c));
+
+    public HostReceiveEndpointHandle ConnectReceiveEndpoint(string queueName, Action<IAmazonSqsReceiveEndpointConfigurator>? configure = null) =>
+        ConnectReceiveEndpoint(queueName, configure is null ? null : c => configure((IAmazonSqsReceiveEndpointConfigurator)c));
+
     public override HostReceiveEndpointHandle ConnectReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter,
         Action<IReceiveEndpointConfigurator>? configureEndpoint = null)
     {

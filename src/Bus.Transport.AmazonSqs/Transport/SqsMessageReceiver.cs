@@ -14,6 +14,9 @@ namespace Bus.Transport.AmazonSqs.Transport;
 /// </summary>
 sealed class SqsMessageReceiver : ConsumerAgent<string>
 {
+    /// <summary>The message type given to plain JSON whose type cannot be told: no consumer takes it, so it is skipped.</summary>
+    public const string UnknownMessageType = "urn:message:Bus.Transport.AmazonSqs:UnknownPlainJson";
+
     readonly ClientContext _client;
     readonly SqsReceiveEndpointContext _context;
     readonly Dictionary<string, string> _typesByTopic;
@@ -145,25 +148,35 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
 
         var body = message.Body ?? string.Empty;
         string? topicName = null;
+        string? notificationId = null;
         if (!headers.ContainsKey(MessageHeaders.ContentType) && TryReadNotification(body, out var notification))
         {
             body = notification.Message;
             topicName = notification.TopicName;
+            notificationId = notification.MessageId;
             foreach (var (name, value) in notification.Attributes)
                 headers[name] = value;
         }
 
+        if (headers.TryGetValue(SqsSendTransportContext.TraceParentAttribute, out var traceparent) && !headers.ContainsKey(SqsSendTransportContext.ActivityIdHeader))
+            headers[SqsSendTransportContext.ActivityIdHeader] = traceparent;
+
         if (!headers.ContainsKey(MessageHeaders.ContentType))
         {
+            // Plain JSON: the raw deserializer reads it as the type bound to its topic. Without a known topic it
+            // would be read as any type a consumer asks for, so it is marked with a type nobody consumes: skipped.
             headers[MessageHeaders.ContentType] = "application/json";
-            if (topicName is not null && _typesByTopic.TryGetValue(topicName, out var urn))
-                headers[MessageHeaders.MessageType] = urn;
+            headers[MessageHeaders.MessageType] = topicName is not null && _typesByTopic.TryGetValue(topicName, out var urn) ? urn : UnknownMessageType;
+            // The SNS (or SQS) message id becomes the MassTransit message id, so the inbox and duplicate detection work for plain JSON too.
+            var id = notificationId ?? message.MessageId;
+            if (Guid.TryParse(id, out _))
+                headers[MessageHeaders.MessageId] = id;
         }
 
         return (body, headers);
     }
 
-    static bool TryReadNotification(string body, out (string Message, string TopicName, Dictionary<string, string> Attributes) notification)
+    static bool TryReadNotification(string body, out (string Message, string TopicName, string? MessageId, Dictionary<string, string> Attributes) notification)
     {
         notification = default;
         if (body.Length == 0 || body[0] != '{' || !body.Contains("\"TopicArn\"", StringComparison.Ordinal))
@@ -188,7 +201,8 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
             }
 
             var topicArn = arn.GetString() ?? string.Empty;
-            notification = (inner.GetString() ?? string.Empty, topicArn[(topicArn.LastIndexOf(':') + 1)..], attributes);
+            var messageId = root.TryGetProperty("MessageId", out var mid) ? mid.GetString() : null;
+            notification = (inner.GetString() ?? string.Empty, topicArn[(topicArn.LastIndexOf(':') + 1)..], messageId, attributes);
             return true;
         }
         catch (JsonException)

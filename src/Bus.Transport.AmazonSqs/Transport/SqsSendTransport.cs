@@ -41,6 +41,8 @@ sealed class SqsSendTransportContext : BaseSendTransportContext, SendTransportCo
     public const int SqsMaxBytes = 1_048_576;
     public const int SnsMaxBytes = 262_144;
     public const int MaxDelaySeconds = 900;
+    public const string TraceParentAttribute = "traceparent";
+    public const string ActivityIdHeader = "MT-Activity-Id";
     readonly SqsHostConfiguration _host;
     readonly ClientContextSupervisor _supervisor;
     readonly SqsEndpointAddress _address;
@@ -85,6 +87,11 @@ sealed class SqsSendTransportContext : BaseSendTransportContext, SendTransportCo
             [MessageHeaders.ContentType] = sendContext.ContentType?.ToString() ?? "application/vnd.masstransit+json",
             [MessageHeaders.MessageType] = sendContext.SupportedMessageTypes?.FirstOrDefault() ?? MessageUrn.ForTypeString<T>(),
         };
+        // Trace context rides in a W3C traceparent attribute: MassTransit starts the consumer's span from transport
+        // headers, and any other SQS consumer (Lambda, a Python worker) understands the standard name.
+        if (sendContext.Headers.TryGetHeader(ActivityIdHeader, out var activityId) && activityId?.ToString() is { Length: > 0 } traceparent)
+            attributes[TraceParentAttribute] = traceparent;
+
         foreach (var (name, value) in _host.Attributes.For(sendContext.Message))
             attributes[name] = value;
         if (attributes.Count > 10)
