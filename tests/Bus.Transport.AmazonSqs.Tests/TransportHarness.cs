@@ -56,6 +56,21 @@ public sealed class TransportHarness : IAsyncDisposable
         return new TransportHarness(provider, scope);
     }
 
+    /// <summary>Waits (bounded) until a message matching the filter was consumed; unlike the harness's Any it ignores inactivity.</summary>
+    public async Task<bool> WaitForConsumed<T>(Func<T, bool> match, TimeSpan timeout)
+        where T : class
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (Harness.Consumed.Select<T>(x => match(x.Context.Message)).Any())
+                return true;
+            await Task.Delay(100);
+        }
+
+        return false;
+    }
+
     public string Queue(string logical) => EntityNames.Queue(logical, Scope);
 
     public string Topic(string logical) => EntityNames.Topic(logical, Scope);

@@ -46,6 +46,13 @@ sealed class SqsHostConfiguration : BaseHostConfiguration<SqsReceiveEndpointConf
     public override IBusTopology Topology => _busTopology;
     public override IRetryPolicy ReceiveTransportRetryPolicy { get; }
 
+    /// <summary>Sends retry only what can heal (network, throttling, 5xx); a refused message (too large, bad delay) fails at once.</summary>
+    public override IRetryPolicy SendTransportRetryPolicy { get; } = Retry.CreatePolicy(x =>
+    {
+        x.Handle<Exception>(SqsEntityClient.IsTransient);
+        x.Exponential(6, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200));
+    });
+
     public string PhysicalQueueName(string logicalName) => EntityNames.Queue(logicalName, Settings.Scope);
     public string PhysicalTopicName(string logicalName) => EntityNames.Topic(logicalName, Settings.Scope);
 
