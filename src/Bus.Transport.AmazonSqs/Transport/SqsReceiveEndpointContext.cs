@@ -29,6 +29,7 @@ sealed class SqsReceiveEndpointContext : BaseReceiveEndpointContext
             return supervisor;
         });
 
+        GetOrAddPayload(() => host.Topology);
         GetOrAddPayload<IErrorTransport>(() => new SqsErrorTransport(this));
         GetOrAddPayload<IDeadLetterTransport>(() => new SqsDeadLetterTransport(this));
     }
