@@ -43,41 +43,53 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
             RequestResultLimit = 10,
         });
 
-        SetReady();
+        var fifo = EntityNames.IsFifo(queue.Name);
         var failures = 0;
+
+        async Task<IEnumerable<Message>> Receive(int limit, CancellationToken token)
+        {
+            try
+            {
+                var messages = await _client.Client.ReceiveAsync(queue, limit, settings.WaitTimeSeconds, token).ConfigureAwait(false);
+                failures = 0;
+                return (IEnumerable<Message>)messages;
+            }
+            catch (OperationCanceledException)
+            {
+                return Array.Empty<Message>();
+            }
+            catch (Exception ex) when (!IsStopping)
+            {
+                // AWS (or the emulator) unreachable: keep the loop alive and try again with backoff.
+                var attempt = Interlocked.Increment(ref failures);
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(attempt, 8))));
+                LogContext.Warning?.Log(ex, "Receive from {Queue} failed (attempt {Attempt}); retrying in {Delay}", queue.Name, attempt, delay);
+                try
+                {
+                    await Task.Delay(delay, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                return Array.Empty<Message>();
+            }
+        }
+
+        SetReady();
         try
         {
             while (!IsStopping)
             {
-                await algorithm.Run<Message>(async (limit, token) =>
+                if (fifo)
                 {
-                    try
-                    {
-                        var messages = await _client.Client.ReceiveAsync(queue, limit, settings.WaitTimeSeconds, token).ConfigureAwait(false);
-                        failures = 0;
-                        return (IEnumerable<Message>)messages;
-                    }
-                    catch (OperationCanceledException)
-                    {
-                        return Array.Empty<Message>();
-                    }
-                    catch (Exception ex) when (!IsStopping)
-                    {
-                        // AWS (or the emulator) unreachable: keep the loop alive and try again with backoff.
-                        var attempt = Interlocked.Increment(ref failures);
-                        var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(attempt, 8))));
-                        LogContext.Warning?.Log(ex, "Receive from {Queue} failed (attempt {Attempt}); retrying in {Delay}", queue.Name, attempt, delay);
-                        try
-                        {
-                            await Task.Delay(delay, token).ConfigureAwait(false);
-                        }
-                        catch (OperationCanceledException)
-                        {
-                        }
-
-                        return Array.Empty<Message>();
-                    }
-                }, (message, _) => Handle(queue, message), Stopping).ConfigureAwait(false);
+                    // FIFO: one group's messages run one after another, in sequence-number order.
+                    await algorithm.Run(Receive, (message, _) => Handle(queue, message), GroupOf, InSequence, Stopping).ConfigureAwait(false);
+                }
+                else
+                {
+                    await algorithm.Run(Receive, (message, _) => Handle(queue, message), Stopping).ConfigureAwait(false);
+                }
             }
         }
         catch (OperationCanceledException) when (IsStopping)
@@ -88,6 +100,21 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
             LogContext.Error?.Log(exception, "Receive loop of {Queue} faulted", queue.Name);
             throw;
         }
+    }
+
+    static IEnumerable<IGrouping<string, Message>> GroupOf(IEnumerable<Message> messages) =>
+        messages.GroupBy(m => m.Attributes?.GetValueOrDefault("MessageGroupId") ?? string.Empty);
+
+    static IEnumerable<Message> InSequence(IEnumerable<Message> messages) =>
+        messages.OrderBy(m => m.Attributes?.GetValueOrDefault("SequenceNumber") ?? string.Empty, SequenceComparer.Instance);
+
+    /// <summary>SQS sequence numbers are decimal strings of up to 128 bits: shorter is smaller, then ordinal.</summary>
+    sealed class SequenceComparer : IComparer<string>
+    {
+        public static readonly SequenceComparer Instance = new();
+
+        public int Compare(string? x, string? y) =>
+            (x?.Length ?? 0) != (y?.Length ?? 0) ? (x?.Length ?? 0).CompareTo(y?.Length ?? 0) : string.CompareOrdinal(x, y);
     }
 
     async Task Handle(QueueInfo queue, Message message)
