@@ -92,6 +92,7 @@ public sealed class SqsEntityClient : IAsyncDisposable
         try
         {
             await Sqs.SendMessageAsync(request, cancellationToken).ConfigureAwait(false);
+            TransportMetrics.SendRequests.Add(1);
         }
         catch (QueueDoesNotExistException)
         {
@@ -106,6 +107,7 @@ public sealed class SqsEntityClient : IAsyncDisposable
         try
         {
             await Sns.PublishAsync(arn, body, attributes, groupId, deduplicationId, cancellationToken).ConfigureAwait(false);
+            TransportMetrics.PublishRequests.Add(1);
         }
         catch (SnsNotFoundException)
         {
@@ -125,19 +127,29 @@ public sealed class SqsEntityClient : IAsyncDisposable
             MessageAttributeNames = ["All"],
             MessageSystemAttributeNames = ["All"],
         }, cancellationToken).ConfigureAwait(false);
-        return response.Messages ?? [];
+        TransportMetrics.ReceiveRequests.Add(1);
+        var messages = response.Messages ?? [];
+        if (messages.Count == 0)
+            TransportMetrics.EmptyReceives.Add(1);
+        else
+            TransportMetrics.MessagesReceived.Add(messages.Count);
+        return messages;
     }
 
     public Task DeleteAsync(QueueInfo queue, string receiptHandle, CancellationToken cancellationToken) =>
         _deleters.GetOrAdd(queue.Url, url => new DeleteBatcher(Sqs, url)).DeleteAsync(receiptHandle, cancellationToken);
 
-    public Task ChangeVisibilityAsync(QueueInfo queue, string receiptHandle, int seconds, CancellationToken cancellationToken) =>
-        Sqs.ChangeMessageVisibilityAsync(new ChangeMessageVisibilityRequest
+    public Task ChangeVisibilityAsync(QueueInfo queue, string receiptHandle, int seconds, CancellationToken cancellationToken)
+    {
+        if (seconds > 0)
+            TransportMetrics.VisibilityExtensions.Add(1);
+        return Sqs.ChangeMessageVisibilityAsync(new ChangeMessageVisibilityRequest
         {
             QueueUrl = queue.Url,
             ReceiptHandle = receiptHandle,
             VisibilityTimeout = Math.Clamp(seconds, 0, 43_200),
         }, cancellationToken);
+    }
 
     async Task<QueueInfo> LoadQueueAsync(string name, QueueOptions? create, CancellationToken cancellationToken)
     {
@@ -322,6 +334,7 @@ public sealed class SqsEntityClient : IAsyncDisposable
         {
             try
             {
+                TransportMetrics.DeleteRequests.Add(1);
                 var response = await _sqs.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
                 {
                     QueueUrl = _url,

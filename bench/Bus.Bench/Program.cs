@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Bus.Testing;
+using Bus.Transport.AmazonSqs;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Bus.Bench;
+
+// Transport benchmark: raw AWSSDK.SQS against Bus (SNS publish → SQS → MassTransit consumer), in one run
+// on one emulator, with the same concurrency; then the idle cost of one endpoint.
+var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 4000;
+var idleSeconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
+const int Concurrency = 8;
+
+await using var emulator = await EmulatorProcess.StartAsync();
+Console.WriteLine($"emulator {emulator.ServiceUrl} (pid {emulator.Pid}); {count} messages, concurrency {Concurrency}, {Environment.ProcessorCount} cores");
+
+using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+await RawRound(sqs, "warmup-raw", 500);
+var raw = await RawRound(sqs, "bench-raw", count);
+
+var bus = await BusBench.Start(emulator.ServiceUrl);
+await bus.Round(500);
+var transport = await bus.Round(count);
+await bus.DisposeAsync();
+
+var idle = await BusBench.IdleRequestsPerMinute(emulator.ServiceUrl, idleSeconds);
+
+Console.WriteLine();
+Console.WriteLine("| path | messages/s |");
+Console.WriteLine("|---|---|");
+Console.WriteLine($"| raw AWSSDK.SQS: batched send (10) + receive/delete, {Concurrency} tasks | {raw:F0} |");
+Console.WriteLine($"| Bus: publish (SNS) → SQS → consumer, {Concurrency} publishers | {transport:F0} |");
+Console.WriteLine($"ratio Bus/raw: {transport / raw:F2}");
+Console.WriteLine($"idle ReceiveMessage requests per minute per endpoint: {idle:F1} (long polling 20 s)");
+
+static async Task<double> RawRound(IAmazonSQS sqs, string name, int count)
+{
+    var url = (await sqs.CreateQueueAsync(name)).QueueUrl;
+    var received = 0;
+    var stopwatch = Stopwatch.StartNew();
+    var senders = Enumerable.Range(0, Concurrency).Select(async worker =>
+    {
+        for (var i = worker * 10; i < count; i += Concurrency * 10)
+        {
+            var entries = Enumerable.Range(i, Math.Min(10, count - i))
+                .Select(n => new SendMessageBatchRequestEntry(n.ToString(CultureInfo.InvariantCulture), $"{{\"n\":{n}}}")).ToList();
+            await sqs.SendMessageBatchAsync(url, entries);
+        }
+    });
+    var receivers = Enumerable.Range(0, Concurrency).Select(async _ =>
+    {
+        while (Volatile.Read(ref received) < count)
+        {
+            var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10, WaitTimeSeconds = 1, MessageAttributeNames = ["All"] });
+            var messages = response.Messages ?? [];
+            if (messages.Count == 0)
+                continue;
+            await sqs.DeleteMessageBatchAsync(url, messages.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList());
+            Interlocked.Add(ref received, messages.Count);
+        }
+    });
+    await Task.WhenAll(senders.Concat(receivers));
+    return count / stopwatch.Elapsed.TotalSeconds;
+}
+
+namespace Bus.Bench
+{
+    public sealed record BenchPing(int N);
+}
+
+public sealed class Counter
+{
+    int _count;
+    TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    int _target;
+
+    public void Reset(int target)
+    {
+        _count = 0;
+        _target = target;
+        _done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public void Hit()
+    {
+        if (Interlocked.Increment(ref _count) == _target)
+            _done.TrySetResult();
+    }
+
+    public Task Done => _done.Task;
+}
+
+public sealed class BenchConsumer(Counter counter) : IConsumer<BenchPing>
+{
+    public Task Consume(ConsumeContext<BenchPing> context)
+    {
+        counter.Hit();
+        return Task.CompletedTask;
+    }
+}
+
+sealed class BusBench : IAsyncDisposable
+{
+    readonly ServiceProvider _provider;
+    readonly IBusControl _bus;
+    readonly Counter _counter;
+
+    BusBench(ServiceProvider provider)
+    {
+        _provider = provider;
+        _bus = provider.GetRequiredService<IBusControl>();
+        _counter = provider.GetRequiredService<Counter>();
+    }
+
+    public static async Task<BusBench> Start(Uri serviceUrl, bool consumer = true)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<Counter>();
+        services.AddMassTransit(x =>
+        {
+            x.DisableUsageTelemetry();
+            if (consumer)
+                x.AddConsumer<BenchConsumer>().Endpoint(e => { e.Name = "bench"; e.PrefetchCount = 80; e.ConcurrentMessageLimit = 80; });
+            x.UsingAmazonSqs((context, cfg) =>
+            {
+                cfg.Host(h =>
+                {
+                    h.ServiceUrl = serviceUrl;
+                    h.Credentials = AwsClients.Credentials;
+                    h.Scope = "bench" + Guid.NewGuid().ToString("N")[..6];
+                });
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        var provider = services.BuildServiceProvider();
+        var bench = new BusBench(provider);
+        await bench._bus.StartAsync();
+        return bench;
+    }
+
+    public async Task<double> Round(int count)
+    {
+        _counter.Reset(count);
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async worker =>
+        {
+            for (var i = worker; i < count; i += Concurrency)
+                await _bus.Publish(new BenchPing(i));
+        }));
+        await _counter.Done.WaitAsync(TimeSpan.FromMinutes(5));
+        return count / stopwatch.Elapsed.TotalSeconds;
+    }
+
+    const int Concurrency = 8;
+
+    public static async Task<double> IdleRequestsPerMinute(Uri serviceUrl, int seconds)
+    {
+        long requests = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == TransportMetrics.MeterName && instrument.Name == "bus.sqs.receive.requests")
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref requests, value));
+        listener.Start();
+
+        await using var idle = await Start(serviceUrl, consumer: false);
+        // One idle endpoint besides the bus's own response queue.
+        var handle = idle._bus.ConnectReceiveEndpoint("idle", e => e.Handler<BenchPing>(_ => Task.CompletedTask));
+        await handle.Ready;
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Interlocked.Exchange(ref requests, 0);
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+        // Two endpoints are polling (the idle one and the bus endpoint): per endpoint is half.
+        return Interlocked.Read(ref requests) / 2.0 * 60 / seconds;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _bus.StopAsync();
+        await _provider.DisposeAsync();
+    }
+}
