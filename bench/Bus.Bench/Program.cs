@@ -63,7 +63,10 @@ static async Task<double> RawRound(IAmazonSQS sqs, string name, int count)
             Interlocked.Add(ref received, messages.Count);
         }
     });
-    await Task.WhenAll(senders.Concat(receivers));
+    await Task.WhenAll(senders);
+    var sendSeconds = stopwatch.Elapsed.TotalSeconds;
+    await Task.WhenAll(receivers);
+    Console.WriteLine($"  raw {name}: all sent after {sendSeconds:F2} s ({count / sendSeconds:F0}/s), all received and deleted after {stopwatch.Elapsed.TotalSeconds:F2} s");
     return count / stopwatch.Elapsed.TotalSeconds;
 }
 
