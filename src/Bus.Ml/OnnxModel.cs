@@ -1,0 +1,64 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Bus.Ml;
+
+/// <summary>An ONNX model loaded into ONNX Runtime: one float input (batch first), one float output.</summary>
+public sealed class OnnxModel : IDisposable
+{
+    readonly InferenceSession _session;
+    readonly string _inputName;
+    readonly string _outputName;
+
+    OnnxModel(InferenceSession session)
+    {
+        _session = session;
+        var input = session.InputMetadata.Single();
+        _inputName = input.Key;
+        _outputName = session.OutputMetadata.Keys.First();
+        InputShape = input.Value.Dimensions.Skip(1).ToArray();
+        if (InputShape.Any(d => d <= 0))
+            throw new ModelConversionException($"the model input has unknown dimensions: [{string.Join(",", input.Value.Dimensions)}]");
+        InputSize = InputShape.Aggregate(1, (a, b) => a * b);
+    }
+
+    /// <summary>The input shape of one sample (without the batch dimension).</summary>
+    public int[] InputShape { get; }
+
+    /// <summary>Values in one sample.</summary>
+    public int InputSize { get; }
+
+    public static OnnxModel Load(byte[] onnx, int intraOpThreads = 1)
+    {
+        var options = new SessionOptions { IntraOpNumThreads = intraOpThreads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        try
+        {
+            return new OnnxModel(new InferenceSession(onnx, options));
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new ModelConversionException($"ONNX Runtime cannot load the model: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Runs a batch; <paramref name="inputs"/> holds <paramref name="batch"/> samples back to back. Returns the outputs row by row.</summary>
+    public float[][] Predict(float[] inputs, int batch)
+    {
+        if (inputs.Length != batch * InputSize)
+            throw new ArgumentException($"expected {batch} samples of {InputSize} values ({batch * InputSize}), got {inputs.Length}", nameof(inputs));
+        var shape = new int[InputShape.Length + 1];
+        shape[0] = batch;
+        InputShape.CopyTo(shape, 1);
+        var tensor = new DenseTensor<float>(inputs, shape);
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, tensor)], [_outputName]);
+        var output = results.First().AsTensor<float>();
+        var width = (int)(output.Length / batch);
+        var flat = output.ToArray();
+        var rows = new float[batch][];
+        for (var i = 0; i < batch; i++)
+            rows[i] = flat.AsSpan(i * width, width).ToArray();
+        return rows;
+    }
+
+    public void Dispose() => _session.Dispose();
+}

@@ -1,0 +1,31 @@
+using Bus.Testing;
+
+namespace Bus.Ml.Tests;
+
+/// <summary>Trains the sample digits model briefly and exports the converter's test models with TF.js's own outputs, once per run.</summary>
+public sealed class ExportedModels : IAsyncLifetime
+{
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("bus-ml-").FullName;
+
+    public string TrainedDirectory => Path.Combine(Directory, "trained");
+
+    public async Task InitializeAsync()
+    {
+        await NodeScript.RunAsync("train.mjs", "--no-upload", "--quiet", "--epochs", "3", "--out", TrainedDirectory);
+        await NodeScript.RunAsync("export-test-models.mjs", "--out", Path.Combine(Directory, "exported"), "--from", TrainedDirectory);
+    }
+
+    public string Case(string name) => Path.Combine(Directory, "exported", name);
+
+    public Task DisposeAsync()
+    {
+        System.IO.Directory.Delete(Directory, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ExportedModelsCollection : ICollectionFixture<ExportedModels>
+{
+    public const string Name = "exported-models";
+}

@@ -1,0 +1,102 @@
+// Builds TensorFlow.js models for the converter tests and records TF.js's own outputs on fixed inputs.
+//   node export-test-models.mjs --out DIR [--from TRAINED_DIR]
+// Writes DIR/<case>/model.json, weight shards and reference.json ({ inputShape, inputs, outputs }).
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+import * as tfl from "@tensorflow/tfjs-layers";
+
+const { values: o } = parseArgs({ options: { out: { type: "string" }, from: { type: "string" } } });
+await tf.setBackend("cpu");
+
+let state = 12345;
+const random = () => { state = (state * 1103515245 + 12345) % 2147483648; return state / 2147483648; };
+const randomInputs = (n, shape) => Array.from({ length: n * shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1);
+
+async function save(name, model, inputShape, inputs, shardBytes = 4096) {
+  const dir = join(o.out, name);
+  mkdirSync(dir, { recursive: true });
+  const artifacts = await new Promise((resolve) => model.save(tf.io.withSaveHandler(async (a) => { resolve(a); return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } }; })));
+  const data = Buffer.from(artifacts.weightData);
+  const count = Math.max(1, Math.ceil(data.length / shardBytes));
+  const paths = [];
+  for (let i = 0; i < count; i++) {
+    const path = `group1-shard${i + 1}of${count}.bin`;
+    writeFileSync(join(dir, path), data.subarray(i * shardBytes, Math.min(data.length, (i + 1) * shardBytes)));
+    paths.push(path);
+  }
+  writeFileSync(join(dir, "model.json"), JSON.stringify({ format: "layers-model", generatedBy: "TensorFlow.js tfjs-layers v4.22.0", convertedBy: null, modelTopology: artifacts.modelTopology, weightsManifest: [{ paths, weights: artifacts.weightSpecs }] }));
+  const n = inputs.length / inputShape.reduce((a, b) => a * b, 1);
+  const x = tf.tensor(inputs, [n, ...inputShape]);
+  const y = model.predict(x);
+  const values = Array.from(await y.data());
+  if (values.some((v) => !Number.isFinite(v))) throw new Error(`${name}: TF.js produced non-finite outputs`);
+  writeFileSync(join(dir, "reference.json"), JSON.stringify({ inputShape, batch: n, inputs, outputShape: y.shape, outputs: Array.from(await y.data()) }));
+}
+
+// Gives every weight (BatchNormalization statistics included) non-trivial seeded values.
+function randomizeWeights(model) {
+  for (const layer of model.layers) {
+    const weights = layer.getWeights();
+    if (weights.length === 0) continue;
+    const names = layer.weights.map((v) => v.originalName ?? v.name);
+    layer.setWeights(weights.map((w, i) => {
+      const isVariance = names[i].includes("moving_variance");
+      return tf.tensor(Array.from({ length: w.size }, () => isVariance ? 0.5 + random() : random() - 0.5), w.shape);
+    }));
+  }
+}
+
+// 1. a functional convolutional model with skip connections and most supported layers
+{
+  const input = tfl.input({ shape: [8, 8, 3] });
+  const c1 = tfl.layers.conv2d({ filters: 6, kernelSize: 3, padding: "same", activation: "relu" }).apply(input);
+  const bn = tfl.layers.batchNormalization().apply(c1);
+  const c2 = tfl.layers.conv2d({ filters: 6, kernelSize: 3, padding: "same", dilationRate: 2 }).apply(bn);
+  const skip = tfl.layers.add().apply([c1, c2]);
+  const act = tfl.layers.activation({ activation: "elu" }).apply(skip);
+  const leaky = tfl.layers.leakyReLU({ alpha: 0.2 }).apply(act);
+  const pooled = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(leaky);
+  const avg = tfl.layers.averagePooling2d({ poolSize: 2, strides: 1, padding: "same" }).apply(pooled);
+  const strided = tfl.layers.conv2d({ filters: 4, kernelSize: 2, strides: 2, padding: "valid", activation: "selu" }).apply(avg);
+  const up = tfl.layers.upSampling2d({ size: [2, 2] }).apply(strided);
+  const cat = tfl.layers.concatenate().apply([up, pooled]);
+  const gap = tfl.layers.globalAveragePooling2d({}).apply(cat);
+  const flat = tfl.layers.flatten().apply(cat);
+  const dropped = tfl.layers.dropout({ rate: 0.5 }).apply(flat);
+  const d1 = tfl.layers.dense({ units: 12, activation: "tanh" }).apply(dropped);
+  const both = tfl.layers.concatenate().apply([d1, gap]);
+  const reshaped = tfl.layers.reshape({ targetShape: [2, 11] }).apply(both);
+  const flat2 = tfl.layers.flatten().apply(reshaped);
+  const d2 = tfl.layers.dense({ units: 5, activation: "sigmoid" }).apply(flat2);
+  const out = tfl.layers.dense({ units: 3, activation: "softmax" }).apply(d2);
+  const model = tfl.model({ inputs: input, outputs: out });
+  randomizeWeights(model);
+  await save("functional-skip", model, [8, 8, 3], randomInputs(4, [8, 8, 3]));
+}
+
+// 2. a sequential dense model with the remaining activations
+{
+  const model = tfl.sequential();
+  model.add(tfl.layers.dense({ inputShape: [10], units: 8, activation: "linear" }));
+  model.add(tfl.layers.activation({ activation: "relu" }));
+  model.add(tfl.layers.dense({ units: 8, activation: "sigmoid", useBias: false }));
+  model.add(tfl.layers.batchNormalization({ center: false }));
+  model.add(tfl.layers.dense({ units: 4, activation: "softmax" }));
+  randomizeWeights(model);
+  await save("sequential-dense", model, [10], randomInputs(5, [10]), 256);
+}
+
+// 3. the trained digits model, loaded back, on real validation samples
+if (o.from) {
+  const modelJson = JSON.parse(readFileSync(join(o.from, "model.json"), "utf8"));
+  const buffers = modelJson.weightsManifest[0].paths.map((p) => readFileSync(join(o.from, p)));
+  const weightData = Buffer.concat(buffers);
+  const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs: modelJson.weightsManifest[0].weights, weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.length) }));
+  const validation = JSON.parse(readFileSync(join(o.from, "validation.json"), "utf8"));
+  await save("digits", model, [8, 8, 1], validation.features.slice(0, 32).flat(), 16384);
+}
+
+console.log(readdirSync(o.out).join(" "));
