@@ -17,6 +17,9 @@ public static class KerasOnnxConverter
     public const string InputName = "input";
     public const string OutputName = "output";
 
+    /// <summary>Second output: the input of the last layer (the penultimate layer's activations), for embeddings.</summary>
+    public const string EmbeddingName = "embedding";
+
     public static readonly IReadOnlySet<string> SupportedLayers = new HashSet<string>(StringComparer.Ordinal)
     {
         "InputLayer", "Dense", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "Flatten", "Reshape",
@@ -131,6 +134,7 @@ public static class KerasOnnxConverter
         readonly GraphProto _graph = new() { Name = "keras" };
         readonly Dictionary<string, string> _outputs = new(StringComparer.Ordinal);
         readonly Dictionary<string, int> _ranks = new(StringComparer.Ordinal);
+        readonly Dictionary<string, string> _inputOf = new(StringComparer.Ordinal);
         int _counter;
 
         public HashSet<string> UsedWeights { get; } = new(StringComparer.Ordinal);
@@ -150,7 +154,9 @@ public static class KerasOnnxConverter
                         continue;
                 }
 
+                var input = current;
                 current = Layer(layer, [current]);
+                _inputOf[current] = input;
             }
 
             AddOutput(current ?? throw new ModelConversionException("the model has no layers"));
@@ -184,7 +190,9 @@ public static class KerasOnnxConverter
                     var sources = Inbound(nodes[0]).ToList();
                     if (!sources.All(_outputs.ContainsKey))
                         continue;
-                    _outputs[name] = Layer(layer, sources.Select(s => _outputs[s]).ToList());
+                    var inputs = sources.Select(s => _outputs[s]).ToList();
+                    _outputs[name] = Layer(layer, inputs);
+                    _inputOf[_outputs[name]] = inputs[0];
                     pending.Remove(layer);
                     progressed = true;
                 }
@@ -226,10 +234,17 @@ public static class KerasOnnxConverter
 
         void AddOutput(string tensor)
         {
-            Node("Identity", [tensor], OutputName);
+            Output(tensor, OutputName);
+            if (_inputOf.TryGetValue(tensor, out var penultimate) && penultimate != InputName)
+                Output(penultimate, EmbeddingName);
+        }
+
+        void Output(string tensor, string name)
+        {
+            Node("Identity", [tensor], name);
             _graph.Output.Add(new ValueInfoProto
             {
-                Name = OutputName,
+                Name = name,
                 Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } },
             });
         }

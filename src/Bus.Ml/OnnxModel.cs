@@ -15,7 +15,8 @@ public sealed class OnnxModel : IDisposable
         _session = session;
         var input = session.InputMetadata.Single();
         _inputName = input.Key;
-        _outputName = session.OutputMetadata.Keys.First();
+        _outputName = session.OutputMetadata.ContainsKey(KerasOnnxConverter.OutputName) ? KerasOnnxConverter.OutputName : session.OutputMetadata.Keys.First();
+        HasEmbedding = session.OutputMetadata.ContainsKey(KerasOnnxConverter.EmbeddingName);
         InputShape = input.Value.Dimensions.Skip(1).ToArray();
         if (InputShape.Any(d => d <= 0))
             throw new ModelConversionException($"the model input has unknown dimensions: [{string.Join(",", input.Value.Dimensions)}]");
@@ -24,6 +25,9 @@ public sealed class OnnxModel : IDisposable
 
     /// <summary>The input shape of one sample (without the batch dimension).</summary>
     public int[] InputShape { get; }
+
+    /// <summary>Whether the model also gives the penultimate layer's activations.</summary>
+    public bool HasEmbedding { get; }
 
     /// <summary>Values in one sample.</summary>
     public int InputSize { get; }
@@ -58,6 +62,25 @@ public sealed class OnnxModel : IDisposable
         for (var i = 0; i < batch; i++)
             rows[i] = flat.AsSpan(i * width, width).ToArray();
         return rows;
+    }
+
+    /// <summary>Outputs and penultimate-layer embeddings of a batch.</summary>
+    public (float[][] Outputs, float[][] Embeddings) PredictWithEmbedding(float[] inputs, int batch)
+    {
+        if (!HasEmbedding)
+            throw new InvalidOperationException("this model has no embedding output");
+        var shape = new int[InputShape.Length + 1];
+        shape[0] = batch;
+        InputShape.CopyTo(shape, 1);
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, new DenseTensor<float>(inputs, shape))], [_outputName, KerasOnnxConverter.EmbeddingName]);
+        return (Rows(results.First(r => r.Name == _outputName).AsTensor<float>(), batch), Rows(results.First(r => r.Name == KerasOnnxConverter.EmbeddingName).AsTensor<float>(), batch));
+    }
+
+    static float[][] Rows(Tensor<float> tensor, int batch)
+    {
+        var flat = tensor.ToArray();
+        var width = flat.Length / batch;
+        return Enumerable.Range(0, batch).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
     }
 
     public void Dispose() => _session.Dispose();

@@ -1,0 +1,31 @@
+using System.Diagnostics;
+
+namespace Bus.Ml;
+
+/// <summary>Runs a model over a validation set in batches and measures it.</summary>
+public static class Evaluator
+{
+    public static readonly ActivitySource Activity = new("Bus.Ml");
+
+    public static ClassificationMetrics Evaluate(OnnxModel model, ValidationSet set, int batchSize = 64)
+    {
+        using var span = Activity.StartActivity("evaluate");
+        if (model.InputSize != set.SampleSize)
+            throw new ModelConversionException($"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] per sample, the validation set has [{string.Join(",", set.InputShape)}]");
+        var predictions = new List<float[]>(set.Features.Length);
+        var buffer = new float[batchSize * set.SampleSize];
+        for (var start = 0; start < set.Features.Length; start += batchSize)
+        {
+            var count = Math.Min(batchSize, set.Features.Length - start);
+            for (var i = 0; i < count; i++)
+                set.Features[start + i].CopyTo(buffer, i * set.SampleSize);
+            var input = count == batchSize ? buffer : buffer[..(count * set.SampleSize)];
+            predictions.AddRange(model.Predict(input, count));
+        }
+
+        var metrics = ClassificationMetrics.Compute(predictions, set.Labels, set.Classes);
+        span?.SetTag("bus.samples", metrics.SampleCount);
+        span?.SetTag("bus.accuracy", metrics.Accuracy);
+        return metrics;
+    }
+}

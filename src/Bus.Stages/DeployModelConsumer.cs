@@ -1,0 +1,91 @@
+using Bus.Contracts;
+using Bus.Ml;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace Bus.Stages;
+
+/// <summary>
+/// Promotes a version: verifies and loads it, runs a canary prediction, moves the "production" alias in the
+/// registry and hot-swaps the inference endpoint. A failed canary keeps the old champion.
+/// </summary>
+public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry registry, ModelServer server, StageIdentity identity, ILogger<DeployModelConsumer> logger)
+    : IConsumer<DeployModel>
+{
+    public async Task Consume(ConsumeContext<DeployModel> context)
+    {
+        var m = context.Message;
+        var artifact = new ArtifactReference(m.Artifact.Uri, m.Artifact.Format, m.Artifact.Sha256);
+        OnnxModel model;
+        try
+        {
+            model = OnnxModel.Load(await store.LoadOnnxAsync(artifact, context.CancellationToken));
+            Canary(model);
+        }
+        catch (ModelConversionException ex)
+        {
+            logger.LogWarning("Deployment of {ModelName} {ModelVersion} refused: {Reason}", m.ModelName, m.ModelVersion, ex.Message);
+            await Fail(context, ex.Message);
+            return;
+        }
+        catch (Exception ex) when (Transient.Is(ex) && Transient.IsLastAttempt(context))
+        {
+            await Fail(context, ex.Message);
+            return;
+        }
+
+        var promotion = registry.Promote(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason);
+        server.Swap(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, promotion.Current.Revision, model));
+        logger.LogInformation("{ModelName} {ModelVersion} serves at alias revision {Revision}", m.ModelName, m.ModelVersion, promotion.Current.Revision);
+
+        await context.Publish(new ModelDeployed
+        {
+            ModelVersionId = m.ModelVersionId,
+            ModelName = m.ModelName,
+            ModelVersion = m.ModelVersion,
+            AliasRevision = promotion.Current.Revision,
+            PreviousModelVersionId = promotion.PreviousId,
+            PreviousModelVersion = promotion.PreviousVersion,
+            Reason = m.Reason,
+            Endpoint = $"/models/{m.ModelName}/predict",
+            DeployedAt = DateTimeOffset.UtcNow,
+            DeployedBy = identity.Name,
+        });
+    }
+
+    /// <summary>One prediction on a neutral input must succeed and give finite probabilities.</summary>
+    static void Canary(OnnxModel model)
+    {
+        var output = model.Predict(new float[model.InputSize], 1)[0];
+        if (output.Length == 0 || output.Any(v => !float.IsFinite(v)))
+            throw new ModelConversionException("canary prediction failed: the output is empty or not finite");
+    }
+
+    Task Fail(ConsumeContext<DeployModel> context, string reason) => context.Publish(new DeploymentFailed
+    {
+        ModelVersionId = context.Message.ModelVersionId,
+        ModelName = context.Message.ModelName,
+        ModelVersion = context.Message.ModelVersion,
+        Reason = reason,
+        DeploymentReason = context.Message.Reason,
+        FailedAt = DateTimeOffset.UtcNow,
+        DeployedBy = identity.Name,
+    });
+}
+
+public sealed class DeployModelConsumerDefinition : ConsumerDefinition<DeployModelConsumer>
+{
+    public DeployModelConsumerDefinition()
+    {
+        EndpointName = "deploy-model";
+        // Promotions are serialised: the alias revision order is the order of deployments.
+        ConcurrentMessageLimit = 1;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DeployModelConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(Transient.Configure);
+        endpointConfigurator.UseInMemoryOutbox(context);
+    }
+}
