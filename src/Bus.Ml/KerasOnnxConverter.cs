@@ -190,9 +190,9 @@ public static class KerasOnnxConverter
                     var sources = Inbound(nodes[0]).ToList();
                     if (!sources.All(_outputs.ContainsKey))
                         continue;
-                    var inputs = sources.Select(s => _outputs[s]).ToList();
-                    _outputs[name] = Layer(layer, inputs);
-                    _inputOf[_outputs[name]] = inputs[0];
+                    var layerInputs = sources.Select(s => _outputs[s]).ToList();
+                    _outputs[name] = Layer(layer, layerInputs);
+                    _inputOf[_outputs[name]] = layerInputs[0];
                     pending.Remove(layer);
                     progressed = true;
                 }
