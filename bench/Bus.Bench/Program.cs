@@ -1,3 +1,4 @@
+using Bus.Tooling;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;

@@ -6,6 +6,9 @@ namespace Bus.Pipeline;
 
 static class AuditExtensions
 {
+    /// <summary>The process that made the transition (the saga host), as machine:pid.</summary>
+    static readonly string ProcessHost = $"{Environment.MachineName}:{Environment.ProcessId}";
+
     /// <summary>Appends the instance's current state to its history: who, what, when, which artifact, which message and trace.</summary>
     public static EventActivityBinder<ModelLifecycleState, T> Audit<T>(
         this EventActivityBinder<ModelLifecycleState, T> binder,
@@ -30,7 +33,7 @@ static class AuditExtensions
             ArtifactSha256 = saga.Artifact?.Sha256,
             MessageId = ctx.MessageId,
             TraceId = Activity.Current?.TraceId.ToHexString(),
-            Host = ctx.Host?.MachineName,
+            Host = ProcessHost,
         });
         if (saga.History.Count > maxEntries)
             saga.History.RemoveRange(0, saga.History.Count - maxEntries);

@@ -433,8 +433,9 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
     static string ChampionNote(ChampionReference? champion) =>
         champion is null ? "; no champion yet" : $"; champion {champion.ModelVersion}: {FormatMetrics(champion.Metrics)}";
 
+    /// <summary>The headline metrics for the audit detail (per-class figures stay in the metrics themselves).</summary>
     static string FormatMetrics(IReadOnlyDictionary<string, double> metrics) =>
-        string.Join(", ", metrics.OrderBy(m => m.Key, StringComparer.Ordinal)
+        string.Join(", ", metrics.Where(m => !m.Key.Contains('_', StringComparison.Ordinal)).OrderBy(m => m.Key, StringComparer.Ordinal)
             .Select(m => $"{m.Key} {m.Value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"));
 
     public State Evaluating { get; private set; } = null!;

@@ -1,3 +1,4 @@
+using Bus.Tooling;
 using Amazon.SQS.Model;
 using Bus.Testing;
 

@@ -1,3 +1,4 @@
+using Bus.Tooling;
 using Bus.Testing;
 
 namespace Bus.Ml.Tests;

@@ -1,3 +1,5 @@
+using Bus.Tooling;
+
 namespace Bus.Testing;
 
 /// <summary>One emulator per test run for the collection that uses it; its URL is all a test needs.</summary>

@@ -1,3 +1,4 @@
+using Bus.Tooling;
 using Bus.Testing;
 using Bus.Transport.AmazonSqs.Tests.Messages;
 using MassTransit;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Bus.Testing;
+namespace Bus.Tooling;
 
 /// <summary>
 /// The fauxqs SNS/SQS/S3 emulator as a child process on 127.0.0.1, started through tools/emulator.mjs

@@ -1,4 +1,4 @@
-namespace Bus.Testing;
+namespace Bus.Tooling;
 
 /// <summary>Finds the repository root (the folder holding Bus.sln) from wherever tests run.</summary>
 public static class RepositoryPaths

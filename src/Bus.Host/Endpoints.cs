@@ -1,0 +1,53 @@
+using Bus.Contracts;
+using Bus.Ml;
+using MassTransit;
+
+namespace Bus.Host;
+
+public sealed record PredictRequest(float[][] Instances);
+
+public sealed record Prediction(int Label, float[] Probabilities);
+
+public sealed record PredictResponse(string ModelName, string ModelVersion, long AliasRevision, IReadOnlyList<Prediction> Predictions);
+
+static class Endpoints
+{
+    public static void MapBusEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/ready");
+        app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
+
+        app.MapGet("/models", (ModelServer server) =>
+            server.Models.Select(m => new { m.ModelName, m.Version, m.Revision, inputShape = m.Model.InputShape }));
+
+        app.MapPost("/models/{name}/predict", (string name, PredictRequest request, ModelServer server) =>
+        {
+            if (request.Instances is not { Length: > 0 })
+                return Results.BadRequest(new { error = "instances: give at least one sample" });
+            var response = server.Use(name, served =>
+            {
+                var size = served.Model.InputSize;
+                if (request.Instances.Any(i => i is null || i.Length != size))
+                    return (object)Results.BadRequest(new { error = $"each instance must hold {size} values (shape [{string.Join(",", served.Model.InputShape)}])" });
+                var rows = served.Model.Predict(request.Instances.SelectMany(i => i).ToArray(), request.Instances.Length);
+                return Results.Ok(new PredictResponse(served.ModelName, served.Version, served.Revision,
+                    rows.Select(r => new Prediction(ClassificationMetrics.ArgMax(r), r)).ToList()));
+            });
+            return response as IResult ?? Results.NotFound(new { error = $"no model named '{name}' is deployed here" });
+        });
+
+        app.MapGet("/lifecycle/{name}/{version}", async (string name, string version, IRequestClient<GetModelVersionStatus> client, CancellationToken cancellationToken) =>
+        {
+            var id = ModelVersionKey.For(name, version);
+            try
+            {
+                var response = await client.GetResponse<ModelVersionStatus, ModelVersionNotFound>(new GetModelVersionStatus { ModelVersionId = id }, cancellationToken);
+                return response.Is(out Response<ModelVersionStatus>? status) ? Results.Ok(status.Message) : Results.NotFound(new { error = $"{name} {version} is not known", id });
+            }
+            catch (RequestTimeoutException)
+            {
+                return Results.Problem("the lifecycle saga did not answer in time", statusCode: 503);
+            }
+        });
+    }
+}

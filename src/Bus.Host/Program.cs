@@ -1,0 +1,8 @@
+using Bus.Host;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddBusHost();
+
+var app = builder.Build();
+app.MapBusEndpoints();
+app.Run();
