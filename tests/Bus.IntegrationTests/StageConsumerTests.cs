@@ -1,0 +1,96 @@
+using Amazon.S3;
+using Amazon.S3.Model;
+using Bus.Contracts;
+using Bus.Ml;
+using Bus.Stages;
+using Bus.Testing;
+using Bus.Tooling;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bus.IntegrationTests;
+
+/// <summary>The stage consumers against the emulator's S3 with a model trained by the TF.js job (on MassTransit's in-memory harness).</summary>
+[Collection(EmulatorCollection.Name)]
+public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emulator) : IAsyncLifetime
+{
+    readonly string _bucket = "stage-" + Guid.NewGuid().ToString("N")[..8];
+    string _trained = null!;
+    string _sha = null!;
+    IAmazonS3 _s3 = null!;
+
+    public async Task InitializeAsync()
+    {
+        _trained = Directory.CreateTempSubdirectory("bus-stage-").FullName;
+        var output = await NodeScript.RunAsync("train.mjs", "--no-upload", "--quiet", "--epochs", "6", "--out", _trained);
+        _sha = System.Text.Json.JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement.GetProperty("artifactSha256").GetString()!;
+        _s3 = S3ArtifactStore.CreateClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        await _s3.PutBucketAsync(_bucket);
+        foreach (var file in Directory.GetFiles(_trained))
+            await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = $"digits/{Path.GetFileName(file)}", FilePath = file });
+    }
+
+    public Task DisposeAsync()
+    {
+        _s3.Dispose();
+        Directory.Delete(_trained, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    async Task<ITestHarness> Harness(ServiceCollection services)
+    {
+        services.AddSingleton(new StageIdentity("test-evaluator"));
+        services.AddSingleton(new S3ArtifactStore(_s3));
+        services.AddSingleton(new ModelRegistry(Path.Combine(_trained, "registry", "registry.db")));
+        services.AddMassTransitTestHarness(x =>
+        {
+            x.DisableUsageTelemetry();
+            x.AddEvaluationStage();
+        });
+        var harness = services.BuildServiceProvider(true).GetRequiredService<ITestHarness>();
+        harness.TestTimeout = TimeSpan.FromSeconds(60);
+        await harness.Start();
+        return harness;
+    }
+
+    EvaluateModel Request(string sha) => new()
+    {
+        ModelVersionId = ModelVersionKey.For("digits", "s1"),
+        ModelName = "digits",
+        ModelVersion = "s1",
+        Artifact = new ModelArtifact { Uri = $"s3://{_bucket}/digits/model.json", Format = ArtifactFormats.TfjsLayers, Sha256 = sha },
+        ValidationSetUri = $"s3://{_bucket}/digits/validation.json",
+    };
+
+    [Fact]
+    public async Task Should_measure_the_model_with_ONNX_Runtime()
+    {
+        var harness = await Harness(new ServiceCollection());
+
+        await harness.Bus.Publish(Request(_sha));
+
+        (await harness.Published.Any<ModelEvaluated>()).Should().BeTrue();
+        var evaluated = harness.Published.Select<ModelEvaluated>().Single().Context.Message;
+        evaluated.SampleCount.Should().Be(360);
+        evaluated.Metrics["accuracy"].Should().BeGreaterThan(0.8);
+        evaluated.Metrics.Should().ContainKeys("macroF1", "logLoss", "recall_9");
+        evaluated.Evaluator.Should().StartWith("test-evaluator@");
+        await harness.Stop();
+    }
+
+    [Fact]
+    public async Task Should_fail_permanently_with_artifact_integrity_when_the_sha256_differs()
+    {
+        var harness = await Harness(new ServiceCollection());
+
+        await harness.Bus.Publish(Request(new string('0', 64)));
+
+        (await harness.Published.Any<EvaluationFailed>()).Should().BeTrue();
+        var failed = harness.Published.Select<EvaluationFailed>().Single().Context.Message;
+        failed.Permanent.Should().BeTrue();
+        failed.Reason.Should().Contain("artifact integrity");
+        (await harness.Published.Any<ModelEvaluated>()).Should().BeFalse();
+        await harness.Stop();
+    }
+}
