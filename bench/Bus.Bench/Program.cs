@@ -10,8 +10,13 @@ using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Bus.Bench;
 
-// Transport benchmark: raw AWSSDK.SQS against Bus (SNS publish → SQS → MassTransit consumer), in one run
-// on one emulator, with the same concurrency; then the idle cost of one endpoint.
+// bench transport [messages] [idle-seconds]: raw AWSSDK.SQS against Bus (SNS publish → SQS → MassTransit
+// consumer), in one run on one emulator, with the same concurrency; then the idle cost of one endpoint.
+// bench ml [samples] [seconds]: the evaluation path against a bare ONNX Runtime loop, and the inference endpoint.
+if (args.FirstOrDefault() == "ml")
+    return await MlBench.RunAsync(args.Skip(1).ToArray());
+if (args.FirstOrDefault() == "transport")
+    args = args.Skip(1).ToArray();
 var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 4000;
 var idleSeconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
 const int Concurrency = 8;
@@ -37,6 +42,7 @@ Console.WriteLine($"| raw AWSSDK.SQS: batched send (10) + receive/delete, {Concu
 Console.WriteLine($"| Bus: publish (SNS) → SQS → consumer, {Concurrency} publishers | {transport:F0} |");
 Console.WriteLine($"ratio Bus/raw: {transport / raw:F2}");
 Console.WriteLine($"idle ReceiveMessage requests per minute per endpoint: {idle:F1} (long polling 20 s)");
+return 0;
 
 static async Task<double> RawRound(IAmazonSQS sqs, string name, int count)
 {
