@@ -94,14 +94,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                             Policy = Gate(ctx).Policy,
                             ApprovedAt = DateTimeOffset.UtcNow,
                         })
-                        .Send(_deployAddress, ctx => new DeployModel
-                        {
-                            ModelVersionId = ctx.Saga.CorrelationId,
-                            ModelName = ctx.Saga.ModelName,
-                            ModelVersion = ctx.Saga.ModelVersion,
-                            Artifact = ctx.Saga.Artifact!,
-                            Reason = DeploymentReason.Promotion,
-                        })
+                        .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Promotion))
                         .TransitionTo(Approved)
                         .Audit(max, ctx => ctx.Message.Evaluator, ctx => $"{FormatMetrics(ctx.Message.Metrics)}; {Gate(ctx).Summary}{ChampionNote(ctx.Message.Champion)}"),
                     rejected => rejected
@@ -141,8 +134,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                     ctx.Saga.PreviousChampionId = ctx.Message.PreviousModelVersionId;
                     ctx.Saga.PreviousChampionVersion = ctx.Message.PreviousModelVersion;
                 })
-                .If(ctx => ctx.Message.PreviousModelVersionId is not null && ctx.Message.PreviousModelVersionId != ctx.Saga.CorrelationId,
-                    b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
+                .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .TransitionTo(Deployed)
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => DeployedNote(ctx.Message)),
             When(DeploymentFailed)
@@ -228,21 +220,13 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
             Ignore(EvaluationTimeout.Received),
             When(RestoreRequested)
                 .Then(ctx => ctx.Saga.RolledBackFromId = ctx.Message.RolledBackFromId)
-                .Send(_deployAddress, ctx => new DeployModel
-                {
-                    ModelVersionId = ctx.Saga.CorrelationId,
-                    ModelName = ctx.Saga.ModelName,
-                    ModelVersion = ctx.Saga.ModelVersion,
-                    Artifact = ctx.Saga.Artifact!,
-                    Reason = DeploymentReason.Rollback,
-                })
+                .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Rollback))
                 .TransitionTo(Restoring)
                 .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"restoring as champion: {ctx.Message.Reason}"),
             // Put back by someone else (an operator redeploying it directly).
             When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
-                .If(ctx => ctx.Message.PreviousModelVersionId is not null && ctx.Message.PreviousModelVersionId != ctx.Saga.CorrelationId,
-                    b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
+                .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .TransitionTo(Deployed)
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => DeployedNote(ctx.Message)));
 
@@ -253,8 +237,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
             Ignore(RestoreRequested),
             When(DeploymentConfirmed)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
-                .If(ctx => ctx.Message.PreviousModelVersionId is not null && ctx.Message.PreviousModelVersionId != ctx.Saga.CorrelationId,
-                    b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
+                .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .Then(ctx => ctx.Saga.RolledBackFromId = null)
                 .TransitionTo(Deployed)
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"champion again after rollback; {DeployedNote(ctx.Message)}"),
@@ -400,6 +383,19 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
     {
         ModelVersionId = saga.CorrelationId,
         Attempt = saga.EvaluationAttempts,
+    };
+
+    /// <summary>The deployment replaced a previous champion, which must hear that it is superseded.</summary>
+    static bool ReplacesAnother(BehaviorContext<ModelLifecycleState, ModelDeployed> ctx) =>
+        ctx.Message.PreviousModelVersionId is { } previous && previous != ctx.Saga.CorrelationId;
+
+    static DeployModel DeployCommand(ModelLifecycleState saga, string reason) => new()
+    {
+        ModelVersionId = saga.CorrelationId,
+        ModelName = saga.ModelName,
+        ModelVersion = saga.ModelVersion,
+        Artifact = saga.Artifact!,
+        Reason = reason,
     };
 
     static ModelSuperseded SupersededMessage(ModelLifecycleState saga, ModelDeployed deployed) => new()
