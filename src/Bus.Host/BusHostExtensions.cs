@@ -1,5 +1,6 @@
 using Bus.Contracts;
 using Bus.Ml;
+using Bus.Persistence;
 using Bus.Pipeline;
 using Bus.Stages;
 using Bus.Transport.AmazonSqs;
@@ -44,7 +45,14 @@ public static class BusHostExtensions
             x.SetKebabCaseEndpointNameFormatter();
             x.AddDelayedMessageScheduler();
             if (host.Runs("lifecycle"))
-                x.AddModelLifecycleSaga().InMemoryRepository();
+            {
+                // Durable saga state: SQLite under the data directory by default, PostgreSQL when Bus:Persistence:ConnectionString names a Host.
+                var connectionString = builder.Configuration["Bus:Persistence:ConnectionString"] is { Length: > 0 } configured
+                    ? configured
+                    : $"Data Source={Path.Combine(host.DataDirectory, "bus.db")}";
+                x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState,
+                    new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
+            }
             if (host.Runs("evaluation"))
                 x.AddEvaluationStage();
             if (host.Runs("deployment"))

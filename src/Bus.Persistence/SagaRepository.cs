@@ -1,0 +1,158 @@
+using System.Data.Common;
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.Context;
+using MassTransit.Middleware;
+using MassTransit.Saga;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bus.Persistence;
+
+/// <summary>One unit of work: a connection and its write transaction, committed once the saga has run.</summary>
+public sealed class SagaDatabaseContext<TSaga>(SagaStore<TSaga> store, DbConnection connection, DbTransaction transaction) : IAsyncDisposable
+    where TSaga : class, ISagaVersion
+{
+    public SagaStore<TSaga> Store { get; } = store;
+    public DbConnection Connection { get; } = connection;
+    public DbTransaction Transaction { get; } = transaction;
+
+    public Task CommitAsync(CancellationToken cancellationToken = default) => Transaction.CommitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Transaction.DisposeAsync().ConfigureAwait(false);
+        await Connection.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+public sealed class BusSagaRepositoryContextFactory<TSaga>(SagaStore<TSaga> store, ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> factory)
+    : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
+    where TSaga : class, ISagaVersion
+{
+    async Task<SagaDatabaseContext<TSaga>> Open(CancellationToken cancellationToken)
+    {
+        await store.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await store.Options.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return new SagaDatabaseContext<TSaga>(store, connection, await store.Options.Dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false));
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task Send<T>(ConsumeContext<T> context, IPipe<SagaRepositoryContext<TSaga, T>> next)
+        where T : class
+    {
+        await using var database = await Open(context.CancellationToken).ConfigureAwait(false);
+        await next.Send(new BusSagaRepositoryContext<TSaga, T>(database, context, factory)).ConfigureAwait(false);
+        await database.CommitAsync(context.CancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task SendQuery<T>(ConsumeContext<T> context, ISagaQuery<TSaga> query, IPipe<SagaRepositoryQueryContext<TSaga, T>> next)
+        where T : class
+    {
+        await using var database = await Open(context.CancellationToken).ConfigureAwait(false);
+        var filter = query.FilterExpression.Compile();
+        var instances = await store.QueryAsync(database.Connection, database.Transaction, filter, context.CancellationToken).ConfigureAwait(false);
+        var repository = new BusSagaRepositoryContext<TSaga, T>(database, context, factory);
+        await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repository, instances)).ConfigureAwait(false);
+        await database.CommitAsync(context.CancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<T> Execute<T>(Func<LoadSagaRepositoryContext<TSaga>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class =>
+        Run(asyncMethod, cancellationToken);
+
+    public Task<T> Execute<T>(Func<QuerySagaRepositoryContext<TSaga>, Task<T>> asyncMethod, CancellationToken cancellationToken = default)
+        where T : class =>
+        Run(asyncMethod, cancellationToken);
+
+    async Task<T> Run<T>(Func<BusSagaRepositoryContext<TSaga>, Task<T>> method, CancellationToken cancellationToken)
+    {
+        await using var database = await Open(cancellationToken).ConfigureAwait(false);
+        var result = await method(new BusSagaRepositoryContext<TSaga>(database, cancellationToken)).ConfigureAwait(false);
+        await database.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public void Probe(ProbeContext context) => context.Add("persistence", $"bus-{store.Options.Dialect.Name}");
+}
+
+public sealed class BusSagaRepositoryContext<TSaga, TMessage> : ConsumeContextScope<TMessage>, SagaRepositoryContext<TSaga, TMessage>
+    where TSaga : class, ISagaVersion
+    where TMessage : class
+{
+    readonly SagaDatabaseContext<TSaga> database;
+    readonly ConsumeContext<TMessage> consumeContext;
+    readonly ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> factory;
+
+    public BusSagaRepositoryContext(SagaDatabaseContext<TSaga> database, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> factory)
+        : base(consumeContext, database)
+    {
+        this.database = database;
+        this.consumeContext = consumeContext;
+        this.factory = factory;
+    }
+
+    public Task<SagaConsumeContext<TSaga, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> context, TSaga instance, SagaConsumeContextMode mode)
+        where T : class =>
+        factory.CreateSagaConsumeContext(database, context, instance, mode);
+
+    public Task<SagaConsumeContext<TSaga, TMessage>> Add(TSaga instance) =>
+        factory.CreateSagaConsumeContext(database, consumeContext, instance, SagaConsumeContextMode.Add);
+
+    public async Task<SagaConsumeContext<TSaga, TMessage>> Insert(TSaga instance)
+    {
+        await database.Store.InsertAsync(database.Connection, database.Transaction, instance, CancellationToken).ConfigureAwait(false);
+        return await factory.CreateSagaConsumeContext(database, consumeContext, instance, SagaConsumeContextMode.Insert).ConfigureAwait(false);
+    }
+
+    public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
+    {
+        var instance = await database.Store.LoadAsync(database.Connection, database.Transaction, correlationId, CancellationToken).ConfigureAwait(false);
+        return instance is null ? null! : await factory.CreateSagaConsumeContext(database, consumeContext, instance, SagaConsumeContextMode.Load).ConfigureAwait(false);
+    }
+
+    public Task Save(SagaConsumeContext<TSaga> context) => database.Store.InsertAsync(database.Connection, database.Transaction, context.Saga, CancellationToken);
+
+    public Task Update(SagaConsumeContext<TSaga> context) => database.Store.UpdateAsync(database.Connection, database.Transaction, context.Saga, CancellationToken);
+
+    public Task Delete(SagaConsumeContext<TSaga> context) => database.Store.DeleteAsync(database.Connection, database.Transaction, context.Saga, CancellationToken);
+
+    public Task Discard(SagaConsumeContext<TSaga> context) => Task.CompletedTask;
+
+    public Task Undo(SagaConsumeContext<TSaga> context) => Task.CompletedTask;
+}
+
+public sealed class BusSagaRepositoryContext<TSaga>(SagaDatabaseContext<TSaga> database, CancellationToken cancellationToken)
+    : BasePipeContext(cancellationToken), QuerySagaRepositoryContext<TSaga>, LoadSagaRepositoryContext<TSaga>
+    where TSaga : class, ISagaVersion
+{
+    public Task<TSaga> Load(Guid correlationId) => database.Store.LoadAsync(database.Connection, database.Transaction, correlationId, CancellationToken)!;
+
+    public async Task<SagaRepositoryQueryContext<TSaga>> Query(ISagaQuery<TSaga> query, CancellationToken cancellationToken = default)
+    {
+        var instances = await database.Store.QueryAsync(database.Connection, database.Transaction, query.FilterExpression.Compile(), cancellationToken).ConfigureAwait(false);
+        return new LoadedSagaRepositoryQueryContext<TSaga>(this, instances);
+    }
+}
+
+public static class BusSagaRepositoryRegistration
+{
+    /// <summary>
+    /// Stores the saga in SQLite (<c>Data Source=path.db</c>) or PostgreSQL (<c>Host=...;Database=...</c>):
+    /// <c>x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState, new("model_name", s => s.ModelName))</c>.
+    /// </summary>
+    public static ISagaRegistrationConfigurator<TSaga> BusRepository<TSaga>(this ISagaRegistrationConfigurator<TSaga> configurator, string connectionString, string table,
+        Func<TSaga, string?> currentState, params IndexedColumn<TSaga>[] columns)
+        where TSaga : class, ISagaVersion =>
+        configurator.Repository(r =>
+        {
+            r.AddSingleton(new SagaStore<TSaga>(new SagaStoreOptions<TSaga>(connectionString, table, columns) { State = currentState }));
+            r.RegisterSagaRepository<TSaga, SagaDatabaseContext<TSaga>, SagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga>, BusSagaRepositoryContextFactory<TSaga>>();
+        });
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Bus.Testing;
+
+/// <summary>
+/// A throwaway PostgreSQL cluster: initdb in a temp folder owned by the postgres user (initdb refuses root),
+/// a free port on 127.0.0.1, trust authentication for local tests only, stopped by the postmaster's PID.
+/// </summary>
+public sealed class PostgresCluster : IAsyncDisposable
+{
+    readonly string _directory;
+    readonly int _port;
+
+    PostgresCluster(string directory, int port)
+    {
+        _directory = directory;
+        _port = port;
+    }
+
+    public string ConnectionString => $"Host=127.0.0.1;Port={_port};Username=postgres;Database=postgres;Pooling=true;Maximum Pool Size=20";
+
+    public static async Task<PostgresCluster> StartAsync()
+    {
+        var bin = await BinDirectory();
+        var directory = Path.Combine(Path.GetTempPath(), "bus-pg-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(directory);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot)
+            await Run("chown", "-R", "postgres:postgres", directory);
+        var port = FreePort();
+        var data = Path.Combine(directory, "data");
+        await RunAs(asRoot, Path.Combine(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
+        await RunAs(asRoot, Path.Combine(bin, "pg_ctl"), "-D", data, "-l", Path.Combine(directory, "log"), "-w", "-t", "60",
+            "-o", $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100", "start");
+        return new PostgresCluster(directory, port);
+    }
+
+    static async Task<string> BinDirectory()
+    {
+        try
+        {
+            var bin = (await Run("pg_config", "--bindir")).Trim();
+            if (File.Exists(Path.Combine(bin, "initdb")))
+                return bin;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+        }
+
+        return Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin")).FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
+            ?? throw new InvalidOperationException("PostgreSQL's server (initdb, pg_ctl) is not installed: apt-get install postgresql");
+    }
+
+    static Task<string> RunAs(bool asRoot, string program, params string[] arguments) =>
+        asRoot ? Run("runuser", ["-u", "postgres", "--", program, .. arguments]) : Run(program, arguments);
+
+    static async Task<string> Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in arguments)
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error}{await output}");
+        return await output;
+    }
+
+    static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        var pidFile = Path.Combine(_directory, "data", "postmaster.pid");
+        if (File.Exists(pidFile) && int.TryParse((await File.ReadAllLinesAsync(pidFile))[0], out var pid))
+        {
+            try
+            {
+                using var postmaster = Process.GetProcessById(pid);
+                await Run("kill", "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await postmaster.WaitForExitAsync(timeout.Token);
+            }
+            catch (Exception ex) when (ex is ArgumentException or OperationCanceledException or InvalidOperationException)
+            {
+            }
+        }
+
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>One PostgreSQL cluster for the collection that uses it.</summary>
+public sealed class PostgresFixture : Xunit.IAsyncLifetime
+{
+    public PostgresCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await PostgresCluster.StartAsync();
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
