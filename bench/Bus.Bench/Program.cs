@@ -15,6 +15,8 @@ using Bus.Bench;
 // bench ml [samples] [seconds]: the evaluation path against a bare ONNX Runtime loop, and the inference endpoint.
 if (args.FirstOrDefault() == "ml")
     return await MlBench.RunAsync(args.Skip(1).ToArray());
+if (args.FirstOrDefault() == "persistence")
+    return await PersistenceBench.RunAsync(args.Skip(1).ToArray());
 if (args.FirstOrDefault() == "transport")
     args = args.Skip(1).ToArray();
 var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 4000;
