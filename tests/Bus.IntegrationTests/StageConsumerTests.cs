@@ -38,18 +38,19 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         return Task.CompletedTask;
     }
 
-    async Task<ITestHarness> Harness(ServiceCollection services)
+    async Task<ITestHarness> Harness(ServiceCollection services, IAmazonS3? s3 = null)
     {
         services.AddSingleton(new StageIdentity("test-evaluator"));
-        services.AddSingleton(new S3ArtifactStore(_s3));
+        services.AddSingleton(new S3ArtifactStore(s3 ?? _s3));
         services.AddSingleton(new ModelRegistry(Path.Combine(_trained, "registry", "registry.db")));
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();
             x.AddEvaluationStage();
+            x.AddDeploymentStage();
         });
         var harness = services.BuildServiceProvider(true).GetRequiredService<ITestHarness>();
-        harness.TestTimeout = TimeSpan.FromSeconds(60);
+        harness.TestTimeout = TimeSpan.FromSeconds(90);
         await harness.Start();
         return harness;
     }
@@ -91,6 +92,67 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         failed.Permanent.Should().BeTrue();
         failed.Reason.Should().Contain("artifact integrity");
         (await harness.Published.Any<ModelEvaluated>()).Should().BeFalse();
+        await harness.Stop();
+    }
+
+    DeployModel Deploy(string version, string key, string sha) => new()
+    {
+        ModelVersionId = ModelVersionKey.For("digits", version),
+        ModelName = "digits",
+        ModelVersion = version,
+        Artifact = new ModelArtifact { Uri = $"s3://{_bucket}/{key}/model.json", Format = ArtifactFormats.TfjsLayers, Sha256 = sha },
+    };
+
+    [Fact]
+    public async Task Should_refuse_a_deployment_whose_canary_fails_and_keep_the_champion()
+    {
+        // A copy of the model whose first weight is NaN: it loads and converts, but predicts NaN.
+        var broken = Directory.CreateTempSubdirectory("bus-broken-").FullName;
+        foreach (var file in Directory.GetFiles(_trained))
+            File.Copy(file, Path.Combine(broken, Path.GetFileName(file)));
+        var shard = Path.Combine(broken, "group1-shard1of2.bin");
+        var bytes = File.ReadAllBytes(shard);
+        BitConverter.GetBytes(float.NaN).CopyTo(bytes, 0);
+        File.WriteAllBytes(shard, bytes);
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        hash.AppendData(File.ReadAllBytes(Path.Combine(broken, "model.json")));
+        hash.AppendData(bytes);
+        hash.AppendData(File.ReadAllBytes(Path.Combine(broken, "group1-shard2of2.bin")));
+        var brokenSha = Convert.ToHexStringLower(hash.GetHashAndReset());
+        foreach (var file in Directory.GetFiles(broken))
+            await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = $"broken/{Path.GetFileName(file)}", FilePath = file });
+        var services = new ServiceCollection();
+        var harness = await Harness(services);
+        var registry = harness.Scope.ServiceProvider.GetRequiredService<ModelRegistry>();
+
+        await harness.Bus.Publish(Deploy("good", "digits", _sha));
+        (await harness.Published.Any<ModelDeployed>()).Should().BeTrue();
+        await harness.Bus.Publish(Deploy("broken", "broken", brokenSha));
+
+        (await harness.Published.Any<DeploymentFailed>()).Should().BeTrue();
+        harness.Published.Select<DeploymentFailed>().Single().Context.Message.Reason.Should().Contain("canary");
+        registry.Champion("digits")!.ModelVersion.Should().Be("good", "a failed canary keeps the old champion");
+        harness.Scope.ServiceProvider.GetRequiredService<ModelServer>().Use("digits", m => m.Version).Should().Be("good");
+        await harness.Stop();
+        Directory.Delete(broken, recursive: true);
+    }
+
+    [Fact]
+    public async Task Should_report_a_transient_failure_after_retrying_when_S3_is_unreachable()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var deadPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var unreachable = S3ArtifactStore.CreateClient(AwsClients.Credentials, "us-east-1", new Uri($"http://127.0.0.1:{deadPort}"));
+        var harness = await Harness(new ServiceCollection(), unreachable);
+
+        await harness.Bus.Publish(Request(_sha));
+
+        (await harness.Published.Any<EvaluationFailed>()).Should().BeTrue();
+        var failed = harness.Published.Select<EvaluationFailed>().Single().Context.Message;
+        failed.Permanent.Should().BeFalse("an unreachable store is transient: the saga may ask again");
+        harness.Consumed.Select<EvaluateModel>().Should().ContainSingle();
         await harness.Stop();
     }
 }
