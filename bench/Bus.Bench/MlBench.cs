@@ -80,9 +80,9 @@ static class MlBench
         new ModelRegistry(Path.Combine(data, "registry.db")).Promote("digits", Guid.NewGuid(), "1",
             new ArtifactReference("s3://bench-models/digits/model.json", "tfjs-layers", sha), new Dictionary<string, double>(), "benchmark");
 
-        var port = FreePort();
+        var port = Processes.FreeLoopbackPort();
         var url = new Uri($"http://127.0.0.1:{port}");
-        var hostDll = Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "src", "Bus.Host", "bin"), "Bus.Host.dll", SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc).First();
+        var hostDll = Processes.BuiltAssembly(Path.Combine("src", "Bus.Host"), "Bus.Host.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { hostDll, "--urls", url.ToString(), "--Bus:Host:Stages:0=deployment", $"--Bus:Aws:ServiceUrl={emulator.ServiceUrl}", "--Bus:Aws:Scope=bench", $"--Bus:Host:DataDirectory={data}" })
             start.ArgumentList.Add(a);
@@ -134,10 +134,7 @@ static class MlBench
         }
         finally
         {
-            using (var term = Process.Start("kill", ["-TERM", host.Id.ToString(CultureInfo.InvariantCulture)]))
-                await term!.WaitForExitAsync();
-            if (!host.WaitForExit(20_000))
-                host.Kill(entireProcessTree: true);
+            await Processes.StopGracefullyAsync(host, TimeSpan.FromSeconds(20));
         }
     }
 
@@ -157,10 +154,4 @@ static class MlBench
         return count / sw.Elapsed.TotalSeconds;
     }
 
-    static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

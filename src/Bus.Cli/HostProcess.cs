@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Bus.Tooling;
 
 namespace Bus.Cli;
@@ -22,17 +20,11 @@ sealed class HostProcess : IAsyncDisposable
     public Uri Url { get; }
     public int Pid => _process.Id;
 
-    public static string HostAssembly()
-    {
-        var bin = Path.Combine(RepositoryPaths.Root, "src", "Bus.Host", "bin");
-        var candidates = Directory.Exists(bin) ? Directory.GetFiles(bin, "Bus.Host.dll", SearchOption.AllDirectories) : [];
-        return candidates.OrderByDescending(File.GetLastWriteTimeUtc).FirstOrDefault()
-            ?? throw new InvalidOperationException("Bus.Host is not built: run `dotnet build src/Bus.Host` (or `dotnet run --project src/Bus.Cli -- demo`, which builds it)");
-    }
+    public static string HostAssembly() => Processes.BuiltAssembly(Path.Combine("src", "Bus.Host"), "Bus.Host.dll");
 
     public static async Task<HostProcess> StartAsync(string name, IEnumerable<string> stages, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
-        var port = FreePort();
+        var port = Processes.FreeLoopbackPort();
         var url = new Uri($"http://127.0.0.1:{port}");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryPaths.Root };
         start.ArgumentList.Add(HostAssembly());
@@ -107,32 +99,11 @@ sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            // Graceful first (SIGTERM: in-flight messages finish), by PID; killed if it takes too long.
-            using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-                await term!.WaitForExitAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-        }
-
+        // Graceful first (SIGTERM: in-flight messages finish), by PID; killed if it takes too long.
+        await Processes.StopGracefullyAsync(_process, TimeSpan.FromSeconds(20));
         _process.Dispose();
     }
 }

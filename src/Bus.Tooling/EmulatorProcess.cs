@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Bus.Tooling;
 
@@ -30,7 +28,7 @@ public sealed class EmulatorProcess : IAsyncDisposable
     {
         await NodeTools.EnsureInstalledAsync(cancellationToken);
         var data = Directory.CreateTempSubdirectory("bus-fauxqs-").FullName;
-        var emulator = new EmulatorProcess(port == 0 ? FreePort() : port, data);
+        var emulator = new EmulatorProcess(port == 0 ? Processes.FreeLoopbackPort() : port, data);
         await emulator.StartAgainAsync(cancellationToken);
         return emulator;
     }
@@ -106,12 +104,6 @@ public sealed class EmulatorProcess : IAsyncDisposable
             p.Kill(entireProcessTree: true);
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {

@@ -9,8 +9,7 @@ public class When_a_new_user_runs_bus_demo
     [Fact]
     public async Task Should_deploy_a_model_serve_a_prediction_reject_the_weak_one_and_exit_0()
     {
-        var bin = Path.Combine(RepositoryPaths.Root, "src", "Bus.Cli", "bin");
-        var cli = Directory.GetFiles(bin, "bus.dll", SearchOption.AllDirectories).OrderByDescending(File.GetLastWriteTimeUtc).First();
+        var cli = Processes.BuiltAssembly(Path.Combine("src", "Bus.Cli"), "bus.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryPaths.Root };
         start.ArgumentList.Add(cli);
         start.ArgumentList.Add("demo");

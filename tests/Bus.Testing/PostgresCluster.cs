@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Bus.Tooling;
 
 namespace Bus.Testing;
 
@@ -29,7 +28,7 @@ public sealed class PostgresCluster : IAsyncDisposable
         var asRoot = Environment.UserName == "root";
         if (asRoot)
             await Run("chown", "-R", "postgres:postgres", directory);
-        var port = FreePort();
+        var port = Processes.FreeLoopbackPort();
         var data = Path.Combine(directory, "data");
         await RunAs(asRoot, Path.Combine(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
         await RunAs(asRoot, Path.Combine(bin, "pg_ctl"), "-D", data, "-l", Path.Combine(directory, "log"), "-w", "-t", "60",
@@ -70,12 +69,6 @@ public sealed class PostgresCluster : IAsyncDisposable
         return await output;
     }
 
-    static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     public async ValueTask DisposeAsync()
     {
@@ -85,12 +78,11 @@ public sealed class PostgresCluster : IAsyncDisposable
             try
             {
                 using var postmaster = Process.GetProcessById(pid);
-                await Run("kill", "-TERM", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-                await postmaster.WaitForExitAsync(timeout.Token);
+                await Processes.StopGracefullyAsync(postmaster, TimeSpan.FromSeconds(30));
             }
-            catch (Exception ex) when (ex is ArgumentException or OperationCanceledException or InvalidOperationException)
+            catch (ArgumentException)
             {
+                // Already gone.
             }
         }
 
