@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Bus.Tooling;
 
 /// <summary>
@@ -20,18 +18,9 @@ public static class NodeTools
             if (File.Exists(NodePath) && Directory.Exists(Path.Combine(RepositoryPaths.Tools, "node_modules", "fauxqs")))
                 return NodePath;
 
-            var npm = new ProcessStartInfo("npm", "ci --no-audit --no-fund")
-            {
-                WorkingDirectory = RepositoryPaths.Tools,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using var process = Process.Start(npm) ?? throw new InvalidOperationException("could not start npm (is Node.js with npm on PATH?)");
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            _ = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0 || !File.Exists(NodePath))
-                throw new InvalidOperationException($"npm ci in {RepositoryPaths.Tools} failed (exit {process.ExitCode}): {await stderr}");
+            await Processes.RunCheckedAsync("npm", ["ci", "--no-audit", "--no-fund"], TimeSpan.FromMinutes(10), RepositoryPaths.Tools);
+            if (!File.Exists(NodePath))
+                throw new InvalidOperationException($"npm ci in {RepositoryPaths.Tools} did not install {NodePath}");
             return NodePath;
         }
         finally

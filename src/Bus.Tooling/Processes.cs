@@ -5,9 +5,46 @@ using System.Net.Sockets;
 
 namespace Bus.Tooling;
 
+/// <summary>What a finished process printed and how it exited.</summary>
+public sealed record ProcessResult(int ExitCode, string Output, string Error);
+
 /// <summary>Small process and port helpers shared by the CLI, the benchmarks and the test fixtures.</summary>
 public static class Processes
 {
+    /// <summary>Runs a program to its end (bounded: killed with its children after <paramref name="timeout"/>) and captures its output.</summary>
+    public static async Task<ProcessResult> RunAsync(string program, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (workingDirectory is not null)
+            start.WorkingDirectory = workingDirectory;
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(wait.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{program} {string.Join(' ', start.ArgumentList)} ran longer than {timeout}");
+        }
+
+        return new ProcessResult(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Like <see cref="RunAsync"/>, but a non-zero exit is an error carrying what the program printed; returns stdout.</summary>
+    public static async Task<string> RunCheckedAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    {
+        var result = await RunAsync(program, arguments, timeout, workingDirectory);
+        if (result.ExitCode != 0)
+            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {result.ExitCode}: {result.Error}{result.Output}");
+        return result.Output;
+    }
+
     /// <summary>A port on 127.0.0.1 that is free right now.</summary>
     public static int FreeLoopbackPort()
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Bus.Tooling;
 
 namespace Bus.IntegrationTests;
@@ -10,25 +9,9 @@ public class When_a_new_user_runs_bus_demo
     public async Task Should_deploy_a_model_serve_a_prediction_reject_the_weak_one_and_exit_0()
     {
         var cli = Processes.BuiltAssembly(Path.Combine("src", "Bus.Cli"), "bus.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryPaths.Root };
-        start.ArgumentList.Add(cli);
-        start.ArgumentList.Add("demo");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+        var result = await Processes.RunAsync("dotnet", [cli, "demo"], TimeSpan.FromMinutes(8), RepositoryPaths.Root);
 
-        var output = await stdout;
-        process.ExitCode.Should().Be(0, $"{output}\n{await stderr}");
-        output.Should().Contain("Deployed").And.Contain("Rejected").And.Contain("predicted").And.Contain("demo: OK");
+        result.ExitCode.Should().Be(0, $"{result.Output}\n{result.Error}");
+        result.Output.Should().Contain("Deployed").And.Contain("Rejected").And.Contain("predicted").And.Contain("demo: OK");
     }
 }

@@ -55,19 +55,7 @@ public sealed class PostgresCluster : IAsyncDisposable
     static Task<string> RunAs(bool asRoot, string program, params string[] arguments) =>
         asRoot ? Run("runuser", ["-u", "postgres", "--", program, .. arguments]) : Run(program, arguments);
 
-    static async Task<string> Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in arguments)
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {await error}{await output}");
-        return await output;
-    }
+    static Task<string> Run(string program, params string[] arguments) => Processes.RunCheckedAsync(program, arguments, TimeSpan.FromMinutes(2));
 
 
     public async ValueTask DisposeAsync()
