@@ -108,7 +108,15 @@ public sealed class TransportHarness : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Harness.Stop();
-        await _provider.DisposeAsync();
+        // Bounded: a stop that hangs must not hang the whole test run (seen once in CI; see the session note).
+        try
+        {
+            await Harness.Stop().WaitAsync(TimeSpan.FromSeconds(90));
+            await _provider.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            Console.Error.WriteLine($"transport harness {Scope}: stopping the bus took longer than its bound");
+        }
     }
 }

@@ -24,6 +24,10 @@ sealed class SqsHostConfiguration : BaseHostConfiguration<SqsReceiveEndpointConf
         _client = new Lazy<SqsEntityClient>(() => new SqsEntityClient(Settings), LazyThreadSafetyMode.ExecutionAndPublication);
         _supervisor = new MassTransit.Util.Recycle<ClientContextSupervisor>(() => new ClientContextSupervisor(() => Client));
 
+        // Stopping is bounded: consumers get 30 s to finish (their messages become visible again after that), the bus 60 s.
+        ConsumerStopTimeout = TimeSpan.FromSeconds(30);
+        StopTimeout = TimeSpan.FromSeconds(60);
+
         // An endpoint whose queue cannot be reached (AWS or the emulator away) is restarted with backoff, forever.
         ReceiveTransportRetryPolicy = Retry.CreatePolicy(x =>
         {
