@@ -1,6 +1,7 @@
 using Bus.Contracts;
 using Bus.Ml;
 using Bus.Persistence;
+using Bus.Persistence.Outbox;
 using Bus.Pipeline;
 using Bus.Stages;
 using Bus.Transport.AmazonSqs;
@@ -39,17 +40,20 @@ public static class BusHostExtensions
         if (host.Runs("deployment"))
             services.AddHostedService<ServedModelsWarmup>();
 
+        // One database for the saga state, the inbox and the outbox: SQLite under the data directory by default,
+        // PostgreSQL when Bus:Persistence:ConnectionString names a Host (several hosts sharing one pipeline).
+        var connectionString = builder.Configuration["Bus:Persistence:ConnectionString"] is { Length: > 0 } configured
+            ? configured
+            : $"Data Source={Path.Combine(host.DataDirectory, "bus.db")}";
+        services.AddOptions<BusOutboxOptions>().BindConfiguration(BusOutboxOptions.SectionName);
         services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry();
             x.SetKebabCaseEndpointNameFormatter();
             x.AddDelayedMessageScheduler();
+            x.AddBusOutbox(connectionString);
             if (host.Runs("lifecycle"))
             {
-                // Durable saga state: SQLite under the data directory by default, PostgreSQL when Bus:Persistence:ConnectionString names a Host.
-                var connectionString = builder.Configuration["Bus:Persistence:ConnectionString"] is { Length: > 0 } configured
-                    ? configured
-                    : $"Data Source={Path.Combine(host.DataDirectory, "bus.db")}";
                 x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState,
                     new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
             }
@@ -87,7 +91,7 @@ public static class BusHostExtensions
             })
             .WithMetrics(m =>
             {
-                m.AddMeter("MassTransit", TransportMetrics.MeterName);
+                m.AddMeter("MassTransit", TransportMetrics.MeterName, OutboxDeliveryService.MeterName);
                 if (otlp)
                     m.AddOtlpExporter();
             });

@@ -8,30 +8,45 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Bus.Persistence;
 
-/// <summary>One unit of work: a connection and its write transaction, committed once the saga has run.</summary>
-public sealed class SagaDatabaseContext<TSaga>(SagaStore<TSaga> store, DbConnection connection, DbTransaction transaction) : IAsyncDisposable
+/// <summary>
+/// One unit of work: a connection and its write transaction. Owned (committed once the saga has run) when the saga
+/// works alone; borrowed from the consume scope's <see cref="BusUnitOfWork"/> when the inbox/outbox is on, so the
+/// saga's state, the inbox row and the outbox messages commit together.
+/// </summary>
+public sealed class SagaDatabaseContext<TSaga>(SagaStore<TSaga> store, DbConnection connection, DbTransaction transaction, bool owned = true) : IAsyncDisposable
     where TSaga : class, ISagaVersion
 {
     public SagaStore<TSaga> Store { get; } = store;
     public DbConnection Connection { get; } = connection;
     public DbTransaction Transaction { get; } = transaction;
+    public bool Owned { get; } = owned;
 
-    public Task CommitAsync(CancellationToken cancellationToken = default) => Transaction.CommitAsync(cancellationToken);
+    public Task CommitAsync(CancellationToken cancellationToken = default) => Owned ? Transaction.CommitAsync(cancellationToken) : Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {
+        if (!Owned)
+            return;
         await Transaction.DisposeAsync().ConfigureAwait(false);
         await Connection.DisposeAsync().ConfigureAwait(false);
     }
 }
 
-public sealed class BusSagaRepositoryContextFactory<TSaga>(SagaStore<TSaga> store, ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> factory)
+public sealed class BusSagaRepositoryContextFactory<TSaga>(SagaStore<TSaga> store, ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> factory, IServiceProvider services)
     : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
     where TSaga : class, ISagaVersion
 {
     async Task<SagaDatabaseContext<TSaga>> Open(CancellationToken cancellationToken)
     {
         await store.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        if (services.GetService<Outbox.BusUnitOfWork>() is { Enlisted: true } unitOfWork)
+        {
+            if (!unitOfWork.Database.IsSameDatabase(store.Options.Dialect))
+                throw new InvalidOperationException($"{typeof(TSaga).Name} is stored in another database than the outbox; give the saga repository and AddBusOutbox the same connection string so they commit together.");
+            var (shared, sharedTransaction) = await unitOfWork.BeginAsync(cancellationToken).ConfigureAwait(false);
+            return new SagaDatabaseContext<TSaga>(store, shared, sharedTransaction, owned: false);
+        }
+
         var connection = await store.Options.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {

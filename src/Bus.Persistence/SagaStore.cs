@@ -25,12 +25,30 @@ public sealed class SagaStoreOptions<TSaga>(string connectionString, string tabl
 public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
     where TSaga : class, ISagaVersion
 {
-    public const int SchemaVersion = 1;
+    /// <summary>2: a created_at column (backfilled from updated_at) for "newest versions first" look-ups.</summary>
+    public const int SchemaVersion = 2;
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     readonly SemaphoreSlim _migrate = new(1, 1);
     volatile bool _migrated;
 
     public SagaStoreOptions<TSaga> Options => options;
+
+    string Component => $"saga:{options.Table}";
+
+    IReadOnlyList<SchemaStep> Steps =>
+    [
+        new(1, d =>
+        [
+            $"CREATE TABLE IF NOT EXISTS {options.Table} (correlation_id {d.IdType} PRIMARY KEY, current_state TEXT, version INTEGER NOT NULL, data {d.JsonType} NOT NULL, updated_at TEXT NOT NULL{string.Concat(options.Columns.Select(c => $", {c.Name} TEXT"))})",
+            $"CREATE INDEX IF NOT EXISTS ix_{options.Table}_state ON {options.Table} (current_state)",
+            .. options.Columns.Select(c => $"CREATE INDEX IF NOT EXISTS ix_{options.Table}_{c.Name} ON {options.Table} ({c.Name})"),
+        ]),
+        new(2, _ =>
+        [
+            $"ALTER TABLE {options.Table} ADD COLUMN created_at TEXT",
+            $"UPDATE {options.Table} SET created_at = updated_at WHERE created_at IS NULL",
+        ]),
+    ];
 
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
     {
@@ -41,37 +59,28 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         {
             if (_migrated)
                 return;
-            await using var connection = await options.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-            await using var transaction = await options.Dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-            await Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS bus_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)", cancellationToken).ConfigureAwait(false);
-            var component = $"saga:{options.Table}";
-            var current = await Scalar(connection, transaction, "SELECT version FROM bus_schema WHERE component = @c", cancellationToken, ("c", component)).ConfigureAwait(false);
-            var version = current is null ? 0 : Convert.ToInt32(current, System.Globalization.CultureInfo.InvariantCulture);
-            if (version < 1)
-            {
-                var columns = string.Concat(options.Columns.Select(c => $", {c.Name} TEXT"));
-                await Execute(connection, transaction,
-                    $"CREATE TABLE IF NOT EXISTS {options.Table} (correlation_id {options.Dialect.IdType} PRIMARY KEY, current_state TEXT, version INTEGER NOT NULL, data {options.Dialect.JsonType} NOT NULL, updated_at TEXT NOT NULL{columns})",
-                    cancellationToken).ConfigureAwait(false);
-                await Execute(connection, transaction, $"CREATE INDEX IF NOT EXISTS ix_{options.Table}_state ON {options.Table} (current_state)", cancellationToken).ConfigureAwait(false);
-                foreach (var column in options.Columns)
-                    await Execute(connection, transaction, $"CREATE INDEX IF NOT EXISTS ix_{options.Table}_{column.Name} ON {options.Table} ({column.Name})", cancellationToken).ConfigureAwait(false);
-            }
-
-            if (version < SchemaVersion)
-            {
-                await Execute(connection, transaction, version == 0
-                    ? "INSERT INTO bus_schema (component, version) VALUES (@c, @v)"
-                    : "UPDATE bus_schema SET version = @v WHERE component = @c", cancellationToken, ("c", component), ("v", SchemaVersion)).ConfigureAwait(false);
-            }
-
-            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            await SchemaMigrator.MigrateAsync(options.Dialect, Component, Steps, cancellationToken).ConfigureAwait(false);
             _migrated = true;
         }
         finally
         {
             _migrate.Release();
         }
+    }
+
+    /// <summary>Migrates only up to <paramref name="version"/>: what an older build would have left behind (tests and staged upgrades).</summary>
+    public Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>
+        SchemaMigrator.MigrateAsync(options.Dialect, Component, Steps, cancellationToken, version);
+
+    public Task<int> SchemaVersionAsync(CancellationToken cancellationToken = default) => SchemaMigrator.VersionAsync(options.Dialect, Component, cancellationToken);
+
+    /// <summary>Instances whose indexed column (or current_state) equals a value, newest first, read with SQL rather than a scan.</summary>
+    public async Task<IReadOnlyList<TSaga>> FindAsync(DbConnection connection, DbTransaction? transaction, string column, string value, CancellationToken cancellationToken)
+    {
+        if (column != "current_state" && options.Columns.All(c => c.Name != column))
+            throw new ArgumentException($"{column} is not an indexed column of {options.Table}", nameof(column));
+        await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table} WHERE {column} = @value ORDER BY created_at DESC", ("value", value));
+        return await ReadAll(command, _ => true, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<TSaga?> LoadAsync(DbConnection connection, DbTransaction transaction, Guid id, CancellationToken cancellationToken)
@@ -88,6 +97,11 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
     public async Task<IReadOnlyList<TSaga>> QueryAsync(DbConnection connection, DbTransaction transaction, Func<TSaga, bool> filter, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table}");
+        return await ReadAll(command, filter, cancellationToken).ConfigureAwait(false);
+    }
+
+    static async Task<IReadOnlyList<TSaga>> ReadAll(DbCommand command, Func<TSaga, bool> filter, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var result = new List<TSaga>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -107,13 +121,13 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         var names = string.Concat(options.Columns.Select(c => $", {c.Name}"));
         var values = string.Concat(options.Columns.Select(c => $", @{c.Name}"));
         await using var command = Command(connection, transaction,
-            $"INSERT INTO {options.Table} (correlation_id, current_state, version, data, updated_at{names}) VALUES (@id, @state, @version, {Cast("@data")}, @at{values})",
+            $"INSERT INTO {options.Table} (correlation_id, current_state, version, data, updated_at, created_at{names}) VALUES (@id, @state, @version, {Cast("@data")}, @at, @at{values})",
             Parameters(saga, saga.Version));
         try
         {
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (DbException ex) when (IsDuplicate(ex))
+        catch (DbException ex) when (Sql.IsDuplicateKey(ex))
         {
             throw new ConcurrencyException($"{typeof(TSaga).Name} {saga.CorrelationId} was inserted by another consumer", typeof(TSaga), saga.CorrelationId, ex);
         }
@@ -157,35 +171,6 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
 
     string Cast(string parameter) => options.Dialect.JsonType == "jsonb" ? $"CAST({parameter} AS jsonb)" : parameter;
 
-    static bool IsDuplicate(DbException ex) =>
-        ex.SqlState == "23505" || ex.Message.Contains("UNIQUE constraint failed", StringComparison.Ordinal) || ex.Message.Contains("PRIMARY KEY", StringComparison.Ordinal);
-
-    static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "@" + name;
-            p.Value = value ?? DBNull.Value;
-            command.Parameters.Add(p);
-        }
-
-        return command;
-    }
-
-    static async Task Execute(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    static async Task<object?> Scalar(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return value is DBNull ? null : value;
-    }
+    static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters) =>
+        Sql.Command(connection, transaction, sql, parameters);
 }

@@ -8,7 +8,11 @@ namespace Bus.Persistence;
 public abstract class SqlDialect
 {
     public abstract string Name { get; }
+    public abstract string ConnectionString { get; }
     public abstract DbConnection CreateConnection();
+
+    /// <summary>The row-lock clause that lets several hosts claim different rows of one queue-like table (PostgreSQL); empty on SQLite, where one writer at a time is the rule.</summary>
+    public abstract string SkipLocked { get; }
     public abstract string JsonType { get; }
     public abstract string IdType { get; }
     public abstract object Id(Guid id);
@@ -38,6 +42,8 @@ sealed class SqliteDialect(string connectionString) : SqlDialect
     readonly string _connectionString = new SqliteConnectionStringBuilder(connectionString) { DefaultTimeout = 30 }.ToString();
 
     public override string Name => "sqlite";
+    public override string ConnectionString => _connectionString;
+    public override string SkipLocked => string.Empty;
     public override string JsonType => "TEXT";
     public override string IdType => "TEXT";
     public override object Id(Guid id) => id.ToString("D");
@@ -64,6 +70,8 @@ sealed class SqliteDialect(string connectionString) : SqlDialect
 sealed class PostgresDialect(string connectionString) : SqlDialect
 {
     public override string Name => "postgresql";
+    public override string ConnectionString => connectionString;
+    public override string SkipLocked => "FOR UPDATE SKIP LOCKED";
     public override string JsonType => "jsonb";
     public override string IdType => "uuid";
     public override object Id(Guid id) => id;

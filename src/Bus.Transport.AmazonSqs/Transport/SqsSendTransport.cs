@@ -68,7 +68,7 @@ sealed class SqsSendTransportContext : BaseSendTransportContext, SendTransportCo
 
     public override async Task<SendContext<T>> CreateSendContext<T>(T message, IPipe<SendContext<T>> pipe, CancellationToken cancellationToken)
     {
-        var context = new SqsMessageSendContext<T>(message, cancellationToken);
+        var context = new SqsMessageSendContext<T>(message, _host.Attributes.For, cancellationToken);
         await pipe.Send(context).ConfigureAwait(false);
         return context;
     }
@@ -92,7 +92,7 @@ sealed class SqsSendTransportContext : BaseSendTransportContext, SendTransportCo
         if (sendContext.Headers.TryGetHeader(ActivityIdHeader, out var activityId) && activityId?.ToString() is { Length: > 0 } traceparent)
             attributes[TraceParentAttribute] = traceparent;
 
-        foreach (var (name, value) in _host.Attributes.For(sendContext.Message))
+        foreach (var (name, value) in message.FilterAttributes)
             attributes[name] = value;
         if (attributes.Count > 10)
             throw new InvalidOperationException($"{attributes.Count} message attributes for {TypeCache<T>.ShortName}: SQS and SNS allow 10 (SNS silently drops raw-delivered messages with more).");

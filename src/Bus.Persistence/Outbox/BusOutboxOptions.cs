@@ -1,0 +1,30 @@
+namespace Bus.Persistence.Outbox;
+
+/// <summary>How the transactional inbox/outbox behaves (section <c>Bus:Outbox</c>).</summary>
+public sealed class BusOutboxOptions
+{
+    public const string SectionName = "Bus:Outbox";
+
+    /// <summary>Run the delivery loop in this process. Off only for a host that must never publish (and in the crash tests).</summary>
+    public bool DeliveryEnabled { get; set; } = true;
+
+    /// <summary>How often the loop looks for work when no local commit woke it (work committed by other hosts, retries).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Outboxes claimed per round; each is delivered in order by one host.</summary>
+    public int BatchSize { get; set; } = 20;
+
+    /// <summary>How long a claim lasts: a host that dies mid-delivery releases its outboxes to the others after this.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest wait between delivery attempts of a failing outbox (backoff doubles from one second).</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a consumed message id is remembered (the duplicate-detection window) and delivered outboxes are kept.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Time allowed for one message's send to the broker.</summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}

@@ -1,0 +1,44 @@
+using MassTransit;
+using MassTransit.Configuration;
+using MassTransit.DependencyInjection;
+using MassTransit.Middleware;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Bus.Persistence.Outbox;
+
+public static class BusOutboxRegistration
+{
+    /// <summary>
+    /// The transactional inbox and outbox on one database (SQLite file or PostgreSQL, by connection string), on
+    /// every receive endpoint that <c>ConfigureEndpoints</c> creates, plus the bus outbox for scopes outside a
+    /// consumer, plus the delivery service. Saga repositories on the same connection string join its transaction.
+    /// </summary>
+    public static IBusRegistrationConfigurator AddBusOutbox(this IBusRegistrationConfigurator configurator, string connectionString,
+        Action<BusOutboxOptions>? configure = null)
+    {
+        configurator.TryAddSingleton(new BusDatabase(connectionString));
+        configurator.TryAddSingleton<OutboxSignal>();
+        // The host binds the Bus:Outbox section; the library only validates.
+        var options = OptionsServiceCollectionExtensions.AddOptions<BusOutboxOptions>(configurator)
+            .Validate(o => o.BatchSize > 0 && o.LeaseDuration > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero, "Bus:Outbox needs a positive BatchSize, LeaseDuration and PollInterval");
+        if (configure is not null)
+            options.Configure(configure);
+        configurator.TryAddScoped<BusUnitOfWork>();
+        configurator.TryAddScoped<IOutboxContextFactory<BusUnitOfWork>, BusOutboxContextFactory>();
+        configurator.TryAddSingleton<OutboxDeliveryService>();
+        configurator.AddHostedService(sp => sp.GetRequiredService<OutboxDeliveryService>());
+        configurator.Replace(ServiceDescriptor.Scoped<IScopedBusContextProvider<IBus>, BusOutboxScopedBusContextProvider>());
+        configurator.AddConfigureEndpointsCallback((context, _, endpoint) => endpoint.UseBusInbox(context));
+        return configurator;
+    }
+
+    /// <summary>Puts the inbox/outbox on one receive endpoint's consumers and sagas (done for all by <see cref="AddBusOutbox"/>).</summary>
+    public static void UseBusInbox(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context, Action<IOutboxOptionsConfigurator>? configure = null)
+    {
+        var observer = new OutboxConsumePipeSpecificationObserver<BusUnitOfWork>(endpoint, context);
+        configure?.Invoke(observer);
+        endpoint.ConnectConsumerConfigurationObserver(observer);
+        endpoint.ConnectSagaConfigurationObserver(observer);
+    }
+}

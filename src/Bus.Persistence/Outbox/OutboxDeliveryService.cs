@@ -1,0 +1,224 @@
+using System.Diagnostics.Metrics;
+using MassTransit;
+using MassTransit.Middleware;
+using MassTransit.Middleware.Outbox;
+using MassTransit.Serialization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bus.Persistence.Outbox;
+
+/// <summary>
+/// Sends what committed transactions left in the outbox. Each round claims a batch of undelivered outboxes with a
+/// lease (PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>, so several hosts take different outboxes; SQLite: one writer),
+/// sends each outbox's messages in order, records progress per message, and marks the outbox delivered. A failed
+/// send releases the outbox with a growing delay; a host that dies mid-delivery loses its lease and another host
+/// resumes after the last recorded message (the receiving inbox absorbs the at-most-one resend).
+/// </summary>
+public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus, OutboxSignal signal, IOptions<BusOutboxOptions> options,
+    ILogger<OutboxDeliveryService> logger) : BackgroundService
+{
+    public const string MeterName = "Bus.Outbox";
+    static readonly Meter Meter = new(MeterName);
+    static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("bus.outbox.delivery.latency", "ms", "Time from commit to send, per message");
+    static readonly Counter<long> Delivered = Meter.CreateCounter<long>("bus.outbox.delivered", description: "Messages sent from the outbox");
+    static readonly Counter<long> Failures = Meter.CreateCounter<long>("bus.outbox.failures", description: "Outbox deliveries that failed and were rescheduled");
+    readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    readonly BusOutboxOptions _options = options.Value;
+    DateTime _nextCleanup = DateTime.UtcNow;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.DeliveryEnabled)
+        {
+            logger.LogWarning("Outbox delivery is disabled in this process (Bus:Outbox:DeliveryEnabled=false): committed messages wait for another host");
+            return;
+        }
+
+        try
+        {
+            await database.EnsureSchemaAsync(stoppingToken).ConfigureAwait(false);
+            await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60)).WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var sent = await DeliverOnceAsync(stoppingToken).ConfigureAwait(false);
+                if (DateTime.UtcNow >= _nextCleanup)
+                {
+                    await CleanupAsync(DateTimeOffset.UtcNow - _options.Retention, stoppingToken).ConfigureAwait(false);
+                    _nextCleanup = DateTime.UtcNow + _options.CleanupInterval;
+                }
+
+                failures = 0;
+                if (sent == 0)
+                    await signal.WaitAsync(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(failures, 10))));
+                logger.LogError(ex, "Outbox delivery round failed ({Failures} in a row); retrying in {Delay}", failures, delay);
+                try
+                {
+                    await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>One round: claim up to a batch of outboxes and deliver them. Returns the number of messages sent.</summary>
+    public async Task<int> DeliverOnceAsync(CancellationToken cancellationToken)
+    {
+        var claimed = await ClaimAsync(cancellationToken).ConfigureAwait(false);
+        if (claimed.Count == 0)
+            return 0;
+        var counts = await Task.WhenAll(claimed.Select(c => DeliverOutboxAsync(c.OutboxId, c.LastSequence, cancellationToken))).ConfigureAwait(false);
+        return counts.Sum();
+    }
+
+    async Task<List<(string OutboxId, long LastSequence)>> ClaimAsync(CancellationToken cancellationToken)
+    {
+        var now = Sql.Now();
+        await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.Dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        var claimed = new List<(string, long)>();
+        await using (var select = Sql.Command(connection, transaction,
+                         $"SELECT outbox_id, last_sequence FROM bus_outbox WHERE delivered_at IS NULL AND next_attempt_at <= @now AND (locked_until IS NULL OR locked_until < @now) ORDER BY created_at LIMIT @n {database.Dialect.SkipLocked}",
+                         ("now", now), ("n", _options.BatchSize)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                claimed.Add((reader.GetString(0), reader.GetInt64(1)));
+        }
+
+        var until = now + (long)_options.LeaseDuration.TotalMilliseconds;
+        foreach (var (id, _) in claimed)
+        {
+            await Sql.ExecuteAsync(connection, transaction, "UPDATE bus_outbox SET locked_by = @me, locked_until = @until WHERE outbox_id = @id", cancellationToken,
+                ("me", _owner), ("until", until), ("id", id)).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return claimed;
+    }
+
+    async Task<int> DeliverOutboxAsync(string outboxId, long lastSequence, CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        var records = new List<OutboxRecord>();
+        await using (var select = Sql.Command(connection, null,
+                         $"SELECT {OutboxRecord.Columns} FROM bus_outbox_message WHERE outbox_id = @id AND sequence_number > @last ORDER BY sequence_number",
+                         ("id", outboxId), ("last", lastSequence)))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                records.Add(OutboxRecord.Read(reader));
+        }
+
+        foreach (var record in records)
+        {
+            try
+            {
+                if (record.ExpirationTime is { } expires && expires < Sql.Now())
+                    logger.LogWarning("Outbox message {MessageId} to {Destination} expired before delivery; dropped as its time-to-live asks", record.MessageId, record.Destination);
+                else
+                    await SendAsync(record, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Failures.Add(1);
+                await ReleaseFailedAsync(connection, outboxId, ex, cancellationToken).ConfigureAwait(false);
+                return sent;
+            }
+
+            sent++;
+            Delivered.Add(1);
+            // Progress per message: a host that dies after this point resumes at the next message, not the first.
+            var progressed = await Sql.ExecuteAsync(connection, null, "UPDATE bus_outbox SET last_sequence = @s WHERE outbox_id = @id AND locked_by = @me", cancellationToken,
+                ("s", record.SequenceNumber), ("id", outboxId), ("me", _owner)).ConfigureAwait(false);
+            if (progressed == 0)
+            {
+                logger.LogWarning("Lost the lease on outbox {OutboxId} after message {Sequence}; another host continues it", outboxId, record.SequenceNumber);
+                return sent;
+            }
+        }
+
+        await Sql.ExecuteAsync(connection, null,
+            "UPDATE bus_outbox SET delivered_at = @now, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE outbox_id = @id AND locked_by = @me", cancellationToken,
+            ("now", Sql.Now()), ("id", outboxId), ("me", _owner)).ConfigureAwait(false);
+        return sent;
+    }
+
+    async Task SendAsync(OutboxRecord record, CancellationToken cancellationToken)
+    {
+        var message = record.ToMessageContext();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.SendTimeout);
+        var endpoint = await bus.GetSendEndpoint(new Uri(record.Destination)).ConfigureAwait(false);
+        await endpoint.Send(new SerializedMessageBody(), new RestorePipe(message), timeout.Token).ConfigureAwait(false);
+        Latency.Record(Math.Max(0, Sql.Now() - record.SentTime));
+    }
+
+    async Task ReleaseFailedAsync(System.Data.Common.DbConnection connection, string outboxId, Exception ex, CancellationToken cancellationToken)
+    {
+        var attempts = Convert.ToInt32(await Sql.ScalarAsync(connection, null, "SELECT attempts FROM bus_outbox WHERE outbox_id = @id", cancellationToken, ("id", outboxId))
+            .ConfigureAwait(false) ?? 0, System.Globalization.CultureInfo.InvariantCulture) + 1;
+        var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 1000 * Math.Pow(2, Math.Min(attempts - 1, 16))));
+        logger.LogWarning(ex, "Outbox {OutboxId} delivery failed (attempt {Attempts}); retrying in {Delay}", outboxId, attempts, delay);
+        await Sql.ExecuteAsync(connection, null,
+            "UPDATE bus_outbox SET locked_by = NULL, locked_until = NULL, attempts = @a, next_attempt_at = @next, last_error = @e WHERE outbox_id = @id AND locked_by = @me",
+            CancellationToken.None, ("a", attempts), ("next", Sql.Now() + (long)delay.TotalMilliseconds), ("e", ex.GetBaseException().Message), ("id", outboxId), ("me", _owner))
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>Forgets consumed message ids and delivered outboxes older than the retention period.</summary>
+    public async Task CleanupAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    {
+        var cutoff = olderThan.ToUnixTimeMilliseconds();
+        await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await database.Dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
+        var messages = await Sql.ExecuteAsync(connection, transaction,
+            "DELETE FROM bus_outbox_message WHERE outbox_id IN (SELECT outbox_id FROM bus_outbox WHERE delivered_at IS NOT NULL AND delivered_at < @cutoff)", cancellationToken,
+            ("cutoff", cutoff)).ConfigureAwait(false);
+        var outboxes = await Sql.ExecuteAsync(connection, transaction, "DELETE FROM bus_outbox WHERE delivered_at IS NOT NULL AND delivered_at < @cutoff", cancellationToken,
+            ("cutoff", cutoff)).ConfigureAwait(false);
+        var inbox = await Sql.ExecuteAsync(connection, transaction, "DELETE FROM bus_inbox WHERE consumed_at IS NOT NULL AND consumed_at < @cutoff", cancellationToken,
+            ("cutoff", cutoff)).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        if (messages + outboxes + inbox > 0)
+            logger.LogInformation("Outbox cleanup removed {Outboxes} delivered outboxes ({Messages} messages) and {Inbox} inbox rows", outboxes, messages, inbox);
+    }
+
+    /// <summary>MassTransit's outbox send pipe (ids, headers, transport properties), plus the remaining delay of a delayed send.</summary>
+    sealed class RestorePipe(InMemoryOutboxMessage message) : IPipe<SendContext>
+    {
+        readonly OutboxMessageSendPipe _inner = new(message, message.DestinationAddress);
+
+        public async Task Send(SendContext context)
+        {
+            await _inner.Send(context).ConfigureAwait(false);
+            if (message.EnqueueTime is { } at && at > DateTime.UtcNow)
+                context.Delay = at - DateTime.UtcNow;
+        }
+
+        public void Probe(ProbeContext context) => _inner.Probe(context);
+    }
+}

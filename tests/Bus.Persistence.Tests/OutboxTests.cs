@@ -1,0 +1,253 @@
+using Bus.Contracts;
+using Bus.Persistence.Outbox;
+using Bus.Pipeline;
+using Bus.Testing;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bus.Persistence.Tests;
+
+public sealed record Ping
+{
+    public Guid Id { get; init; }
+    public bool FailFirstAttempt { get; init; }
+}
+
+public sealed record Pong
+{
+    public Guid Id { get; init; }
+}
+
+/// <summary>Publishes a Pong per Ping; on request the first attempt publishes and then fails, as a crash mid-consumer would.</summary>
+public sealed class PingConsumer(PingLedger ledger) : IConsumer<Ping>
+{
+    public async Task Consume(ConsumeContext<Ping> context)
+    {
+        var attempt = ledger.Attempt(context.Message.Id);
+        await context.Publish(new Pong { Id = context.Message.Id });
+        if (context.Message.FailFirstAttempt && attempt == 1)
+            throw new InvalidOperationException("failed after publishing");
+    }
+}
+
+/// <summary>Stands in for the stages: consumes what the outbox delivers, so the harness can count deliveries.</summary>
+public sealed class PongConsumer : IConsumer<Pong>
+{
+    public Task Consume(ConsumeContext<Pong> context) => Task.CompletedTask;
+}
+
+public sealed class EvaluationStandIn : IConsumer<EvaluateModel>
+{
+    public Task Consume(ConsumeContext<EvaluateModel> context) => Task.CompletedTask;
+}
+
+public sealed class PingLedger
+{
+    readonly Dictionary<Guid, int> _attempts = [];
+
+    public int Attempt(Guid id)
+    {
+        lock (_attempts)
+            return _attempts[id] = _attempts.GetValueOrDefault(id) + 1;
+    }
+
+    public int Attempts(Guid id)
+    {
+        lock (_attempts)
+            return _attempts.GetValueOrDefault(id);
+    }
+}
+
+[Collection(PostgresCollection.Name)]
+public class When_consumers_use_the_transactional_outbox(PostgresFixture postgres)
+{
+    static ServiceProvider Build(string connectionString, PingLedger ledger, bool delivery = true)
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(ledger);
+        services.AddMassTransitTestHarness(x =>
+        {
+            x.DisableUsageTelemetry();
+            x.AddDelayedMessageScheduler();
+            x.AddBusOutbox(connectionString, o =>
+            {
+                o.DeliveryEnabled = delivery;
+                o.PollInterval = TimeSpan.FromMilliseconds(200);
+            });
+            x.AddConsumer<PingConsumer>().Endpoint(e => e.Name = "ping");
+            x.AddConsumer<PongConsumer>().Endpoint(e => e.Name = "pong");
+            x.AddConsumer<EvaluationStandIn>().Endpoint(e => e.Name = "evaluate-model");
+            x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState, new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
+            x.UsingInMemory((context, cfg) =>
+            {
+                cfg.UseDelayedMessageScheduler();
+                cfg.UseMessageRetry(r => r.Immediate(3));
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        services.Configure<ModelLifecycleOptions>(o => o.EvaluationTimeout = TimeSpan.FromMinutes(5));
+        return services.BuildServiceProvider(true);
+    }
+
+    static async Task<ITestHarness> Start(ServiceProvider provider)
+    {
+        var harness = provider.GetRequiredService<ITestHarness>();
+        harness.TestTimeout = TimeSpan.FromSeconds(30);
+        await harness.Start();
+        return harness;
+    }
+
+    static TrainingCompleted Announcement(string version) => new()
+    {
+        ModelName = "digits", ModelVersion = version, ArtifactUri = "s3://m/digits/model.json", ArtifactFormat = "tfjs-layers",
+        ArtifactSha256 = new string('c', 64), ValidationSetUri = "s3://d/validation.json", Producer = "trainer",
+    };
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Should_commit_the_saga_state_and_its_messages_together_and_deliver_after_a_crash(string kind)
+    {
+        var connectionString = await Stores.Fresh(kind, postgres);
+        var id = ModelVersionKey.For("digits", "crash");
+
+        // The host commits the transition and "dies" before delivering: delivery is off in this process.
+        await using (var crashed = Build(connectionString, new PingLedger(), delivery: false))
+        {
+            var harness = await Start(crashed);
+            await harness.Bus.Publish(Announcement("crash"));
+            (await harness.GetSagaStateMachineHarness<ModelLifecycleStateMachine, ModelLifecycleState>().Consumed.Any<TrainingCompleted>()).Should().BeTrue();
+            await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL") == 1);
+            (await State(connectionString, id)).Should().Be("Evaluating");
+            await Task.Delay(500);
+            harness.Consumed.Select<EvaluateModel>().Should().BeEmpty("nothing is sent before the delivery service runs");
+            await harness.Stop();
+        }
+
+        // A restarted host delivers what was committed: once.
+        await using var restarted = Build(connectionString, new PingLedger());
+        var again = await Start(restarted);
+        await Eventually.Holds(() => Task.FromResult(again.Consumed.Select<EvaluateModel>().Any()));
+        await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL") == 0);
+        await Task.Delay(1000);
+        again.Consumed.Select<EvaluateModel>().Count(m => m.Context.Message.ModelVersionId == id).Should().Be(1);
+        (await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumer_type = 'Bus.Pipeline.ModelLifecycleState' AND consumed_at IS NOT NULL")).Should().Be(1, "the announcement was consumed once");
+        await again.Stop();
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Should_discard_what_a_failed_attempt_published(string kind)
+    {
+        var connectionString = await Stores.Fresh(kind, postgres);
+        var ledger = new PingLedger();
+        await using var provider = Build(connectionString, ledger);
+        var harness = await Start(provider);
+        var ping = new Ping { Id = Guid.NewGuid(), FailFirstAttempt = true };
+
+        await harness.Bus.Publish(ping);
+
+        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Select<Pong>().Any(p => p.Context.Message.Id == ping.Id)));
+        await Task.Delay(1000);
+        ledger.Attempts(ping.Id).Should().Be(2, "the first attempt failed after publishing and was retried");
+        harness.Consumed.Select<Pong>().Count(p => p.Context.Message.Id == ping.Id).Should().Be(1, "the failed attempt's publish was rolled back with it");
+        await harness.Stop();
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Should_run_a_consumer_once_for_a_message_delivered_twice(string kind)
+    {
+        var connectionString = await Stores.Fresh(kind, postgres);
+        var ledger = new PingLedger();
+        await using var provider = Build(connectionString, ledger);
+        var harness = await Start(provider);
+        var ping = new Ping { Id = Guid.NewGuid() };
+        var messageId = NewId.NextGuid();
+
+        await harness.Bus.Publish(ping, c => c.MessageId = messageId);
+        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Select<Pong>().Any()));
+        await harness.Bus.Publish(ping, c => c.MessageId = messageId);
+        await Eventually.Holds(async () => await Count(connectionString, "SELECT receive_count FROM bus_inbox WHERE consumer_type = 'Bus.Persistence.Tests.PingConsumer'") == 2);
+
+        ledger.Attempts(ping.Id).Should().Be(1);
+        harness.Consumed.Select<Pong>().Count().Should().Be(1);
+        await harness.Stop();
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Should_publish_from_outside_a_consumer_only_when_the_unit_of_work_commits(string kind)
+    {
+        var connectionString = await Stores.Fresh(kind, postgres);
+        await using var provider = Build(connectionString, new PingLedger());
+        var harness = await Start(provider);
+        var kept = new Ping { Id = Guid.NewGuid() };
+        var dropped = new Ping { Id = Guid.NewGuid() };
+
+        await using (var scope = provider.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(dropped);
+            // disposed without CommitAsync: an API request that failed after publishing
+        }
+
+        await using (var scope = provider.CreateAsyncScope())
+        {
+            var unitOfWork = scope.ServiceProvider.GetRequiredService<BusUnitOfWork>();
+            var (connection, transaction) = await unitOfWork.BeginAsync(default);
+            await using (var command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = "CREATE TABLE api_write (id TEXT)";
+                await command.ExecuteNonQueryAsync();
+            }
+
+            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(kept);
+            harness.Consumed.Select<Ping>().Should().BeEmpty("the publish waits for the commit");
+            await unitOfWork.CommitAsync();
+        }
+
+        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Select<Ping>().Any(p => p.Context.Message.Id == kept.Id)));
+        await Task.Delay(500);
+        harness.Consumed.Select<Ping>().Should().NotContain(p => p.Context.Message.Id == dropped.Id);
+        (await Count(connectionString, "SELECT COUNT(*) FROM api_write")).Should().Be(0, "the table exists: the API's own write committed with the publish");
+        await harness.Stop();
+    }
+
+    static async Task<long> Count(string connectionString, string sql)
+    {
+        var dialect = SqlDialect.For(connectionString);
+        await using var connection = await dialect.OpenAsync(default);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    static async Task<string?> State(string connectionString, Guid id)
+    {
+        var store = Stores.Lifecycle(connectionString);
+        await using var c = await store.Options.Dialect.OpenAsync(default);
+        await using var t = await c.BeginTransactionAsync();
+        return (await store.LoadAsync(c, t, id, default))?.CurrentState;
+    }
+}
+
+static class Eventually
+{
+    public static async Task Holds(Func<Task<bool>> condition, int seconds = 30)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
+        while (DateTime.UtcNow < until)
+        {
+            if (await condition())
+                return;
+            await Task.Delay(100);
+        }
+
+        (await condition()).Should().BeTrue($"the condition should hold within {seconds} s");
+    }
+}
