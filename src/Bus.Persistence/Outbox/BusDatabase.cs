@@ -18,8 +18,9 @@ public sealed class BusDatabase(string connectionString)
     [
         new(1, _ =>
         [
-            // One row per (consumer, message id): the inbox. consumed_at set in the transaction that ran the consumer.
-            "CREATE TABLE IF NOT EXISTS bus_inbox (consumer_id TEXT NOT NULL, message_id TEXT NOT NULL, consumer_type TEXT, received_at BIGINT NOT NULL, consumed_at BIGINT, receive_count INTEGER NOT NULL, outbox_id TEXT, PRIMARY KEY (consumer_id, message_id))",
+            // One row per (consumer, message id): the inbox. A delivery claims the row (claim_token, renewed locked_until)
+            // before running the consumer; consumed_at is set in the transaction that commits the consumer's work.
+            "CREATE TABLE IF NOT EXISTS bus_inbox (consumer_id TEXT NOT NULL, message_id TEXT NOT NULL, consumer_type TEXT, received_at BIGINT NOT NULL, consumed_at BIGINT, receive_count INTEGER NOT NULL, outbox_id TEXT, claim_token TEXT, locked_until BIGINT, PRIMARY KEY (consumer_id, message_id))",
             "CREATE INDEX IF NOT EXISTS ix_bus_inbox_consumed ON bus_inbox (consumed_at)",
             // One row per transaction that sent anything: the unit of ordered delivery, claimed with a lease.
             "CREATE TABLE IF NOT EXISTS bus_outbox (outbox_id TEXT PRIMARY KEY, inbox_message_id TEXT, consumer_id TEXT, created_at BIGINT NOT NULL, delivered_at BIGINT, last_sequence BIGINT NOT NULL DEFAULT 0, locked_by TEXT, locked_until BIGINT, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at BIGINT NOT NULL DEFAULT 0, last_error TEXT)",

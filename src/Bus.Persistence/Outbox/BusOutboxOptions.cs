@@ -23,6 +23,13 @@ public sealed class BusOutboxOptions
     /// <summary>How long a consumed message id is remembered (the duplicate-detection window) and delivered outboxes are kept.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How long a delivery's claim on a message id lasts without renewal. The claim is renewed while the consumer
+    /// runs; a second delivery of the same message waits for the first to finish, or takes over once a dead host's
+    /// claim has lapsed.
+    /// </summary>
+    public TimeSpan InboxLease { get; set; } = TimeSpan.FromSeconds(60);
+
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Time allowed for one message's send to the broker.</summary>
