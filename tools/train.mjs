@@ -4,7 +4,7 @@
 // `training-complete` as plain JSON to SNS, exactly as a Python job with boto3 would.
 //
 //   node train.mjs --endpoint http://127.0.0.1:4566 --model digits --version 1 [--epochs 20] [--weak]
-//                  [--scope prod] [--out DIR] [--no-upload] [--seed 7]
+//                  [--scope prod] [--out DIR] [--no-upload] [--no-announce] [--seed 7]
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -31,6 +31,8 @@ const { values: o } = parseArgs({
     "datasets-bucket": { type: "string", default: "bus-datasets" },
     "shard-bytes": { type: "string", default: "16384" },
     "no-upload": { type: "boolean", default: false },
+    // upload the artifacts but leave the announcement to the caller (load tests announce one artifact many times)
+    "no-announce": { type: "boolean", default: false },
     quiet: { type: "boolean", default: false },
   },
 });
@@ -152,10 +154,12 @@ if (!o["no-upload"]) {
   await put(datasetsBucket, `${o.model}/validation.json`, validationJson, "application/json");
   await put(datasetsBucket, `${o.model}/digits.csv.gz`, readFileSync(join(here, "data", "digits.csv.gz")), "application/gzip");
 
-  const sns = new SNSClient(config);
-  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `${prefix}training-complete` }));
-  await sns.send(new PublishCommand({ TopicArn, Message: JSON.stringify(announcement) }));
-  log(`uploaded s3://${modelsBucket}/${modelKey}/ (${shards.length} shard(s), sha256 ${sha256}) and published training-complete`);
+  if (!o["no-announce"]) {
+    const sns = new SNSClient(config);
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `${prefix}training-complete` }));
+    await sns.send(new PublishCommand({ TopicArn, Message: JSON.stringify(announcement) }));
+  }
+  log(`uploaded s3://${modelsBucket}/${modelKey}/ (${shards.length} shard(s), sha256 ${sha256})${o["no-announce"] ? "" : " and published training-complete"}`);
 }
 
 console.log(JSON.stringify({ ...announcement, out }));

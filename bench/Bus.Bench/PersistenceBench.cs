@@ -2,12 +2,17 @@ using System.Diagnostics;
 using System.Globalization;
 using Bus.Contracts;
 using Bus.Persistence;
+using Bus.Persistence.Outbox;
 using Bus.Pipeline;
 using Bus.Testing;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
-/// <summary>Saga transitions per second on the in-memory repository, SQLite and PostgreSQL, in one run.</summary>
+/// <summary>
+/// Saga transitions per second on the in-memory repository, SQLite and PostgreSQL, with and without the
+/// transactional inbox/outbox, in one run; and the latency from a publish inside the saga to the downstream
+/// consumer (through the durable outbox's commit and delivery service, or MassTransit's in-memory outbox).
+/// </summary>
 static class PersistenceBench
 {
     public static async Task<int> RunAsync(string[] args)
@@ -16,29 +21,42 @@ static class PersistenceBench
         await using var postgres = await PostgresCluster.StartAsync();
         var sqlite = $"Data Source={Path.Combine(Path.GetTempPath(), "bus-bench-" + Guid.NewGuid().ToString("N"), "bus.db")}";
 
-        await Round("warm-up", null, 50);
-        var memory = await Round("in-memory", null, versions);
-        var lite = await Round("sqlite", sqlite, versions);
-        var pg = await Round("postgresql", postgres.ConnectionString, versions);
+        var sqliteOutbox = $"Data Source={Path.Combine(Path.GetTempPath(), "bus-bench-" + Guid.NewGuid().ToString("N"), "bus.db")}";
+
+        await Round("warm-up", null, 50, outbox: false);
+        var memory = await Round("in-memory", null, versions, outbox: false);
+        var lite = await Round("sqlite", sqlite, versions, outbox: false);
+        var pg = await Round("postgresql", postgres.ConnectionString, versions, outbox: false);
+        var liteOutbox = await Round("sqlite_outbox", sqliteOutbox, versions, outbox: true);
+        var pgOutbox = await Round("postgresql_outbox", postgres.ConnectionString, versions, outbox: true);
 
         Console.WriteLine($"{versions} model versions, 2 transitions each (Evaluating, then Rejected), {Environment.ProcessorCount} cores, in-memory transport");
-        Console.WriteLine("| repository | transitions/s | vs in-memory |");
-        Console.WriteLine("|---|---|---|");
-        Console.WriteLine($"| in-memory | {memory:F0} | 1.00 |");
-        Console.WriteLine($"| SQLite (file, WAL) | {lite:F0} | {lite / memory:F2} |");
-        Console.WriteLine($"| PostgreSQL 15 (local) | {pg:F0} | {pg / memory:F2} |");
+        Console.WriteLine("| repository | transitions/s | vs in-memory | publish→consume p50 | p99 |");
+        Console.WriteLine("|---|---|---|---|---|");
+        Row("in-memory (MassTransit in-memory outbox)", memory, memory);
+        Row("SQLite (file, WAL)", lite, memory);
+        Row("PostgreSQL 15 (local)", pg, memory);
+        Row("SQLite + inbox/outbox", liteOutbox, memory);
+        Row("PostgreSQL 15 + inbox/outbox", pgOutbox, memory);
         return 0;
     }
 
-    static async Task<double> Round(string name, string? connectionString, int versions)
+    static void Row(string name, (double Rate, double P50, double P99) r, (double Rate, double P50, double P99) baseline) =>
+        Console.WriteLine($"| {name} | {r.Rate:F0} | {r.Rate / baseline.Rate:F2} | {r.P50:F1} ms | {r.P99:F1} ms |");
+
+    static async Task<(double Rate, double P50, double P99)> Round(string name, string? connectionString, int versions, bool outbox)
     {
         var services = new ServiceCollection();
         var done = new CountdownEvent(versions);
         services.AddSingleton(done);
+        services.AddSingleton(new LatencyLog());
+        services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
         services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry();
             x.AddDelayedMessageScheduler();
+            if (outbox)
+                x.AddBusOutbox(connectionString!, o => o.PollInterval = TimeSpan.FromMilliseconds(200));
             var saga = x.AddModelLifecycleSaga();
             if (connectionString is null)
                 saga.InMemoryRepository();
@@ -56,6 +74,10 @@ static class PersistenceBench
         await using var provider = services.BuildServiceProvider();
         var bus = provider.GetRequiredService<IBusControl>();
         await bus.StartAsync();
+        // The delivery service is a hosted service; without a generic host the benchmark runs it itself.
+        var delivery = outbox ? provider.GetRequiredService<Microsoft.Extensions.Hosting.IHostedService>() : null;
+        if (delivery is not null)
+            await delivery.StartAsync(default);
         var prefix = name + Guid.NewGuid().ToString("N")[..6];
         var sw = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, versions).Select(i => bus.Publish(new TrainingCompleted
@@ -65,15 +87,29 @@ static class PersistenceBench
         })));
         done.Wait(TimeSpan.FromMinutes(5));
         var rate = versions * 2 / sw.Elapsed.TotalSeconds;
+        if (delivery is not null)
+            await delivery.StopAsync(default);
         await bus.StopAsync();
-        return rate;
+        var latencies = provider.GetRequiredService<LatencyLog>().Sorted();
+        return (rate, Percentile(latencies, 0.50), Percentile(latencies, 0.99));
     }
+
+    static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
 }
 
-public sealed class RejectedCounter(CountdownEvent done) : IConsumer<ModelRejected>
+public sealed class LatencyLog
+{
+    readonly System.Collections.Concurrent.ConcurrentBag<double> _values = [];
+    public void Add(double milliseconds) => _values.Add(milliseconds);
+    public double[] Sorted() => [.. _values.Order()];
+}
+
+public sealed class RejectedCounter(CountdownEvent done, LatencyLog latency) : IConsumer<ModelRejected>
 {
     public Task Consume(ConsumeContext<ModelRejected> context)
     {
+        if (context.SentTime is { } sent)
+            latency.Add((DateTime.UtcNow - sent).TotalMilliseconds);
         if (!done.IsSet)
             done.Signal();
         return Task.CompletedTask;

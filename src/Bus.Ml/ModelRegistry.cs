@@ -8,7 +8,11 @@ namespace Bus.Ml;
 public sealed record AliasRecord(string ModelName, Guid ModelVersionId, string ModelVersion, long Revision, ArtifactReference Artifact,
     IReadOnlyDictionary<string, double> Metrics, DateTimeOffset UpdatedAt);
 
-public sealed record Promotion(AliasRecord Current, Guid? PreviousId, string? PreviousVersion, bool AlreadyCurrent);
+public sealed record Promotion(AliasRecord Current, Guid? PreviousId, string? PreviousVersion, bool AlreadyCurrent)
+{
+    /// <summary>The same request was applied before (a redelivered command): this is its original outcome, and the alias may have moved on since.</summary>
+    public bool Replayed { get; init; }
+}
 
 /// <summary>
 /// The model registry: one "production" alias per model name, durable in SQLite, with the history of every
@@ -34,6 +38,17 @@ public sealed class ModelRegistry
                 reason TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (model_name, revision));
             """;
         command.ExecuteNonQuery();
+
+        // Added after the first release: the request (DeployModel message id) that made each change, so a
+        // redelivered command replays its outcome instead of moving the alias again.
+        using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('alias_history') WHERE name = 'request_id'";
+        if (Convert.ToInt64(columns.ExecuteScalar(), CultureInfo.InvariantCulture) == 0)
+        {
+            using var alter = connection.CreateCommand();
+            alter.CommandText = "ALTER TABLE alias_history ADD COLUMN request_id TEXT; CREATE INDEX IF NOT EXISTS ix_alias_history_request ON alias_history (request_id);";
+            alter.ExecuteNonQuery();
+        }
     }
 
     SqliteConnection Open()
@@ -65,10 +80,19 @@ public sealed class ModelRegistry
     }
 
     /// <summary>Points the alias at this version (idempotent: promoting the current champion again changes nothing).</summary>
-    public Promotion Promote(string modelName, Guid versionId, string version, ArtifactReference artifact, IReadOnlyDictionary<string, double> metrics, string reason)
+    public Promotion Promote(string modelName, Guid versionId, string version, ArtifactReference artifact, IReadOnlyDictionary<string, double> metrics, string reason,
+        Guid? requestId = null)
     {
         using var connection = Open();
         using var transaction = connection.BeginTransaction(deferred: false);
+        if (requestId is not null && AppliedRevision(connection, transaction, modelName, requestId.Value) is { } applied)
+        {
+            var (previousId, previousVersion) = HistoryAt(connection, transaction, modelName, applied - 1);
+            var now0 = DateTimeOffset.UtcNow;
+            transaction.Commit();
+            return new Promotion(new AliasRecord(modelName, versionId, version, applied, artifact, metrics, now0), previousId, previousVersion, AlreadyCurrent: false) { Replayed = true };
+        }
+
         var current = Read(connection, transaction, modelName);
         if (current is not null && current.ModelVersionId == versionId)
         {
@@ -87,7 +111,7 @@ public sealed class ModelRegistry
                 VALUES ($name, $id, $version, $revision, $uri, $format, $sha, $metrics, $at)
                 ON CONFLICT (model_name) DO UPDATE SET model_version_id = $id, model_version = $version, revision = $revision,
                     artifact_uri = $uri, artifact_format = $format, artifact_sha256 = $sha, metrics = $metrics, updated_at = $at;
-                INSERT INTO alias_history (model_name, revision, model_version_id, model_version, reason, at) VALUES ($name, $revision, $id, $version, $reason, $at);
+                INSERT INTO alias_history (model_name, revision, model_version_id, model_version, reason, at, request_id) VALUES ($name, $revision, $id, $version, $reason, $at, $request);
                 """;
             upsert.Parameters.AddWithValue("$name", modelName);
             upsert.Parameters.AddWithValue("$id", versionId.ToString());
@@ -99,11 +123,22 @@ public sealed class ModelRegistry
             upsert.Parameters.AddWithValue("$metrics", JsonSerializer.Serialize(metrics));
             upsert.Parameters.AddWithValue("$at", now.ToString("O", CultureInfo.InvariantCulture));
             upsert.Parameters.AddWithValue("$reason", reason);
+            upsert.Parameters.AddWithValue("$request", (object?)requestId?.ToString() ?? DBNull.Value);
             upsert.ExecuteNonQuery();
         }
 
         transaction.Commit();
         return new Promotion(new AliasRecord(modelName, versionId, version, revision, artifact, metrics, now), current?.ModelVersionId, current?.ModelVersion, AlreadyCurrent: false);
+    }
+
+    static long? AppliedRevision(SqliteConnection connection, SqliteTransaction transaction, string modelName, Guid requestId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT revision FROM alias_history WHERE model_name = $name AND request_id = $request";
+        command.Parameters.AddWithValue("$name", modelName);
+        command.Parameters.AddWithValue("$request", requestId.ToString());
+        return command.ExecuteScalar() is long revision ? revision : null;
     }
 
     static (Guid?, string?) HistoryAt(SqliteConnection connection, SqliteTransaction transaction, string modelName, long revision)

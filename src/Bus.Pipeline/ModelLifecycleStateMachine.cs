@@ -157,6 +157,9 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
                 .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision})"),
+            // Redelivered or out-of-date news (an at-least-once bus, several hosts): the alias revision says which is newer.
+            When(Replaced, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision).Then(ctx => LateEvent(ctx, "ModelSuperseded")),
+            When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision).Then(ctx => LateEvent(ctx, "ModelDeployed")),
             When(RollbackRequested, ctx => ctx.Saga.PreviousChampionId is null)
                 .Publish(ctx => new RollbackRejected
                 {
@@ -223,6 +226,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Rollback))
                 .TransitionTo(Restoring)
                 .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"restoring as champion: {ctx.Message.Reason}"),
+            When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision).Then(ctx => LateEvent(ctx, "ModelDeployed")),
             // Put back by someone else (an operator redeploying it directly).
             When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)

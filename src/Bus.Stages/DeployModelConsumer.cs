@@ -34,9 +34,21 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
             return;
         }
 
-        var promotion = registry.Promote(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason);
-        server.Swap(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, promotion.Current.Revision, model));
-        logger.LogInformation("{ModelName} {ModelVersion} serves at alias revision {Revision}", m.ModelName, m.ModelVersion, promotion.Current.Revision);
+        // Keyed by the command's message id: a DeployModel redelivered after a crash (the alias moved, the commit of
+        // this consumer's outbox did not happen) replays its original outcome instead of moving the alias back.
+        var promotion = registry.Promote(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason, context.MessageId);
+        if (promotion.Replayed)
+        {
+            logger.LogInformation("{ModelName} {ModelVersion} was already promoted by this request (alias revision {Revision}); replaying its outcome",
+                m.ModelName, m.ModelVersion, promotion.Current.Revision);
+            if (registry.Champion(m.ModelName) is { } champion && champion.ModelVersionId == m.ModelVersionId)
+                server.Swap(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, champion.Revision, model));
+        }
+        else
+        {
+            server.Swap(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, promotion.Current.Revision, model));
+            logger.LogInformation("{ModelName} {ModelVersion} serves at alias revision {Revision}", m.ModelName, m.ModelVersion, promotion.Current.Revision);
+        }
 
         await context.Publish(new ModelDeployed
         {

@@ -62,6 +62,34 @@ public class When_deployment_events_arrive_out_of_order
         await h.Harness.InactivityTask;
 
         h.StateOf(id).Should().Be(LifecycleStates.Superseded);
+        h.Harness.Published.Select<Fault<ModelDeployed>>().Should().BeEmpty("a stale confirmation is expected news, not an error");
+    }
+
+    [Fact]
+    public async Task Should_ignore_redelivered_confirmations_and_supersessions_of_the_champion()
+    {
+        await using var h = await LifecycleHarness.Start();
+        var v1 = await h.Deploy("digits", "1", 0.93);
+        var v2 = await h.Deploy("digits", "2", 0.95);
+        (await h.InState(v1, h.Machine.Superseded)).Should().BeTrue();
+        var revision = h.Instance(v2)!.AliasRevision;
+
+        // An at-least-once bus after a host crash: v2's confirmation again, v1's again, and v1's supersession of
+        // an older champion (revision 1) delivered to v2.
+        await h.Publish(new ModelDeployed { ModelVersionId = v2, ModelName = "digits", ModelVersion = "2", AliasRevision = revision });
+        await h.Publish(new ModelDeployed { ModelVersionId = v1, ModelName = "digits", ModelVersion = "1", AliasRevision = 1 });
+        await h.Publish(new ModelSuperseded
+        {
+            ModelVersionId = v2, ModelName = "digits", ModelVersion = "2",
+            SupersededById = v1, SupersededByVersion = "1", AliasRevision = revision,
+        });
+        await h.Harness.InactivityTask;
+
+        h.StateOf(v2).Should().Be(LifecycleStates.Deployed);
+        h.StateOf(v1).Should().Be(LifecycleStates.Superseded);
+        h.Instance(v2)!.History.Count(x => x.State == LifecycleStates.Deployed).Should().Be(1);
+        h.Harness.Published.Select<Fault<ModelDeployed>>().Should().BeEmpty();
+        h.Harness.Published.Select<Fault<ModelSuperseded>>().Should().BeEmpty();
     }
 }
 

@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using Bus.Tooling;
-
-namespace Bus.Cli;
+namespace Bus.Tooling;
 
 /// <summary>A Bus.Host process on a loopback port, started with its stages and stopped by PID.</summary>
-sealed class HostProcess : IAsyncDisposable
+public sealed class HostProcess : IAsyncDisposable
 {
     readonly Process _process;
     readonly List<string> _log = [];
@@ -99,6 +97,16 @@ sealed class HostProcess : IAsyncDisposable
         }
     }
 
+
+    /// <summary>kill -9: no graceful stop, nothing finishes; what it had in flight is redelivered to the others.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public bool HasExited => _process.HasExited;
 
     public async ValueTask DisposeAsync()
     {

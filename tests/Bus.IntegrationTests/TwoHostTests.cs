@@ -1,0 +1,200 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Bus.Contracts;
+using Bus.Testing;
+using Bus.Tooling;
+using Bus.Transport.AmazonSqs.Sns;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Bus.IntegrationTests;
+
+/// <summary>
+/// Two Bus.Host processes (lifecycle, evaluation and deployment each) on one PostgreSQL database and one set of
+/// queues: 200 model versions, real TF.js artifacts evaluated with ONNX Runtime, and one host killed with SIGKILL
+/// midway.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITestOutputHelper output)
+{
+    const int Models = 4;
+    const int VersionsPerModel = 50;
+    static readonly string[] Final = ["Deployed", "Superseded", "Rejected", "Failed"];
+
+    [Fact]
+    public async Task Should_finish_every_version_once_when_one_host_is_killed_midway()
+    {
+        await using var postgres = await PostgresCluster.StartAsync();
+        var connectionString = await CreateDatabase(postgres, "pipeline");
+        var scope = "two" + Guid.NewGuid().ToString("N")[..6];
+        var data = Directory.CreateTempSubdirectory("bus-two-hosts-").FullName;
+        var endpoint = emulator.ServiceUrl.ToString().TrimEnd('/');
+        var good = Announcement(await NodeScript.RunAsync("train.mjs", "--endpoint", endpoint, "--scope", scope, "--model", "digits", "--version", "good", "--epochs", "3", "--quiet", "--no-announce"));
+        var weak = Announcement(await NodeScript.RunAsync("train.mjs", "--endpoint", endpoint, "--scope", scope, "--model", "digits", "--version", "weak", "--weak", "--quiet", "--no-announce"));
+
+        var settings = new Dictionary<string, string>
+        {
+            ["Bus:Aws:ServiceUrl"] = emulator.ServiceUrl.ToString(),
+            ["Bus:Aws:Scope"] = scope,
+            // One registry file shared by both deployment stages (the alias must be one), one PostgreSQL for the rest.
+            ["Bus:Host:DataDirectory"] = data,
+            ["Bus:Persistence:ConnectionString"] = connectionString,
+            ["Bus:Lifecycle:EvaluationTimeout"] = "00:05:00",
+        };
+        string[] stages = ["lifecycle", "evaluation", "deployment"];
+        var a = await HostProcess.StartAsync("host-a", stages, settings, default);
+        var b = await HostProcess.StartAsync("host-b", stages, settings, default);
+        try
+        {
+            using var sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+            var topic = await sns.CreateTopicAsync($"{scope}-training-complete");
+            var expectedRejected = new HashSet<Guid>();
+            var announcements = new List<Task>();
+            for (var m = 0; m < Models; m++)
+            {
+                for (var v = 1; v <= VersionsPerModel; v++)
+                {
+                    var isWeak = v % 4 == 0;
+                    var name = $"digits-{m}";
+                    var version = v.ToString("000", System.Globalization.CultureInfo.InvariantCulture);
+                    if (isWeak)
+                        expectedRejected.Add(ModelVersionKey.For(name, version));
+                    var source = isWeak ? weak : good;
+                    announcements.Add(sns.PublishAsync(topic, JsonSerializer.Serialize(new
+                    {
+                        modelName = name,
+                        modelVersion = version,
+                        artifactUri = source["artifactUri"]!.ToString(),
+                        artifactFormat = "tfjs-layers",
+                        artifactSha256 = source["artifactSha256"]!.ToString(),
+                        validationSetUri = source["validationSetUri"]!.ToString(),
+                        producer = "load-test",
+                    })));
+                }
+            }
+
+            await Task.WhenAll(announcements);
+
+            // Kill host A once a quarter of the versions are done: whatever it was consuming or delivering is
+            // redelivered (SQS visibility), re-claimed (inbox lease) or resumed (outbox lease) by host B.
+            await WaitFor(async () => await CountFinal(connectionString) >= Models * VersionsPerModel / 4, TimeSpan.FromMinutes(5), "a quarter of the versions final");
+            a.Kill();
+            output.WriteLine($"killed host-a with {await CountFinal(connectionString)} versions final");
+
+            await WaitFor(async () => await CountFinal(connectionString) == Models * VersionsPerModel, TimeSpan.FromMinutes(8),
+                "every version final", () => b.Log);
+            await WaitFor(async () => await Pending(connectionString) == 0, TimeSpan.FromMinutes(2), "the outbox drained");
+            await Task.Delay(3000);
+
+            var sagas = await Sagas(connectionString);
+            sagas.Should().HaveCount(Models * VersionsPerModel);
+            foreach (var saga in sagas)
+            {
+                var states = saga.History.Select(h => h.State).ToList();
+                states.Should().OnlyHaveUniqueItems($"{saga.ModelName} {saga.ModelVersion} passes each state once: {string.Join(" > ", states)}");
+                states.Count(s => s == "Deployed").Should().BeLessThanOrEqualTo(1, "no version is deployed twice");
+                if (expectedRejected.Contains(saga.CorrelationId))
+                    saga.CurrentState.Should().Be("Rejected", $"{saga.ModelName} {saga.ModelVersion} is the weak model");
+                else
+                    saga.CurrentState.Should().BeOneOf("Deployed", "Superseded", "Rejected");
+            }
+
+            foreach (var model in sagas.GroupBy(s => s.ModelName))
+            {
+                var champions = model.Where(s => s.CurrentState == "Deployed").ToList();
+                champions.Should().HaveCount(1, $"{model.Key} has exactly one champion; found {string.Join("\n", champions.Select(Describe))}\nregistry: {Registry(data, model.Key)}");
+            }
+
+            (await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL")).Should().Be(0);
+            (await Scalar(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NULL")).Should().Be(0, "no claim is left behind");
+        }
+        finally
+        {
+            a.Kill();
+            await b.DisposeAsync();
+            await a.DisposeAsync();
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    static string Describe(Pipeline.ModelLifecycleState s) =>
+        $"{s.ModelVersion} rev {s.AliasRevision}: " + string.Join(" | ", s.History.Select(h => $"{h.State} by {h.Event} at {h.At:HH:mm:ss.fff} ({h.Detail}; {h.Actor}; msg {h.MessageId})"));
+
+    static string Registry(string data, string model)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "registry.db")}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT revision, model_version FROM alias_history WHERE model_name = $m ORDER BY revision";
+        command.Parameters.AddWithValue("$m", model);
+        using var reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+            rows.Add($"{reader.GetInt64(0)}:{reader.GetString(1)}");
+        return string.Join(", ", rows);
+    }
+
+    static JsonNode Announcement(string trainOutput) => JsonNode.Parse(trainOutput.Trim().Split('\n')[^1])!;
+
+    static async Task<string> CreateDatabase(PostgresCluster cluster, string name)
+    {
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+        return cluster.ConnectionString.Replace("Database=postgres", $"Database={name}", StringComparison.Ordinal);
+    }
+
+    static async Task<long> Scalar(string connectionString, string sql)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(sql, connection);
+            return Convert.ToInt64(await command.ExecuteScalarAsync() ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (PostgresException ex) when (ex.SqlState == "42P01")
+        {
+            return 0; // the hosts have not created the tables yet
+        }
+    }
+
+    static Task<long> CountFinal(string connectionString) =>
+        Scalar(connectionString, $"SELECT COUNT(*) FROM model_lifecycle WHERE current_state IN ({string.Join(", ", Final.Select(f => $"'{f}'"))})");
+
+    static Task<long> Pending(string connectionString) => Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL");
+
+    static async Task<List<Pipeline.ModelLifecycleState>> Sagas(string connectionString)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT data::text FROM model_lifecycle", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var result = new List<Pipeline.ModelLifecycleState>();
+        while (await reader.ReadAsync())
+            result.Add(JsonSerializer.Deserialize<Pipeline.ModelLifecycleState>(reader.GetString(0), new JsonSerializerOptions(JsonSerializerDefaults.Web))!);
+        return result;
+    }
+
+    async Task WaitFor(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? log = null)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (await condition())
+                return;
+            await Task.Delay(500);
+        }
+
+        if (log is not null)
+            output.WriteLine(log());
+        (await condition()).Should().BeTrue($"{what} within {timeout}");
+    }
+}
