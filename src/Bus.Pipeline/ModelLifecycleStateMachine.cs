@@ -226,7 +226,11 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Rollback))
                 .TransitionTo(Restoring)
                 .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"restoring as champion: {ctx.Message.Reason}"),
-            When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision).Then(ctx => LateEvent(ctx, "ModelDeployed")),
+            // This version's own confirmation, after a newer deployment already replaced it: it is no longer the
+            // champion, but the champion it replaced at that revision must still hear that it was superseded.
+            When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision)
+                .Then(ctx => LateEvent(ctx, "ModelDeployed"))
+                .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message))),
             // Put back by someone else (an operator redeploying it directly).
             When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)

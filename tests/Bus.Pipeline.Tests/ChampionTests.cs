@@ -66,6 +66,33 @@ public class When_deployment_events_arrive_out_of_order
     }
 
     [Fact]
+    public async Task Should_still_retire_the_old_champion_when_the_newest_confirmation_overtakes_the_middle_one()
+    {
+        await using var h = await LifecycleHarness.Start(deploymentHost: false);
+        var ids = new Dictionary<string, Guid>();
+        foreach (var version in new[] { "1", "2", "3" })
+        {
+            var id = ids[version] = ModelVersionKey.For("digits", version);
+            await h.Publish(LifecycleHarness.Announcement("digits", version));
+            (await h.InState(id, h.Machine.Evaluating)).Should().BeTrue();
+            await h.Publish(LifecycleHarness.Evaluation(id, "digits", version, 0.95));
+            (await h.InState(id, h.Machine.Approved)).Should().BeTrue();
+        }
+
+        // The registry moved the alias 1 (rev 1), 2 (rev 2, replacing 1), 3 (rev 3, replacing 2); two hosts deliver
+        // the confirmations, and 3's overtakes 2's.
+        await h.Publish(new ModelDeployed { ModelVersionId = ids["1"], ModelName = "digits", ModelVersion = "1", AliasRevision = 1 });
+        (await h.InState(ids["1"], h.Machine.Deployed)).Should().BeTrue();
+        await h.Publish(new ModelDeployed { ModelVersionId = ids["3"], ModelName = "digits", ModelVersion = "3", AliasRevision = 3, PreviousModelVersionId = ids["2"], PreviousModelVersion = "2" });
+        (await h.InState(ids["2"], h.Machine.Superseded)).Should().BeTrue();
+        await h.Publish(new ModelDeployed { ModelVersionId = ids["2"], ModelName = "digits", ModelVersion = "2", AliasRevision = 2, PreviousModelVersionId = ids["1"], PreviousModelVersion = "1" });
+
+        (await h.InState(ids["1"], h.Machine.Superseded)).Should().BeTrue("version 2's late confirmation still retires version 1");
+        h.StateOf(ids["2"]).Should().Be(LifecycleStates.Superseded);
+        h.StateOf(ids["3"]).Should().Be(LifecycleStates.Deployed);
+    }
+
+    [Fact]
     public async Task Should_ignore_redelivered_confirmations_and_supersessions_of_the_champion()
     {
         await using var h = await LifecycleHarness.Start();
