@@ -79,7 +79,9 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             // redelivered (SQS visibility), re-claimed (inbox lease) or resumed (outbox lease) by host B.
             await WaitFor(async () => await CountFinal(connectionString) >= Models * VersionsPerModel / 4, TimeSpan.FromMinutes(5), "a quarter of the versions final");
             a.Kill();
-            output.WriteLine($"killed host-a with {await CountFinal(connectionString)} versions final");
+            var atKill = await CountFinal(connectionString);
+            output.WriteLine($"killed host-a with {atKill} versions final");
+            atKill.Should().BeLessThan(Models * VersionsPerModel, "host-a dies with work left for host-b");
 
             await WaitFor(async () => await CountFinal(connectionString) == Models * VersionsPerModel, TimeSpan.FromMinutes(8),
                 "every version final", () => b.Log);
@@ -99,6 +101,8 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
                     saga.CurrentState.Should().BeOneOf("Deployed", "Superseded", "Rejected");
             }
 
+            var hosts = sagas.SelectMany(s => s.History).Select(h => h.Actor + " " + h.Host).ToList();
+            hosts.Should().Contain(x => x.Contains("host-a", StringComparison.Ordinal), "both hosts did work").And.Contain(x => x.Contains("host-b", StringComparison.Ordinal));
             foreach (var model in sagas.GroupBy(s => s.ModelName))
             {
                 var champions = model.Where(s => s.CurrentState == "Deployed").ToList();
