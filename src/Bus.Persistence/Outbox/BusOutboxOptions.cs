@@ -12,7 +12,7 @@ public sealed class BusOutboxOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Outboxes claimed per round; each is delivered in order by one host.</summary>
-    public int BatchSize { get; set; } = 20;
+    public int BatchSize { get; set; } = 50;
 
     /// <summary>How long a claim lasts: a host that dies mid-delivery releases its outboxes to the others after this.</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);

@@ -83,14 +83,32 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         }
     }
 
-    /// <summary>One round: claim up to a batch of outboxes and deliver them. Returns the number of messages sent.</summary>
+    /// <summary>
+    /// One round: claim up to a batch of outboxes, read all their messages in one query, send each outbox's
+    /// messages in order (outboxes side by side), and mark the delivered ones in one statement. Returns the number
+    /// of messages sent.
+    /// </summary>
     public async Task<int> DeliverOnceAsync(CancellationToken cancellationToken)
     {
         var claimed = await ClaimAsync(cancellationToken).ConfigureAwait(false);
         if (claimed.Count == 0)
             return 0;
-        var counts = await Task.WhenAll(claimed.Select(c => DeliverOutboxAsync(c.OutboxId, c.LastSequence, cancellationToken))).ConfigureAwait(false);
-        return counts.Sum();
+
+        var records = await LoadAsync(claimed, cancellationToken).ConfigureAwait(false);
+        var results = await Task.WhenAll(claimed.Select(c => DeliverOutboxAsync(c.OutboxId, records.GetValueOrDefault(c.OutboxId) ?? [], cancellationToken)))
+            .ConfigureAwait(false);
+
+        var delivered = claimed.Where((_, i) => results[i].Complete).Select(c => c.OutboxId).ToList();
+        if (delivered.Count > 0)
+        {
+            await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var (inList, parameters) = InList(delivered);
+            await Sql.ExecuteAsync(connection, null,
+                $"UPDATE bus_outbox SET delivered_at = @now, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE locked_by = @me AND outbox_id IN ({inList})",
+                cancellationToken, [("now", Sql.Now()), ("me", _owner), .. parameters]).ConfigureAwait(false);
+        }
+
+        return results.Sum(r => r.Sent);
     }
 
     async Task<List<(string OutboxId, long LastSequence)>> ClaimAsync(CancellationToken cancellationToken)
@@ -108,31 +126,50 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
                 claimed.Add((reader.GetString(0), reader.GetInt64(1)));
         }
 
-        var until = now + (long)_options.LeaseDuration.TotalMilliseconds;
-        foreach (var (id, _) in claimed)
+        if (claimed.Count > 0)
         {
-            await Sql.ExecuteAsync(connection, transaction, "UPDATE bus_outbox SET locked_by = @me, locked_until = @until WHERE outbox_id = @id", cancellationToken,
-                ("me", _owner), ("until", until), ("id", id)).ConfigureAwait(false);
+            var (inList, parameters) = InList(claimed.Select(c => c.Item1));
+            await Sql.ExecuteAsync(connection, transaction, $"UPDATE bus_outbox SET locked_by = @me, locked_until = @until WHERE outbox_id IN ({inList})", cancellationToken,
+                [("me", _owner), ("until", now + (long)_options.LeaseDuration.TotalMilliseconds), .. parameters]).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return claimed;
     }
 
-    async Task<int> DeliverOutboxAsync(string outboxId, long lastSequence, CancellationToken cancellationToken)
+    async Task<Dictionary<string, List<OutboxRecord>>> LoadAsync(List<(string OutboxId, long LastSequence)> claimed, CancellationToken cancellationToken)
     {
-        var sent = 0;
+        var last = claimed.ToDictionary(c => c.OutboxId, c => c.LastSequence);
+        var (inList, parameters) = InList(last.Keys);
         await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var records = new List<OutboxRecord>();
-        await using (var select = Sql.Command(connection, null,
-                         $"SELECT {OutboxRecord.Columns} FROM bus_outbox_message WHERE outbox_id = @id AND sequence_number > @last ORDER BY sequence_number",
-                         ("id", outboxId), ("last", lastSequence)))
-        await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using var select = Sql.Command(connection, null,
+            $"SELECT {OutboxRecord.Columns} FROM bus_outbox_message WHERE outbox_id IN ({inList}) ORDER BY outbox_id, sequence_number", parameters);
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var result = new Dictionary<string, List<OutboxRecord>>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                records.Add(OutboxRecord.Read(reader));
+            var outboxId = reader.GetString(0);
+            var record = OutboxRecord.Read(reader);
+            if (record.SequenceNumber <= last[outboxId])
+                continue; // sent before a host died mid-outbox
+            if (!result.TryGetValue(outboxId, out var list))
+                result[outboxId] = list = [];
+            list.Add(record);
         }
 
+        return result;
+    }
+
+    static (string InList, (string, object?)[] Parameters) InList(IEnumerable<string> ids)
+    {
+        var parameters = ids.Select((id, i) => ($"id{i}", (object?)id)).ToArray();
+        return (string.Join(", ", parameters.Select(p => "@" + p.Item1)), parameters);
+    }
+
+    /// <summary>Sends one outbox's remaining messages in order; stops at the first failure (the outbox is released with a delay).</summary>
+    async Task<(int Sent, bool Complete)> DeliverOutboxAsync(string outboxId, List<OutboxRecord> records, CancellationToken cancellationToken)
+    {
+        var sent = 0;
         foreach (var record in records)
         {
             try
@@ -145,26 +182,26 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 Failures.Add(1);
-                await ReleaseFailedAsync(connection, outboxId, ex, cancellationToken).ConfigureAwait(false);
-                return sent;
+                await ReleaseFailedAsync(outboxId, ex).ConfigureAwait(false);
+                return (sent, false);
             }
 
             sent++;
             Delivered.Add(1);
+            if (ReferenceEquals(record, records[^1]))
+                break;
             // Progress per message: a host that dies after this point resumes at the next message, not the first.
+            await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
             var progressed = await Sql.ExecuteAsync(connection, null, "UPDATE bus_outbox SET last_sequence = @s WHERE outbox_id = @id AND locked_by = @me", cancellationToken,
                 ("s", record.SequenceNumber), ("id", outboxId), ("me", _owner)).ConfigureAwait(false);
             if (progressed == 0)
             {
                 logger.LogWarning("Lost the lease on outbox {OutboxId} after message {Sequence}; another host continues it", outboxId, record.SequenceNumber);
-                return sent;
+                return (sent, false);
             }
         }
 
-        await Sql.ExecuteAsync(connection, null,
-            "UPDATE bus_outbox SET delivered_at = @now, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE outbox_id = @id AND locked_by = @me", cancellationToken,
-            ("now", Sql.Now()), ("id", outboxId), ("me", _owner)).ConfigureAwait(false);
-        return sent;
+        return (sent, true);
     }
 
     async Task SendAsync(OutboxRecord record, CancellationToken cancellationToken)
@@ -177,8 +214,10 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         Latency.Record(Math.Max(0, Sql.Now() - record.SentTime));
     }
 
-    async Task ReleaseFailedAsync(System.Data.Common.DbConnection connection, string outboxId, Exception ex, CancellationToken cancellationToken)
+    async Task ReleaseFailedAsync(string outboxId, Exception ex)
     {
+        var cancellationToken = CancellationToken.None;
+        await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         var attempts = Convert.ToInt32(await Sql.ScalarAsync(connection, null, "SELECT attempts FROM bus_outbox WHERE outbox_id = @id", cancellationToken, ("id", outboxId))
             .ConfigureAwait(false) ?? 0, System.Globalization.CultureInfo.InvariantCulture) + 1;
         var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 1000 * Math.Pow(2, Math.Min(attempts - 1, 16))));
