@@ -1,5 +1,6 @@
 using Bus.Contracts;
 using Bus.Ml;
+using Bus.Persistence.Outbox;
 using MassTransit;
 
 namespace Bus.Host;
@@ -7,6 +8,8 @@ namespace Bus.Host;
 public sealed record PredictRequest(float[][] Instances);
 
 public sealed record Prediction(int Label, float[] Probabilities);
+
+public sealed record RollbackRequest(string? Reason, string? RequestedBy);
 
 public sealed record PredictResponse(string ModelName, string ModelVersion, long AliasRevision, IReadOnlyList<Prediction> Predictions);
 
@@ -34,6 +37,19 @@ static class Endpoints
                     rows.Select(r => new Prediction(ClassificationMetrics.ArgMax(r), r)).ToList()));
             });
             return response as IResult ?? Results.NotFound(new { error = $"no model named '{name}' is deployed here" });
+        });
+
+        // An operator's rollback: the command goes through the bus outbox, so once this returns 202 it is stored and
+        // will be delivered even if SNS is unreachable right now; the saga's answer shows in the version's timeline.
+        app.MapPost("/lifecycle/{name}/{version}/rollback", async (string name, string version, RollbackRequest request, IPublishEndpoint publish,
+            BusUnitOfWork unitOfWork, CancellationToken cancellationToken) =>
+        {
+            if (string.IsNullOrWhiteSpace(request.Reason) || string.IsNullOrWhiteSpace(request.RequestedBy))
+                return Results.BadRequest(new { error = "reason and requestedBy are required: every transition is audited" });
+            var id = ModelVersionKey.For(name, version);
+            await publish.Publish(new RollbackModel { ModelVersionId = id, Reason = request.Reason, RequestedBy = request.RequestedBy }, cancellationToken);
+            await unitOfWork.CommitAsync(cancellationToken);
+            return Results.Accepted($"/lifecycle/{name}/{version}", new { id, status = "rollback requested" });
         });
 
         app.MapGet("/lifecycle/{name}/{version}", async (string name, string version, IRequestClient<GetModelVersionStatus> client, CancellationToken cancellationToken) =>

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bus.Contracts;
@@ -111,6 +112,21 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
 
             (await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL")).Should().Be(0);
             (await Scalar(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NULL")).Should().Be(0, "no claim is left behind");
+
+            // An operator rolls the surviving champion of digits-0 back through host-b's API: the command goes
+            // through the bus outbox, the saga restores the previous champion.
+            var champion = sagas.Single(x => x.ModelName == "digits-0" && x.CurrentState == "Deployed");
+            using var http = new HttpClient { BaseAddress = b.Url };
+            (await http.PostAsJsonAsync($"/lifecycle/digits-0/{champion.ModelVersion}/rollback", new { reason = "" })).StatusCode
+                .Should().Be(System.Net.HttpStatusCode.BadRequest, "an unaudited rollback is refused");
+            var accepted = await http.PostAsJsonAsync($"/lifecycle/digits-0/{champion.ModelVersion}/rollback", new { reason = "latency regression", requestedBy = "oncall@test" });
+            accepted.StatusCode.Should().Be(System.Net.HttpStatusCode.Accepted);
+            await WaitFor(async () => (await Sagas(connectionString)).Single(x => x.CorrelationId == champion.CorrelationId).CurrentState == "RolledBack",
+                TimeSpan.FromMinutes(1), "the champion rolled back", () => b.Log);
+            var after = await Sagas(connectionString);
+            after.Single(x => x.CorrelationId == champion.PreviousChampionId).CurrentState.Should().Be("Deployed", "the previous champion serves again");
+            after.Where(x => x.ModelName == "digits-0").Count(x => x.CurrentState == "Deployed").Should().Be(1);
+            after.Single(x => x.CorrelationId == champion.CorrelationId).History.Should().Contain(h => h.Actor == "oncall@test", "who asked is in the audit trail");
         }
         finally
         {
