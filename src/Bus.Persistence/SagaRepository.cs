@@ -71,8 +71,7 @@ public sealed class BusSagaRepositoryContextFactory<TSaga>(SagaStore<TSaga> stor
         where T : class
     {
         await using var database = await Open(context.CancellationToken).ConfigureAwait(false);
-        var filter = query.FilterExpression.Compile();
-        var instances = await store.QueryAsync(database.Connection, database.Transaction, filter, context.CancellationToken).ConfigureAwait(false);
+        var instances = await store.QueryAsync(database.Connection, database.Transaction, query.FilterExpression, context.CancellationToken).ConfigureAwait(false);
         var repository = new BusSagaRepositoryContext<TSaga, T>(database, context, factory);
         await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repository, instances)).ConfigureAwait(false);
         await database.CommitAsync(context.CancellationToken).ConfigureAwait(false);
@@ -151,7 +150,7 @@ public sealed class BusSagaRepositoryContext<TSaga>(SagaDatabaseContext<TSaga> d
 
     public async Task<SagaRepositoryQueryContext<TSaga>> Query(ISagaQuery<TSaga> query, CancellationToken cancellationToken = default)
     {
-        var instances = await database.Store.QueryAsync(database.Connection, database.Transaction, query.FilterExpression.Compile(), cancellationToken).ConfigureAwait(false);
+        var instances = await database.Store.QueryAsync(database.Connection, database.Transaction, query.FilterExpression, cancellationToken).ConfigureAwait(false);
         return new LoadedSagaRepositoryQueryContext<TSaga>(this, instances);
     }
 }
@@ -163,11 +162,15 @@ public static class BusSagaRepositoryRegistration
     /// <c>x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState, new("model_name", s => s.ModelName))</c>.
     /// </summary>
     public static ISagaRegistrationConfigurator<TSaga> BusRepository<TSaga>(this ISagaRegistrationConfigurator<TSaga> configurator, string connectionString, string table,
-        Func<TSaga, string?> currentState, params IndexedColumn<TSaga>[] columns)
+        System.Linq.Expressions.Expression<Func<TSaga, string?>> currentState, params IndexedColumn<TSaga>[] columns)
         where TSaga : class, ISagaVersion =>
         configurator.Repository(r =>
         {
-            r.AddSingleton(new SagaStore<TSaga>(new SagaStoreOptions<TSaga>(connectionString, table, columns) { State = currentState }));
+            r.AddSingleton(new SagaStore<TSaga>(new SagaStoreOptions<TSaga>(connectionString, table, columns)
+            {
+                State = currentState.Compile(),
+                StateMember = (currentState.Body as System.Linq.Expressions.MemberExpression)?.Member.Name,
+            }));
             r.RegisterSagaRepository<TSaga, SagaDatabaseContext<TSaga>, SagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga>, BusSagaRepositoryContextFactory<TSaga>>();
         });
 }

@@ -1,11 +1,27 @@
 using System.Data.Common;
+using System.Linq.Expressions;
 using System.Text.Json;
 using MassTransit;
 
 namespace Bus.Persistence;
 
 /// <summary>An indexed column kept beside a saga's JSON state, for look-ups without reading every instance.</summary>
-public sealed record IndexedColumn<TSaga>(string Name, Func<TSaga, string?> Value);
+public sealed class IndexedColumn<TSaga>
+{
+    public IndexedColumn(string name, Expression<Func<TSaga, string?>> value)
+    {
+        Name = name;
+        Member = (value.Body as MemberExpression)?.Member.Name;
+        Value = value.Compile();
+    }
+
+    public string Name { get; }
+
+    /// <summary>The saga property the column mirrors: saga queries comparing it with a value become SQL.</summary>
+    public string? Member { get; }
+
+    public Func<TSaga, string?> Value { get; }
+}
 
 /// <summary>How one saga type is stored.</summary>
 public sealed class SagaStoreOptions<TSaga>(string connectionString, string table, IReadOnlyList<IndexedColumn<TSaga>> columns)
@@ -15,6 +31,9 @@ public sealed class SagaStoreOptions<TSaga>(string connectionString, string tabl
     public string Table { get; } = table;
     public IReadOnlyList<IndexedColumn<TSaga>> Columns { get; } = columns;
     public Func<TSaga, string?> State { get; init; } = _ => null;
+
+    /// <summary>The saga property held in current_state (e.g. CurrentState), for translating queries.</summary>
+    public string? StateMember { get; init; }
 }
 
 /// <summary>
@@ -94,10 +113,24 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         return saga;
     }
 
-    public async Task<IReadOnlyList<TSaga>> QueryAsync(DbConnection connection, DbTransaction transaction, Func<TSaga, bool> filter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Instances matching a saga query. Comparisons of indexed properties with values (<c>s.ModelName == name &amp;&amp;
+    /// s.CurrentState == "Deployed"</c>) become a SQL WHERE on the indexed columns; the whole predicate is then
+    /// applied to what was read, so any expression works and simple ones do not scan the table.
+    /// </summary>
+    public async Task<IReadOnlyList<TSaga>> QueryAsync(DbConnection connection, DbTransaction transaction, Expression<Func<TSaga, bool>> filter, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table}");
-        return await ReadAll(command, filter, cancellationToken).ConfigureAwait(false);
+        var (where, parameters) = SagaQueryTranslator.Translate(filter, Columns());
+        await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table}{(where.Length > 0 ? " WHERE " + where : "")}", parameters);
+        return await ReadAll(command, filter.Compile(), cancellationToken).ConfigureAwait(false);
+    }
+
+    IReadOnlyDictionary<string, string> Columns()
+    {
+        var map = options.Columns.Where(c => c.Member is not null).ToDictionary(c => c.Member!, c => c.Name);
+        if (options.StateMember is not null)
+            map[options.StateMember] = "current_state";
+        return map;
     }
 
     static async Task<IReadOnlyList<TSaga>> ReadAll(DbCommand command, Func<TSaga, bool> filter, CancellationToken cancellationToken)

@@ -29,5 +29,6 @@ public static class Stores
         new(new SagaStoreOptions<ModelLifecycleState>(connectionString, "model_lifecycle", [new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName)])
         {
             State = s => s.CurrentState,
+            StateMember = nameof(ModelLifecycleState.CurrentState),
         });
 }
