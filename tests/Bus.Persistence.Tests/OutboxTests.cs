@@ -218,9 +218,47 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         await harness.Stop();
     }
 
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Should_forget_delivered_outboxes_and_consumed_ids_after_the_retention_but_keep_undelivered_ones(string kind)
+    {
+        var connectionString = await Stores.Fresh(kind, postgres);
+        await using (var crashed = Build(connectionString, new PingLedger(), delivery: false))
+        {
+            var stopped = await Start(crashed);
+            await stopped.Bus.Publish(new Ping { Id = Guid.NewGuid() });
+            await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL") == 1);
+            await stopped.Stop();
+        }
+
+        await using var provider = Build(connectionString, new PingLedger());
+        var harness = await Start(provider);
+        await harness.Bus.Publish(new Ping { Id = Guid.NewGuid() });
+        await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NOT NULL") == 2);
+        await harness.Stop();
+        await using (var scope = provider.CreateAsyncScope())
+        {
+            // One undelivered outbox that must survive any cleanup: an API publish committed while nothing delivers.
+            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new Ping { Id = Guid.NewGuid() });
+            await scope.ServiceProvider.GetRequiredService<BusUnitOfWork>().CommitAsync();
+        }
+
+        var service = provider.GetRequiredService<OutboxDeliveryService>();
+        await service.CleanupAsync(DateTimeOffset.UtcNow.AddDays(-1), default);
+        (await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox")).Should().Be(3, "nothing is older than the retention yet");
+
+        await service.CleanupAsync(DateTimeOffset.UtcNow.AddMinutes(1), default);
+        (await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox")).Should().Be(1, "only the undelivered outbox is kept");
+        (await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox_message")).Should().Be(1);
+        (await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox")).Should().Be(0);
+    }
+
     static async Task<long> Count(string connectionString, string sql)
     {
-        var dialect = SqlDialect.For(connectionString);
+        var database = new BusDatabase(connectionString);
+        await database.EnsureSchemaAsync();
+        var dialect = database.Dialect;
         await using var connection = await dialect.OpenAsync(default);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using Microsoft.Extensions.Logging;
 
 namespace Bus.Persistence.Outbox;
 
@@ -8,7 +9,7 @@ namespace Bus.Persistence.Outbox;
 /// row is written in it. Nothing is sent until it commits; a rollback loses the captured messages with the state.
 /// The transaction opens lazily, so a consumer doing minutes of model work holds no database lock meanwhile.
 /// </summary>
-public sealed class BusUnitOfWork(BusDatabase database, OutboxSignal signal) : IAsyncDisposable
+public sealed class BusUnitOfWork(BusDatabase database, OutboxSignal signal, ILogger<BusUnitOfWork>? logger = null) : IAsyncDisposable
 {
     readonly List<OutboxRecord> _pending = [];
     DbConnection? _connection;
@@ -112,5 +113,12 @@ public sealed class BusUnitOfWork(BusDatabase database, OutboxSignal signal) : I
         }
     }
 
-    public ValueTask DisposeAsync() => new(ResetAsync());
+    public async ValueTask DisposeAsync()
+    {
+        // Outside a consumer nothing commits for the caller: a scope that published and never committed dropped
+        // those messages, which is right after a failure and a bug otherwise; say so.
+        if (!Enlisted && PendingCount > 0)
+            logger?.LogWarning("{Count} message(s) published in a scope were discarded: the scope ended without BusUnitOfWork.CommitAsync()", PendingCount);
+        await ResetAsync().ConfigureAwait(false);
+    }
 }
