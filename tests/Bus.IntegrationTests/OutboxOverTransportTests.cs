@@ -29,6 +29,21 @@ public sealed class CountingEvaluator(EvaluationCounter counter) : IConsumer<Eva
     }
 }
 
+public sealed record LaneNote
+{
+    public required Guid Id { get; init; }
+    public required string Lane { get; init; }
+}
+
+public sealed class LaneRecorder(System.Collections.Concurrent.ConcurrentQueue<(string Endpoint, Guid Id)> seen, string endpoint) : IConsumer<LaneNote>
+{
+    public Task Consume(ConsumeContext<LaneNote> context)
+    {
+        seen.Enqueue((endpoint, context.Message.Id));
+        return Task.CompletedTask;
+    }
+}
+
 public sealed class EvaluatedRecorder : IConsumer<ModelEvaluated>
 {
     public Task Consume(ConsumeContext<ModelEvaluated> context) => Task.CompletedTask;
@@ -166,6 +181,63 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
             harness.Consumed.Select<ModelEvaluated>().Count().Should().Be(1, "and nothing it published goes out twice");
             var messages = await sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
             (messages.ApproximateNumberOfMessages + messages.ApproximateNumberOfMessagesNotVisible).Should().Be(0, "both deliveries were acknowledged");
+        }
+        finally
+        {
+            await harness.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Should_keep_SNS_filter_attributes_on_messages_delivered_from_the_outbox()
+    {
+        var scope = "lane" + Guid.NewGuid().ToString("N")[..8];
+        var connectionString = $"Data Source={Path.Combine(Path.GetTempPath(), "bus-lane-it-" + Guid.NewGuid().ToString("N"), "bus.db")}";
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Endpoint, Guid Id)>();
+        var services = new ServiceCollection();
+        services.AddMassTransitTestHarness(x =>
+        {
+            x.DisableUsageTelemetry();
+            x.AddBusOutbox(connectionString, o => o.PollInterval = TimeSpan.FromMilliseconds(200));
+            x.UsingAmazonSqs((context, cfg) =>
+            {
+                cfg.Host(h =>
+                {
+                    h.ServiceUrl = emulator.ServiceUrl;
+                    h.Credentials = AwsClients.Credentials;
+                    h.Scope = scope;
+                });
+                cfg.FilterAttribute<LaneNote>("lane", m => m.Lane);
+                cfg.ReceiveEndpoint("only-digits", e =>
+                {
+                    e.ConfigureConsumeTopology = false;
+                    e.Subscribe<LaneNote>("""{"lane":["digits"]}""");
+                    e.Consumer(() => new LaneRecorder(seen, "only-digits"));
+                });
+                cfg.ReceiveEndpoint("every-lane", e => e.Consumer(() => new LaneRecorder(seen, "every-lane")));
+            });
+        });
+        await using var provider = services.BuildServiceProvider(true);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        await harness.Start();
+        try
+        {
+            var digits = Guid.NewGuid();
+            var iris = Guid.NewGuid();
+            await using (var unit = provider.CreateAsyncScope())
+            {
+                var publish = unit.ServiceProvider.GetRequiredService<IPublishEndpoint>();
+                await publish.Publish(new LaneNote { Id = digits, Lane = "digits" });
+                await publish.Publish(new LaneNote { Id = iris, Lane = "iris" });
+                await unit.ServiceProvider.GetRequiredService<BusUnitOfWork>().CommitAsync();
+            }
+
+            var until = DateTime.UtcNow.AddSeconds(30);
+            while (DateTime.UtcNow < until && seen.Count < 3)
+                await Task.Delay(100);
+            await Task.Delay(1500);
+            seen.Where(s => s.Endpoint == "only-digits").Select(s => s.Id).Should().Equal([digits], "the filter attribute travelled through the outbox");
+            seen.Where(s => s.Endpoint == "every-lane").Select(s => s.Id).Should().BeEquivalentTo([digits, iris]);
         }
         finally
         {
