@@ -139,6 +139,29 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
     [Theory]
     [InlineData("sqlite")]
     [InlineData("postgresql")]
+    public async Task Should_let_one_of_racing_announcements_create_the_version_and_send_one_evaluation(string kind)
+    {
+        var connectionString = await Stores.Fresh(kind, postgres);
+        await using var provider = Build(connectionString, new PingLedger());
+        var harness = await Start(provider);
+        var id = ModelVersionKey.For("digits", "race");
+
+        // Ten announcements of one version at once (ten message ids): the saga inserts race inside the outbox's
+        // transactions; the losers roll back (their EvaluateModel with them), retry and find the instance.
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => harness.Bus.Publish(Announcement("race"))));
+        await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumer_type = 'Bus.Pipeline.ModelLifecycleState' AND consumed_at IS NOT NULL") == 10);
+        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Select<EvaluateModel>().Any()));
+        await Task.Delay(1500);
+
+        harness.Consumed.Select<EvaluateModel>().Count(m => m.Context.Message.ModelVersionId == id).Should().Be(1);
+        (await Count(connectionString, "SELECT COUNT(*) FROM model_lifecycle")).Should().Be(1);
+        (await State(connectionString, id)).Should().Be("Evaluating");
+        await harness.Stop();
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
     public async Task Should_discard_what_a_failed_attempt_published(string kind)
     {
         var connectionString = await Stores.Fresh(kind, postgres);
