@@ -47,8 +47,7 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
     /// <summary>2: a created_at column (backfilled from updated_at) for "newest versions first" look-ups.</summary>
     public const int SchemaVersion = 2;
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-    readonly SemaphoreSlim _migrate = new(1, 1);
-    volatile bool _migrated;
+    readonly SchemaGate _schema = new();
 
     public SagaStoreOptions<TSaga> Options => options;
 
@@ -69,23 +68,8 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         ]),
     ];
 
-    public async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
-    {
-        if (_migrated)
-            return;
-        await _migrate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_migrated)
-                return;
-            await SchemaMigrator.MigrateAsync(options.Dialect, Component, Steps, cancellationToken).ConfigureAwait(false);
-            _migrated = true;
-        }
-        finally
-        {
-            _migrate.Release();
-        }
-    }
+    public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) =>
+        _schema.EnsureAsync(ct => SchemaMigrator.MigrateAsync(options.Dialect, Component, Steps, ct), cancellationToken);
 
     /// <summary>Migrates only up to <paramref name="version"/>: what an older build would have left behind (tests and staged upgrades).</summary>
     public Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>

@@ -25,7 +25,7 @@ public class When_SNS_is_down_while_the_API_publishes
     public async Task Should_accept_the_write_and_deliver_it_once_SNS_is_back()
     {
         await using var emulator = await EmulatorProcess.StartAsync();
-        var connectionString = $"Data Source={Path.Combine(Path.GetTempPath(), "bus-outage-" + Guid.NewGuid().ToString("N"), "bus.db")}";
+        var connectionString = Emulated.SqliteFile("outage");
         var services = new ServiceCollection();
         services.AddMassTransitTestHarness(x =>
         {
@@ -39,12 +39,7 @@ public class When_SNS_is_down_while_the_API_publishes
             x.AddConsumer<OperatorNoteConsumer>().Endpoint(e => e.Name = "operator-notes");
             x.UsingAmazonSqs((context, cfg) =>
             {
-                cfg.Host(h =>
-                {
-                    h.ServiceUrl = emulator.ServiceUrl;
-                    h.Credentials = AwsClients.Credentials;
-                    h.Scope = "outage" + Guid.NewGuid().ToString("N")[..6];
-                });
+                cfg.EmulatorHost(emulator.ServiceUrl, Emulated.Scope("outage"));
                 cfg.ConfigureEndpoints(context);
             });
         });

@@ -52,7 +52,7 @@ public sealed class EvaluatedRecorder : IConsumer<ModelEvaluated>
 [Collection(EmulatorCollection.Name)]
 public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture emulator)
 {
-    static readonly string Sqlite = $"Data Source={Path.Combine(Path.GetTempPath(), "bus-outbox-it-" + Guid.NewGuid().ToString("N"), "bus.db")}";
+    static readonly string Sqlite = Emulated.SqliteFile("outbox-it");
 
     ServiceProvider Build(string scope, string connectionString, Action<IBusRegistrationConfigurator> add)
     {
@@ -67,12 +67,7 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
             add(x);
             x.UsingAmazonSqs((context, cfg) =>
             {
-                cfg.Host(h =>
-                {
-                    h.ServiceUrl = emulator.ServiceUrl;
-                    h.Credentials = AwsClients.Credentials;
-                    h.Scope = scope;
-                });
+                cfg.EmulatorHost(emulator.ServiceUrl, scope);
                 StageEntityNameFormatter.Apply(cfg);
                 cfg.AcceptPlainJson<TrainingCompleted>();
                 cfg.UseDelayedMessageScheduler();
@@ -85,7 +80,7 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
     [Fact]
     public async Task Should_carry_versions_to_their_final_state_with_every_event_published_from_the_outbox()
     {
-        var scope = "ob" + Guid.NewGuid().ToString("N")[..8];
+        var scope = Emulated.Scope("ob");
         await using var provider = Build(scope, Sqlite, x =>
         {
             x.AddModelLifecycleSaga().BusRepository(Sqlite, "model_lifecycle", s => s.CurrentState, new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
@@ -133,8 +128,8 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
     [Fact]
     public async Task Should_run_the_consumer_once_when_SQS_delivers_the_same_message_twice()
     {
-        var scope = "dup" + Guid.NewGuid().ToString("N")[..8];
-        var connectionString = $"Data Source={Path.Combine(Path.GetTempPath(), "bus-dup-it-" + Guid.NewGuid().ToString("N"), "bus.db")}";
+        var scope = Emulated.Scope("dup");
+        var connectionString = Emulated.SqliteFile("dup-it");
         await using var provider = Build(scope, connectionString, x =>
         {
             x.AddConsumer<CountingEvaluator>().Endpoint(e => e.Name = "evaluate-model");
@@ -191,8 +186,8 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
     [Fact]
     public async Task Should_keep_SNS_filter_attributes_on_messages_delivered_from_the_outbox()
     {
-        var scope = "lane" + Guid.NewGuid().ToString("N")[..8];
-        var connectionString = $"Data Source={Path.Combine(Path.GetTempPath(), "bus-lane-it-" + Guid.NewGuid().ToString("N"), "bus.db")}";
+        var scope = Emulated.Scope("lane");
+        var connectionString = Emulated.SqliteFile("lane-it");
         var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Endpoint, Guid Id)>();
         var services = new ServiceCollection();
         services.AddMassTransitTestHarness(x =>
@@ -201,12 +196,7 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
             x.AddBusOutbox(connectionString, o => o.PollInterval = TimeSpan.FromMilliseconds(200));
             x.UsingAmazonSqs((context, cfg) =>
             {
-                cfg.Host(h =>
-                {
-                    h.ServiceUrl = emulator.ServiceUrl;
-                    h.Credentials = AwsClients.Credentials;
-                    h.Scope = scope;
-                });
+                cfg.EmulatorHost(emulator.ServiceUrl, scope);
                 cfg.FilterAttribute<LaneNote>("lane", m => m.Lane);
                 cfg.ReceiveEndpoint("only-digits", e =>
                 {

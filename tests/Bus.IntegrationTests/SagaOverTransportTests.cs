@@ -44,7 +44,7 @@ public class When_a_training_job_announces_a_model_over_SNS(EmulatorFixture emul
     [Fact]
     public async Task Should_carry_the_version_through_the_saga_to_Deployed_and_reject_a_weak_one()
     {
-        var scope = "it" + Guid.NewGuid().ToString("N")[..8];
+        var scope = Emulated.Scope("it");
         var services = new ServiceCollection();
         services.AddMassTransitTestHarness(x =>
         {
@@ -56,12 +56,7 @@ public class When_a_training_job_announces_a_model_over_SNS(EmulatorFixture emul
             x.AddConsumer<StandInDeployer>().Endpoint(e => e.Name = "deploy-model");
             x.UsingAmazonSqs((context, cfg) =>
             {
-                cfg.Host(h =>
-                {
-                    h.ServiceUrl = emulator.ServiceUrl;
-                    h.Credentials = AwsClients.Credentials;
-                    h.Scope = scope;
-                });
+                cfg.EmulatorHost(emulator.ServiceUrl, scope);
                 StageEntityNameFormatter.Apply(cfg);
                 cfg.AcceptPlainJson<TrainingCompleted>();
                 cfg.UseDelayedMessageScheduler();

@@ -27,7 +27,7 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
     {
         await using var postgres = await PostgresCluster.StartAsync();
         var connectionString = await CreateDatabase(postgres, "pipeline");
-        var scope = "two" + Guid.NewGuid().ToString("N")[..6];
+        var scope = Emulated.Scope("two");
         var data = Directory.CreateTempSubdirectory("bus-two-hosts-").FullName;
         var endpoint = emulator.ServiceUrl.ToString().TrimEnd('/');
         var good = Announcement(await NodeScript.RunAsync("train.mjs", "--endpoint", endpoint, "--scope", scope, "--model", "digits", "--version", "good", "--epochs", "3", "--quiet", "--no-announce"));

@@ -9,8 +9,7 @@ public sealed class BusDatabase(string connectionString)
 {
     public const string Component = "outbox";
     public const int SchemaVersion = 1;
-    readonly SemaphoreSlim _migrate = new(1, 1);
-    volatile bool _migrated;
+    readonly SchemaGate _schema = new();
 
     public SqlDialect Dialect { get; } = SqlDialect.For(connectionString);
 
@@ -29,23 +28,8 @@ public sealed class BusDatabase(string connectionString)
         ]),
     ];
 
-    public async Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
-    {
-        if (_migrated)
-            return;
-        await _migrate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_migrated)
-                return;
-            await SchemaMigrator.MigrateAsync(Dialect, Component, Steps, cancellationToken).ConfigureAwait(false);
-            _migrated = true;
-        }
-        finally
-        {
-            _migrate.Release();
-        }
-    }
+    public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) =>
+        _schema.EnsureAsync(ct => SchemaMigrator.MigrateAsync(Dialect, Component, Steps, ct), cancellationToken);
 
     public bool IsSameDatabase(SqlDialect other) => other.Name == Dialect.Name && other.ConnectionString == Dialect.ConnectionString;
 }
