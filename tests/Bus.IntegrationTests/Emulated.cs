@@ -1,5 +1,8 @@
+using Bus.Contracts;
+using Bus.Pipeline;
 using Bus.Testing;
 using Bus.Transport.AmazonSqs;
+using MassTransit;
 
 namespace Bus.IntegrationTests;
 
@@ -13,6 +16,16 @@ static class Emulated
             h.Credentials = AwsClients.Credentials;
             h.Scope = scope;
         });
+
+    /// <summary>The bus as the hosts configure it: stage topic names, plain-JSON announcements, delayed scheduling, every registered endpoint.</summary>
+    public static void PipelineBus(this IAmazonSqsBusFactoryConfigurator cfg, IBusRegistrationContext context, Uri serviceUrl, string scope)
+    {
+        cfg.EmulatorHost(serviceUrl, scope);
+        StageEntityNameFormatter.Apply(cfg);
+        cfg.AcceptPlainJson<TrainingCompleted>();
+        cfg.UseDelayedMessageScheduler();
+        cfg.ConfigureEndpoints(context);
+    }
 
     public static string Scope(string prefix) => prefix + Guid.NewGuid().ToString("N")[..8];
 

@@ -65,14 +65,7 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
             x.AddDelayedMessageScheduler();
             x.AddBusOutbox(connectionString, o => o.PollInterval = TimeSpan.FromMilliseconds(200));
             add(x);
-            x.UsingAmazonSqs((context, cfg) =>
-            {
-                cfg.EmulatorHost(emulator.ServiceUrl, scope);
-                StageEntityNameFormatter.Apply(cfg);
-                cfg.AcceptPlainJson<TrainingCompleted>();
-                cfg.UseDelayedMessageScheduler();
-                cfg.ConfigureEndpoints(context);
-            });
+            x.UsingAmazonSqs((context, cfg) => cfg.PipelineBus(context, emulator.ServiceUrl, scope));
         });
         return services.BuildServiceProvider(true);
     }

@@ -54,14 +54,7 @@ public class When_a_training_job_announces_a_model_over_SNS(EmulatorFixture emul
             x.AddModelLifecycleSaga().InMemoryRepository();
             x.AddConsumer<StandInEvaluator>().Endpoint(e => e.Name = "evaluate-model");
             x.AddConsumer<StandInDeployer>().Endpoint(e => e.Name = "deploy-model");
-            x.UsingAmazonSqs((context, cfg) =>
-            {
-                cfg.EmulatorHost(emulator.ServiceUrl, scope);
-                StageEntityNameFormatter.Apply(cfg);
-                cfg.AcceptPlainJson<TrainingCompleted>();
-                cfg.UseDelayedMessageScheduler();
-                cfg.ConfigureEndpoints(context);
-            });
+            x.UsingAmazonSqs((context, cfg) => cfg.PipelineBus(context, emulator.ServiceUrl, scope));
         });
         await using var provider = services.BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
