@@ -46,6 +46,7 @@ public class When_a_training_job_announces_a_model_over_SNS(EmulatorFixture emul
     {
         var scope = Emulated.Scope("it");
         var services = new ServiceCollection();
+        services.AddCompactTestLogging();
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();

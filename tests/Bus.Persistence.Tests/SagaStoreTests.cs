@@ -72,6 +72,7 @@ public class When_saga_state_is_stored(PostgresFixture postgres)
     {
         var connectionString = await Stores.Fresh(kind, postgres);
         var services = new ServiceCollection();
+        services.AddCompactTestLogging();
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();

@@ -1,3 +1,4 @@
+using Bus.Testing;
 using Bus.Contracts;
 using Bus.Pipeline;
 using MassTransit;
@@ -34,6 +35,7 @@ public sealed class LifecycleHarness : IAsyncDisposable
     {
         var services = new ServiceCollection();
         services.AddSingleton<AliasRegistry>();
+        services.AddCompactTestLogging();
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();
