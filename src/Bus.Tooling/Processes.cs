@@ -62,12 +62,15 @@ public static class Processes
             ?? throw new InvalidOperationException($"{assemblyFile} is not built: run `dotnet build {projectFolder}`");
     }
 
-    /// <summary>Sends SIGTERM to the PID (a graceful stop), waits, and kills the process tree if it is still running.</summary>
-    public static async Task StopGracefullyAsync(Process process, TimeSpan timeout)
+    /// <summary>
+    /// Sends SIGTERM (or <paramref name="signal"/>) to the PID (a graceful stop), waits, and kills the process tree if it
+    /// is still running.
+    /// </summary>
+    public static async Task StopGracefullyAsync(Process process, TimeSpan timeout, string signal = "TERM")
     {
         if (process.HasExited)
             return;
-        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]))
+        using (var term = Process.Start("kill", ["-" + signal, process.Id.ToString(CultureInfo.InvariantCulture)]))
         {
             if (term is not null)
                 await term.WaitForExitAsync();

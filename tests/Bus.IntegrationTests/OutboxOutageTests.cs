@@ -27,7 +27,7 @@ public class When_SNS_is_down_while_the_API_publishes
         await using var emulator = await EmulatorProcess.StartAsync();
         var connectionString = Emulated.SqliteFile("outage");
         var services = new ServiceCollection();
-        services.AddCompactTestLogging();
+        services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();

@@ -58,7 +58,7 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
     {
         var services = new ServiceCollection();
         services.AddSingleton<EvaluationCounter>();
-        services.AddCompactTestLogging();
+        services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();
@@ -184,7 +184,7 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
         var connectionString = Emulated.SqliteFile("lane-it");
         var seen = new System.Collections.Concurrent.ConcurrentQueue<(string Endpoint, Guid Id)>();
         var services = new ServiceCollection();
-        services.AddCompactTestLogging();
+        services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();

@@ -46,7 +46,7 @@ public class When_a_training_job_announces_a_model_over_SNS(EmulatorFixture emul
     {
         var scope = Emulated.Scope("it");
         var services = new ServiceCollection();
-        services.AddCompactTestLogging();
+        services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();

@@ -66,7 +66,7 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
     {
         var services = new ServiceCollection();
         services.AddSingleton(ledger);
-        services.AddCompactTestLogging();
+        services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();

@@ -72,7 +72,7 @@ public class When_saga_state_is_stored(PostgresFixture postgres)
     {
         var connectionString = await Stores.Fresh(kind, postgres);
         var services = new ServiceCollection();
-        services.AddCompactTestLogging();
+        services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();

@@ -35,7 +35,7 @@ public sealed class LifecycleHarness : IAsyncDisposable
     {
         var services = new ServiceCollection();
         services.AddSingleton<AliasRegistry>();
-        services.AddCompactTestLogging();
+        services.AddTestDefaults();
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();

@@ -66,7 +66,8 @@ public sealed class PostgresCluster : IAsyncDisposable
             try
             {
                 using var postmaster = Process.GetProcessById(pid);
-                await Processes.StopGracefullyAsync(postmaster, TimeSpan.FromSeconds(30));
+                // SIGINT is PostgreSQL's fast shutdown: SIGTERM (smart) would wait for the test process's pooled connections.
+                await Processes.StopGracefullyAsync(postmaster, TimeSpan.FromSeconds(30), "INT");
             }
             catch (ArgumentException)
             {

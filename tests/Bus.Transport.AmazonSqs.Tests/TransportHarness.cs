@@ -31,7 +31,7 @@ public sealed class TransportHarness : IAsyncDisposable
         scope ??= "t" + Guid.NewGuid().ToString("N")[..10];
         var collection = new ServiceCollection();
         services?.Invoke(collection);
-        collection.AddCompactTestLogging();
+        collection.AddTestDefaults();
         collection.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();

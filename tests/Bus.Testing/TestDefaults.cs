@@ -1,3 +1,4 @@
+using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -5,14 +6,27 @@ using Microsoft.Extensions.Logging;
 namespace Bus.Testing;
 
 /// <summary>
-/// What tests print: MassTransit's test harness logs every send and receive at Debug to the console, which buries
+/// Defaults for every test bus. Stopping is bounded (consumers 15 s, the bus 30 s), so a consumer stuck at
+/// shutdown fails its test instead of stalling the run. And what tests print: MassTransit's test harness logs every send and receive at Debug to the console, which buries
 /// the lines that explain a failure (a full run printed megabytes). Registered before the harness, this factory
 /// prints warnings as one line (expected retries: a lost saga insert race) and errors with their stack trace.
 /// </summary>
-public static class TestLogging
+public static class TestDefaults
 {
-    public static IServiceCollection AddCompactTestLogging(this IServiceCollection services, LogLevel minimum = LogLevel.Warning)
+    /// <param name="inactivity">
+    /// How long the harness waits without bus activity before a <c>Consumed.Any</c>-style look-up gives up. Tests whose
+    /// consumers do seconds of database or model work between messages need more than MassTransit's 1.2 s on a loaded
+    /// machine; a look-up that finds its message returns at once either way.
+    /// </param>
+    public static IServiceCollection AddTestDefaults(this IServiceCollection services, TimeSpan? inactivity = null, LogLevel minimum = LogLevel.Warning)
     {
+        if (inactivity is { } quiet)
+            services.AddOptions<TestHarnessOptions>().Configure(o => o.TestInactivityTimeout = quiet);
+        services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.ConsumerStopTimeout = TimeSpan.FromSeconds(15);
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
         services.RemoveAll<ILoggerFactory>();
         services.AddSingleton<ILoggerFactory>(new CompactConsoleLoggerFactory(minimum));
         services.TryAdd(ServiceDescriptor.Singleton(typeof(ILogger<>), typeof(Logger<>)));
