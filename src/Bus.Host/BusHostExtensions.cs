@@ -54,8 +54,8 @@ public static class BusHostExtensions
             x.AddBusOutbox(connectionString);
             if (host.Runs("lifecycle"))
             {
-                x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState,
-                    new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
+                x.AddModelLifecycleSaga().BusRepository(connectionString, ModelLifecycleStateDefinition.TableName, s => s.CurrentState,
+                    new IndexedColumn<ModelLifecycleState>(ModelLifecycleStateDefinition.ModelNameColumn, s => s.ModelName));
             }
             if (host.Runs("evaluation"))
                 x.AddEvaluationStage();

@@ -7,6 +7,10 @@ public sealed class ModelLifecycleStateDefinition : SagaDefinition<ModelLifecycl
 {
     public const string QueueName = "model-lifecycle";
 
+    /// <summary>The table durable hosts keep the saga in, and its indexed model-name column (read by the CLI).</summary>
+    public const string TableName = "model_lifecycle";
+    public const string ModelNameColumn = "model_name";
+
     public ModelLifecycleStateDefinition()
     {
         Endpoint(e => e.Name = QueueName);

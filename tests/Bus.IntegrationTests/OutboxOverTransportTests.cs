@@ -163,7 +163,7 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
             while (DateTime.UtcNow < until && await ReceiveCount(connectionString) < 2)
                 await Task.Delay(100);
             (await ReceiveCount(connectionString)).Should().Be(2, "SQS delivered it twice and the inbox saw both");
-            (await harness.Consumed.Any<ModelEvaluated>()).Should().BeTrue();
+            (await Poll.Until(() => harness.Consumed.Select<ModelEvaluated>().Any())).Should().BeTrue();
             await Task.Delay(1500);
 
             provider.GetRequiredService<EvaluationCounter>().Count.Should().Be(1, "the inbox acknowledges the second delivery without running the consumer");

@@ -72,7 +72,7 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
 
         await harness.Bus.Publish(Request(_sha));
 
-        (await harness.Published.Any<ModelEvaluated>()).Should().BeTrue();
+        (await Poll.Until(() => harness.Published.Select<ModelEvaluated>().Any())).Should().BeTrue();
         var evaluated = harness.Published.Select<ModelEvaluated>().Single().Context.Message;
         evaluated.SampleCount.Should().Be(360);
         evaluated.Metrics["accuracy"].Should().BeGreaterThan(0.8);
@@ -88,7 +88,7 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
 
         await harness.Bus.Publish(Request(new string('0', 64)));
 
-        (await harness.Published.Any<EvaluationFailed>()).Should().BeTrue();
+        (await Poll.Until(() => harness.Published.Select<EvaluationFailed>().Any())).Should().BeTrue();
         var failed = harness.Published.Select<EvaluationFailed>().Single().Context.Message;
         failed.Permanent.Should().BeTrue();
         failed.Reason.Should().Contain("artifact integrity");
@@ -127,10 +127,10 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         var registry = harness.Scope.ServiceProvider.GetRequiredService<ModelRegistry>();
 
         await harness.Bus.Publish(Deploy("good", "digits", _sha));
-        (await harness.Published.Any<ModelDeployed>()).Should().BeTrue();
+        (await Poll.Until(() => harness.Published.Select<ModelDeployed>().Any())).Should().BeTrue();
         await harness.Bus.Publish(Deploy("broken", "broken", brokenSha));
 
-        (await harness.Published.Any<DeploymentFailed>()).Should().BeTrue();
+        (await Poll.Until(() => harness.Published.Select<DeploymentFailed>().Any())).Should().BeTrue();
         harness.Published.Select<DeploymentFailed>().Single().Context.Message.Reason.Should().Contain("canary");
         registry.Champion("digits")!.ModelVersion.Should().Be("good", "a failed canary keeps the old champion");
         harness.Scope.ServiceProvider.GetRequiredService<ModelServer>().Use("digits", m => m.Version).Should().Be("good");
@@ -150,7 +150,7 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
 
         await harness.Bus.Publish(Request(_sha));
 
-        (await harness.Published.Any<EvaluationFailed>()).Should().BeTrue();
+        (await Poll.Until(() => harness.Published.Select<EvaluationFailed>().Any())).Should().BeTrue();
         var failed = harness.Published.Select<EvaluationFailed>().Single().Context.Message;
         failed.Permanent.Should().BeFalse("an unreachable store is transient: the saga may ask again");
         harness.Consumed.Select<EvaluateModel>().Should().ContainSingle();

@@ -118,7 +118,7 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         {
             var harness = await Start(crashed);
             await harness.Bus.Publish(Announcement("crash"));
-            (await harness.GetSagaStateMachineHarness<ModelLifecycleStateMachine, ModelLifecycleState>().Consumed.Any<TrainingCompleted>()).Should().BeTrue();
+            (await Poll.Until(() => harness.GetSagaStateMachineHarness<ModelLifecycleStateMachine, ModelLifecycleState>().Consumed.Select<TrainingCompleted>().Any())).Should().BeTrue();
             await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL") == 1);
             (await State(connectionString, id)).Should().Be("Evaluating");
             await Task.Delay(500);

@@ -99,7 +99,7 @@ public class When_saga_state_is_stored(PostgresFixture postgres)
         await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => harness.Bus.Publish(announcement)));
         var id = ModelVersionKey.For("digits", "race");
         var saga = harness.GetSagaStateMachineHarness<ModelLifecycleStateMachine, ModelLifecycleState>();
-        (await saga.Consumed.Any<TrainingCompleted>()).Should().BeTrue();
+        (await Poll.Until(() => saga.Consumed.Select<TrainingCompleted>().Any())).Should().BeTrue();
         await WaitUntil(() => harness.Consumed.Select<TrainingCompleted>().Count() >= 10);
 
         await harness.Bus.Publish(new ModelEvaluated { ModelVersionId = id, ModelName = "digits", ModelVersion = "race", Metrics = new Dictionary<string, double> { ["accuracy"] = 0.3 } });

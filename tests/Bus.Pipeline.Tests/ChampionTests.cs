@@ -1,3 +1,4 @@
+using Bus.Testing;
 using Bus.Contracts;
 using MassTransit;
 
@@ -58,7 +59,7 @@ public class When_deployment_events_arrive_out_of_order
         (await h.InState(id, h.Machine.Superseded)).Should().BeTrue();
 
         await h.Publish(new ModelDeployed { ModelVersionId = id, ModelName = "digits", ModelVersion = "1", AliasRevision = 1 });
-        (await h.Harness.Consumed.Any<ModelDeployed>(x => x.Context.Message.ModelVersionId == id)).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Consumed.Select<ModelDeployed>(x => x.Context.Message.ModelVersionId == id).Any())).Should().BeTrue();
         await h.Harness.InactivityTask;
 
         h.StateOf(id).Should().Be(LifecycleStates.Superseded);
@@ -151,7 +152,7 @@ public class When_a_rollback_is_requested
 
         await h.Publish(new RollbackModel { ModelVersionId = v1, Reason = "test", RequestedBy = "oncall@test" });
 
-        (await h.Harness.Published.Any<RollbackRejected>(x => x.Context.Message.ModelVersionId == v1)).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Published.Select<RollbackRejected>(x => x.Context.Message.ModelVersionId == v1).Any())).Should().BeTrue();
         await h.Harness.InactivityTask;
         h.StateOf(v1).Should().Be(LifecycleStates.Deployed);
         h.Harness.Published.Select<RollbackRejected>().Single().Context.Message.Reason.Should().Contain("no previous champion");
@@ -167,7 +168,7 @@ public class When_a_rollback_is_requested
 
         await h.Publish(new RollbackModel { ModelVersionId = v1, Reason = "wrong one", RequestedBy = "oncall@test" });
 
-        (await h.Harness.Published.Any<RollbackRejected>(x => x.Context.Message.ModelVersionId == v1)).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Published.Select<RollbackRejected>(x => x.Context.Message.ModelVersionId == v1).Any())).Should().BeTrue();
         h.Harness.Published.Select<RollbackRejected>().Single().Context.Message.Reason.Should().Contain("Superseded");
     }
 
@@ -181,7 +182,7 @@ public class When_a_rollback_is_requested
 
         await h.Publish(new RollbackModel { ModelVersionId = v2, Reason = "test", RequestedBy = "oncall@test" });
 
-        (await h.Harness.Consumed.Any<RollbackRejected>(x => x.Context.Message.ModelVersionId == v2)).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Consumed.Select<RollbackRejected>(x => x.Context.Message.ModelVersionId == v2).Any())).Should().BeTrue();
         (await h.InState(v2, h.Machine.Deployed)).Should().BeTrue();
         (await h.InState(v1, h.Machine.Superseded)).Should().BeTrue();
         h.Deployments.Champion("digits").Should().Be(v2);
@@ -196,7 +197,7 @@ public class When_a_rollback_is_requested
 
         await h.Publish(new RollbackModel { ModelVersionId = unknown, Reason = "test", RequestedBy = "oncall@test" });
 
-        (await h.Harness.Published.Any<RollbackRejected>(x => x.Context.Message.ModelVersionId == unknown && x.Context.Message.Reason == "no such model version")).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Published.Select<RollbackRejected>(x => x.Context.Message.ModelVersionId == unknown && x.Context.Message.Reason == "no such model version").Any())).Should().BeTrue();
     }
 }
 

@@ -1,3 +1,4 @@
+using Bus.Testing;
 using MassTransit;
 using Bus.Contracts;
 
@@ -42,7 +43,7 @@ public class When_evaluation_fails_transiently
         };
 
         await h.Publish(failure);
-        (await h.Harness.Sent.Any<EvaluateModel>(x => x.Context.Message.Attempt == 2)).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Sent.Select<EvaluateModel>(x => x.Context.Message.Attempt == 2).Any())).Should().BeTrue();
         h.StateOf(id).Should().Be(LifecycleStates.Evaluating);
 
         await h.Publish(failure);
@@ -87,7 +88,7 @@ public class When_an_evaluation_arrives_after_the_version_failed
 
         await h.Publish(LifecycleHarness.Evaluation(id, "digits", "8", 0.99));
 
-        (await h.Harness.Consumed.Any<ModelEvaluated>(x => x.Context.Message.ModelVersionId == id)).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Consumed.Select<ModelEvaluated>(x => x.Context.Message.ModelVersionId == id).Any())).Should().BeTrue();
         await h.Harness.InactivityTask;
         h.StateOf(id).Should().Be(LifecycleStates.Failed);
         h.Instance(id)!.Reason.Should().Contain("LSTM");

@@ -1,3 +1,4 @@
+using Bus.Testing;
 using Bus.Contracts;
 
 namespace Bus.Pipeline.Tests;
@@ -37,7 +38,7 @@ public class When_a_model_misses_an_absolute_threshold
         await h.Publish(LifecycleHarness.Evaluation(id, "digits", "2", accuracy: 0.42));
 
         (await h.InState(id, h.Machine.Rejected)).Should().BeTrue();
-        (await h.Harness.Published.Any<ModelRejected>()).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Published.Select<ModelRejected>().Any())).Should().BeTrue();
         var rejected = h.Harness.Published.Select<ModelRejected>().Single().Context.Message;
         var violation = rejected.Violations.Should().ContainSingle().Subject;
         violation.Metric.Should().Be("accuracy");

@@ -20,7 +20,7 @@ public class When_a_message_is_published(EmulatorFixture emulator)
 
         await h.Harness.Bus.Publish(new PingPublished(id, "hello"));
 
-        (await h.Harness.Consumed.Any<PingPublished>(x => x.Context.Message.Id == id)).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Consumed.Select<PingPublished>(x => x.Context.Message.Id == id).Any())).Should().BeTrue();
         var consumed = h.Harness.Consumed.Select<PingPublished>(x => x.Context.Message.Id == id).Single().Context;
         consumed.Message.Text.Should().Be("hello");
         consumed.ReceiveContext.InputAddress!.AbsolutePath.Should().EndWith("/ping");
