@@ -1,11 +1,39 @@
 using Bus.Cli;
 
-return args.FirstOrDefault() switch
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
 {
-    "demo" => await Demo.RunAsync(args.Skip(1).ToArray()),
-    null or "help" or "--help" or "-h" => Usage(0),
-    var other => Usage(2, $"unknown command '{other}'"),
+    e.Cancel = true;
+    cancel.Cancel();
 };
+
+try
+{
+    return args.FirstOrDefault() switch
+    {
+        "demo" => await Demo.RunAsync(args.Skip(1).ToArray()),
+        "status" => await StatusCommands.StatusAsync(args.Skip(1).ToArray(), cancel.Token),
+        "timeline" => await StatusCommands.TimelineAsync(args.Skip(1).ToArray(), cancel.Token),
+        "rollback" => await RollbackCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
+        null or "help" or "--help" or "-h" => Usage(0),
+        var other => Usage(2, $"unknown command '{other}'"),
+    };
+}
+catch (UsageException ex)
+{
+    Console.Error.WriteLine($"bus: {ex.Message}");
+    return 2;
+}
+catch (CommandException ex)
+{
+    Console.Error.WriteLine($"bus: {ex.Message}");
+    return 1;
+}
+catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+{
+    Console.Error.WriteLine("bus: cancelled");
+    return 130;
+}
 
 static int Usage(int code, string? error = null)
 {
@@ -14,9 +42,27 @@ static int Usage(int code, string? error = null)
     Console.WriteLine("""
         usage: bus <command>
 
-          demo     start the emulator and two consumer hosts on 127.0.0.1, train a model with TensorFlow.js,
-                   follow it through evaluation and deployment, ask the inference endpoint for a prediction,
-                   then show a deliberately weak model being rejected; cleans up after itself
+          demo                           start the emulator and two consumer hosts on 127.0.0.1, train a model with
+                                         TensorFlow.js, follow it through evaluation and deployment, ask the inference
+                                         endpoint for a prediction, then show a deliberately weak model being rejected;
+                                         cleans up after itself
+          status <model> [<version>]     every version of a model (state, accuracy, which one serves), or one version
+          timeline <model> <version>     the audit trail of a version: each transition, when, by whom, on which host,
+                                         with which artifact
+          rollback <model> <version> --reason <why> --by <who> [--wait <seconds>]
+                                         restore the previous champion; the request is stored in the pipeline's outbox
+                                         (delivered even if SNS is down right now), then followed to its outcome
+
+        options
+          --db <connection string>       the pipeline database (default: Bus__Persistence__ConnectionString, else
+                                         .bus/bus.db under Bus__Host__DataDirectory)
+          --json                         status and timeline as JSON
+          --service-url, --scope, --region
+                                         where SNS/SQS are for rollback (default: Bus__Aws__ServiceUrl, Bus__Aws__Scope,
+                                         Bus__Aws__Region; AWS credentials from the SDK's usual chain)
+
+        exit codes: 0 done; 1 refused or failed (the reason is printed); 2 usage; 3 stored but the outcome was not seen
+        within --wait (default 60 s): it still happens, follow it with `bus timeline`
         """);
     return code;
 }

@@ -110,8 +110,12 @@ public sealed class HostProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
         // Graceful first (SIGTERM: in-flight messages finish), by PID; killed if it takes too long.
         await Processes.StopGracefullyAsync(_process, TimeSpan.FromSeconds(20));
         _process.Dispose();
     }
+
+    int _disposed;
 }

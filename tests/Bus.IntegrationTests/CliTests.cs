@@ -1,0 +1,150 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Bus.Contracts;
+using Bus.Persistence;
+using Bus.Pipeline;
+using Bus.Testing;
+using Bus.Tooling;
+using Bus.Transport.AmazonSqs.Sns;
+using Xunit.Abstractions;
+
+namespace Bus.IntegrationTests;
+
+/// <summary>
+/// The operator's commands against a running pipeline (one Bus.Host on its default SQLite database, the emulator,
+/// real TF.js artifacts): `bus status`, `bus timeline`, and `bus rollback` through the bus outbox.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Should_show_the_versions_refuse_a_wrong_rollback_and_roll_the_champion_back()
+    {
+        var scope = Emulated.Scope("cli");
+        var data = Directory.CreateTempSubdirectory("bus-cli-").FullName;
+        var db = $"Data Source={Path.Combine(data, "bus.db")}";
+        var endpoint = emulator.ServiceUrl.ToString().TrimEnd('/');
+        var trained = JsonNode.Parse((await NodeScript.RunAsync("train.mjs", "--endpoint", endpoint, "--scope", scope, "--model", "digits", "--version", "trained",
+            "--epochs", "3", "--quiet", "--no-announce")).Trim().Split('\n')[^1])!;
+        var settings = new Dictionary<string, string>
+        {
+            ["Bus:Aws:ServiceUrl"] = emulator.ServiceUrl.ToString(),
+            ["Bus:Aws:Scope"] = scope,
+            ["Bus:Host:DataDirectory"] = data,
+            ["Bus:Lifecycle:EvaluationTimeout"] = "00:05:00",
+        };
+        var host = await HostProcess.StartAsync("cli-host", ["lifecycle", "evaluation", "deployment"], settings, default);
+        try
+        {
+            using var sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+            var topic = await sns.CreateTopicAsync($"{scope}-training-complete");
+            foreach (var version in new[] { "1", "2" })
+            {
+                await sns.PublishAsync(topic, JsonSerializer.Serialize(new
+                {
+                    modelName = "digits", modelVersion = version, artifactUri = trained["artifactUri"]!.ToString(), artifactFormat = "tfjs-layers",
+                    artifactSha256 = trained["artifactSha256"]!.ToString(), validationSetUri = trained["validationSetUri"]!.ToString(), producer = "trainer@test",
+                }));
+                await WaitFor(async () => (await State(db, version)) == "Deployed", $"digits {version} deployed", host);
+            }
+
+            await WaitFor(async () => (await State(db, "1")) == "Superseded", "digits 1 superseded", host);
+
+            var status = await Bus(["status", "digits", "--db", db]);
+            status.ExitCode.Should().Be(0, status.Error);
+            status.Output.Should().Contain("digits: champion 2");
+            Row(status.Output, "1").Should().Contain("Superseded");
+            Row(status.Output, "2").Should().StartWith("*").And.Contain("Deployed");
+
+            var wrong = await Bus(["rollback", "digits", "1", "--reason", "bad latency", "--by", "oncall@test", "--db", db]);
+            wrong.ExitCode.Should().Be(1);
+            wrong.Error.Should().Contain("only the deployed champion can be rolled back; digits 1 is Superseded");
+            var unaudited = await Bus(["rollback", "digits", "2", "--reason", "bad latency", "--db", db]);
+            unaudited.ExitCode.Should().Be(2);
+            unaudited.Error.Should().Contain("--by is required");
+
+            var rollback = await Bus(["rollback", "digits", "2", "--reason", "latency regression", "--by", "oncall@test", "--db", db,
+                "--service-url", emulator.ServiceUrl.ToString(), "--scope", scope, "--wait", "120"]);
+            output.WriteLine(rollback.Output + rollback.Error);
+            rollback.ExitCode.Should().Be(0, $"{rollback.Output}\n{rollback.Error}\n{host.Log}");
+            rollback.Output.Should().Contain("stored in the outbox").And.Contain("digits 2 rolled back: 1 serves again");
+            (await State(db, "2")).Should().Be("RolledBack");
+            (await State(db, "1")).Should().Be("Deployed", "the previous champion serves again");
+
+            var timeline = await Bus(["timeline", "digits", "2", "--db", db]);
+            timeline.ExitCode.Should().Be(0, timeline.Error);
+            timeline.Output.Should().Contain("rollback requested: latency regression").And.Contain("oncall@test").And.Contain("RolledBack");
+            var json = await Bus(["status", "digits", "2", "--db", db, "--json"]);
+            var saga = JsonNode.Parse(json.Output)!;
+            saga["currentState"]!.ToString().Should().Be("RolledBack");
+            saga["rollbackRequestedBy"]!.ToString().Should().Be("oncall@test");
+            saga["history"]!.AsArray().Select(h => h!["state"]!.ToString()).Should().EndWith(["Deployed", "RollingBack", "RolledBack"]);
+
+            var missing = await Bus(["status", "digits", "9", "--db", db]);
+            missing.ExitCode.Should().Be(1);
+            missing.Error.Should().Contain("digits 9 is not known");
+        }
+        finally
+        {
+            await host.DisposeAsync();
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Should_not_create_a_database_where_there_is_none()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "bus-cli-" + Guid.NewGuid().ToString("N"), "bus.db");
+
+        var result = await Bus(["status", "digits", "--db", $"Data Source={path}"]);
+
+        result.ExitCode.Should().Be(1);
+        result.Error.Should().Contain($"no pipeline database at {path}");
+        File.Exists(path).Should().BeFalse();
+        Directory.Exists(Path.GetDirectoryName(path)).Should().BeFalse();
+    }
+
+    static string Row(string table, string version) =>
+        table.Split('\n').Select(l => l.TrimEnd()).FirstOrDefault(l => l.TrimStart('*', ' ').StartsWith(version + " ", StringComparison.Ordinal)) ?? $"(no row for {version})";
+
+    static Task<ProcessResult> Bus(string[] arguments) =>
+        Processes.RunAsync("dotnet", [Processes.BuiltAssembly(Path.Combine("src", "Bus.Cli"), "bus.dll"), .. arguments], TimeSpan.FromMinutes(3), RepositoryPaths.Root,
+            new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test" });
+
+    static async Task<string?> State(string connectionString, string version)
+    {
+        if (!File.Exists(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource))
+            return null;
+        var store = new SagaStore<ModelLifecycleState>(new SagaStoreOptions<ModelLifecycleState>(connectionString, ModelLifecycleStateDefinition.TableName, []));
+        try
+        {
+            await using var connection = await store.Options.Dialect.OpenAsync(default);
+            await using var transaction = await connection.BeginTransactionAsync();
+            return (await store.LoadAsync(connection, transaction, ModelVersionKey.For("digits", version), default))?.CurrentState;
+        }
+        catch (System.Data.Common.DbException)
+        {
+            return null; // the host has not created its tables yet, or is writing
+        }
+    }
+
+    async Task WaitFor(Func<Task<bool>> condition, string what, HostProcess host)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+        while (DateTime.UtcNow < until)
+        {
+            if (await condition())
+                return;
+            await Task.Delay(300);
+        }
+
+        output.WriteLine(host.Log);
+        (await condition()).Should().BeTrue($"{what} within 3 minutes");
+    }
+}
