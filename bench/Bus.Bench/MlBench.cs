@@ -77,7 +77,7 @@ static class MlBench
         foreach (var file in Directory.GetFiles(trained))
             await s3.PutObjectAsync(new PutObjectRequest { BucketName = "bench-models", Key = $"digits/{Path.GetFileName(file)}", FilePath = file });
         var data = Path.Combine(work, "data");
-        new ModelRegistry(Path.Combine(data, "registry.db")).Promote("digits", Guid.NewGuid(), "1",
+        await new ModelRegistry(Path.Combine(data, "registry.db")).PromoteAsync("digits", Guid.NewGuid(), "1",
             new ArtifactReference("s3://bench-models/digits/model.json", "tfjs-layers", sha), new Dictionary<string, double>(), "benchmark");
 
         var port = Processes.FreeLoopbackPort();

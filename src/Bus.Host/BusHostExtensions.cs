@@ -35,7 +35,6 @@ public static class BusHostExtensions
 
         services.AddSingleton(new StageIdentity(host.Name));
         services.AddSingleton(_ => new S3ArtifactStore(S3ArtifactStore.CreateClient(Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(), aws.Region, serviceUrl)));
-        services.AddSingleton(sp => new ModelRegistry(Path.Combine(sp.GetRequiredService<IOptions<BusHostOptions>>().Value.DataDirectory, "registry.db")));
         services.AddSingleton<ModelServer>();
         if (host.Runs("deployment"))
             services.AddHostedService<ServedModelsWarmup>();
@@ -46,6 +45,14 @@ public static class BusHostExtensions
             ? configured
             : $"Data Source={Path.Combine(host.DataDirectory, "bus.db")}";
         services.AddOptions<BusOutboxOptions>().BindConfiguration(BusOutboxOptions.SectionName);
+
+        // The model registry (the production alias per model name) lives with the pipeline when that is PostgreSQL, so
+        // deployment hosts on several machines share one alias and one revision sequence; on SQLite it is a file
+        // beside the pipeline's. Bus:Registry:ConnectionString overrides both.
+        var registryConnection = builder.Configuration["Bus:Registry:ConnectionString"] is { Length: > 0 } registry ? registry
+            : SqlDialect.For(connectionString).Name == "postgresql" ? connectionString
+            : $"Data Source={Path.Combine(host.DataDirectory, "registry.db")}";
+        services.AddSingleton(_ => ModelRegistry.Connect(registryConnection));
         services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry();
@@ -104,7 +111,7 @@ sealed class ServedModelsWarmup(ModelRegistry registry, S3ArtifactStore store, M
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        foreach (var alias in registry.All())
+        foreach (var alias in await registry.AllAsync(stoppingToken))
         {
             try
             {

@@ -36,12 +36,13 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
 
         // Keyed by the command's message id: a DeployModel redelivered after a crash (the alias moved, the commit of
         // this consumer's outbox did not happen) replays its original outcome instead of moving the alias back.
-        var promotion = registry.Promote(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason, context.MessageId);
+        var promotion = await registry.PromoteAsync(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason, context.MessageId,
+            context.CancellationToken);
         if (promotion.Replayed)
         {
             logger.LogInformation("{ModelName} {ModelVersion} was already promoted by this request (alias revision {Revision}); replaying its outcome",
                 m.ModelName, m.ModelVersion, promotion.Current.Revision);
-            if (registry.Champion(m.ModelName) is { } champion && champion.ModelVersionId == m.ModelVersionId)
+            if (await registry.ChampionAsync(m.ModelName, context.CancellationToken) is { } champion && champion.ModelVersionId == m.ModelVersionId)
                 server.Swap(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, champion.Revision, model));
         }
         else

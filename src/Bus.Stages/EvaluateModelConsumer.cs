@@ -26,7 +26,7 @@ public sealed class EvaluateModelConsumer(S3ArtifactStore store, ModelRegistry r
             var metrics = Evaluator.Evaluate(model, set);
 
             ChampionReference? champion = null;
-            if (registry.Champion(m.ModelName) is { } alias && alias.ModelVersionId != m.ModelVersionId)
+            if (await registry.ChampionAsync(m.ModelName, context.CancellationToken) is { } alias && alias.ModelVersionId != m.ModelVersionId)
             {
                 using var championModel = OnnxModel.Load(await store.LoadOnnxAsync(alias.Artifact, context.CancellationToken));
                 var championMetrics = Evaluator.Evaluate(championModel, set);

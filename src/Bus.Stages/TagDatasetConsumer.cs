@@ -26,7 +26,7 @@ public sealed class TagDatasetConsumer(S3ArtifactStore store, ModelRegistry regi
         var m = context.Message;
         if (!options.Value.Datasets.TryGetValue(m.ModelName, out var datasetUri))
             return;
-        var alias = registry.Champion(m.ModelName);
+        var alias = await registry.ChampionAsync(m.ModelName, context.CancellationToken);
         if (alias is null || alias.ModelVersionId != m.ModelVersionId)
         {
             logger.LogInformation("Not tagging with {ModelName} {ModelVersion}: it is no longer the champion", m.ModelName, m.ModelVersion);

@@ -132,7 +132,7 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
 
         (await Poll.Until(() => harness.Published.Select<DeploymentFailed>().Any())).Should().BeTrue();
         harness.Published.Select<DeploymentFailed>().Single().Context.Message.Reason.Should().Contain("canary");
-        registry.Champion("digits")!.ModelVersion.Should().Be("good", "a failed canary keeps the old champion");
+        (await registry.ChampionAsync("digits"))!.ModelVersion.Should().Be("good", "a failed canary keeps the old champion");
         harness.Scope.ServiceProvider.GetRequiredService<ModelServer>().Use("digits", m => m.Version).Should().Be("good");
         await harness.Stop();
         Directory.Delete(broken, recursive: true);

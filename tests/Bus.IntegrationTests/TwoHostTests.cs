@@ -29,22 +29,24 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
         var connectionString = await CreateDatabase(postgres, "pipeline");
         var scope = Emulated.Scope("two");
         var data = Directory.CreateTempSubdirectory("bus-two-hosts-").FullName;
+        var (dataA, dataB) = (Path.Combine(data, "a"), Path.Combine(data, "b"));
         var endpoint = emulator.ServiceUrl.ToString().TrimEnd('/');
         var good = Announcement(await NodeScript.RunAsync("train.mjs", "--endpoint", endpoint, "--scope", scope, "--model", "digits", "--version", "good", "--epochs", "3", "--quiet", "--no-announce"));
         var weak = Announcement(await NodeScript.RunAsync("train.mjs", "--endpoint", endpoint, "--scope", scope, "--model", "digits", "--version", "weak", "--weak", "--quiet", "--no-announce"));
 
-        var settings = new Dictionary<string, string>
+        // Nothing shared but PostgreSQL and the queues: each host has its own data directory, as on two machines; the
+        // saga state, inbox, outbox and the model registry (one production alias per model) are in the database.
+        Dictionary<string, string> Settings(string dataDirectory) => new()
         {
             ["Bus:Aws:ServiceUrl"] = emulator.ServiceUrl.ToString(),
             ["Bus:Aws:Scope"] = scope,
-            // One registry file shared by both deployment stages (the alias must be one), one PostgreSQL for the rest.
-            ["Bus:Host:DataDirectory"] = data,
+            ["Bus:Host:DataDirectory"] = dataDirectory,
             ["Bus:Persistence:ConnectionString"] = connectionString,
             ["Bus:Lifecycle:EvaluationTimeout"] = "00:05:00",
         };
         string[] stages = ["lifecycle", "evaluation", "deployment"];
-        var a = await HostProcess.StartAsync("host-a", stages, settings, default);
-        var b = await HostProcess.StartAsync("host-b", stages, settings, default);
+        var a = await HostProcess.StartAsync("host-a", stages, Settings(dataA), default);
+        var b = await HostProcess.StartAsync("host-b", stages, Settings(dataB), default);
         try
         {
             using var sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
@@ -107,7 +109,10 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             foreach (var model in sagas.GroupBy(s => s.ModelName))
             {
                 var champions = model.Where(s => s.CurrentState == "Deployed").ToList();
-                champions.Should().HaveCount(1, $"{model.Key} has exactly one champion; found {string.Join("\n", champions.Select(Describe))}\nregistry: {Registry(data, model.Key)}");
+                champions.Should().HaveCount(1, $"{model.Key} has exactly one champion; found {string.Join("\n", champions.Select(Describe))}\nregistry: {await Registry(connectionString, model.Key)}");
+                var alias = (await Ml.ModelRegistry.Connect(connectionString).ChampionAsync(model.Key))!;
+                alias.ModelVersionId.Should().Be(champions[0].CorrelationId, "the shared registry's production alias is the saga's champion");
+                alias.Revision.Should().Be(champions[0].AliasRevision);
             }
 
             (await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL")).Should().Be(0);
@@ -146,19 +151,8 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
     static string Describe(Pipeline.ModelLifecycleState s) =>
         $"{s.ModelVersion} rev {s.AliasRevision}: " + string.Join(" | ", s.History.Select(h => $"{h.State} by {h.Event} at {h.At:HH:mm:ss.fff} ({h.Detail}; {h.Actor}; msg {h.MessageId})"));
 
-    static string Registry(string data, string model)
-    {
-        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "registry.db")}");
-        connection.Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT revision, model_version FROM alias_history WHERE model_name = $m ORDER BY revision";
-        command.Parameters.AddWithValue("$m", model);
-        using var reader = command.ExecuteReader();
-        var rows = new List<string>();
-        while (reader.Read())
-            rows.Add($"{reader.GetInt64(0)}:{reader.GetString(1)}");
-        return string.Join(", ", rows);
-    }
+    static async Task<string> Registry(string connectionString, string model) =>
+        string.Join(", ", (await Ml.ModelRegistry.Connect(connectionString).HistoryAsync(model)).Select(h => $"{h.Revision}:{h.ModelVersion}"));
 
     static JsonNode Announcement(string trainOutput) => JsonNode.Parse(trainOutput.Trim().Split('\n')[^1])!;
 
