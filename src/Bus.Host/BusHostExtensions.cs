@@ -86,7 +86,7 @@ public static class BusHostExtensions
             });
         });
 
-        services.AddHealthChecks();
+        services.AddHealthChecks().AddCheck<PipelineHealthCheck>("pipeline-database", tags: ["ready"]);
         var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(host.Name))

@@ -17,7 +17,8 @@ static class Endpoints
 {
     public static void MapBusEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks("/health/ready");
+        // Every check, as JSON (status, and per check its description and data: outbox backlog, bus endpoints); 503 when unhealthy.
+        app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { ResponseWriter = HealthReportWriter.WriteAsync });
         app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
 
         app.MapGet("/models", (ModelServer server) =>

@@ -49,6 +49,13 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             }
 
             await WaitFor(async () => (await State(db, "1")) == "Superseded", "digits 1 superseded", host);
+            using (var http = new HttpClient { BaseAddress = host.Url })
+            {
+                var ready = JsonNode.Parse(await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative)))!;
+                ready["checks"]!["pipeline-database"]!["status"]!.ToString().Should().Be("Healthy");
+                ready["checks"]!["pipeline-database"]!["data"]!["database"]!.ToString().Should().Be("sqlite");
+            }
+
 
             var status = await Bus(["status", "digits", "--db", db]);
             status.ExitCode.Should().Be(0, status.Error);

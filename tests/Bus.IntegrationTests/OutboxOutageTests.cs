@@ -61,12 +61,18 @@ public class When_SNS_is_down_while_the_API_publishes
             // The request succeeded; delivery fails and is rescheduled, with the reason kept.
             await Until(async () => await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE attempts >= 1 AND last_error IS NOT NULL") == 1, "a failed attempt recorded");
             (await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL")).Should().Be(1);
+            var backlog = await new BusDatabase(connectionString).BacklogAsync();
+            backlog.Pending.Should().Be(1, "what the hosts' readiness check reports");
+            backlog.MostAttempts.Should().BeGreaterThanOrEqualTo(1);
+            backlog.LastError.Should().NotBeNullOrEmpty();
+            backlog.Oldest.Should().BeBefore(DateTimeOffset.UtcNow);
 
             await emulator.StartAgainAsync();
             await Until(async () => await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NOT NULL") == 1, "delivered after the outage", 90);
             await Until(() => Task.FromResult(harness.Consumed.Select<OperatorNote>().Any(m => m.Context.Message.Id == note.Id)), "the note consumed");
             await Task.Delay(1000);
             harness.Consumed.Select<OperatorNote>().Count().Should().Be(1);
+            (await new BusDatabase(connectionString).BacklogAsync()).Should().Be(new OutboxBacklog(0, null, 0, null));
         }
         finally
         {

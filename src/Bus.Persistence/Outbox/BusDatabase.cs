@@ -31,5 +31,28 @@ public sealed class BusDatabase(string connectionString)
     public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) =>
         _schema.EnsureAsync(ct => SchemaMigrator.MigrateAsync(Dialect, Component, Steps, ct), cancellationToken);
 
+    /// <summary>What waits in the outbox: undelivered outboxes, the oldest one's age, and the last delivery error (a health signal).</summary>
+    public async Task<OutboxBacklog> BacklogAsync(CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Sql.Command(connection, null,
+            "SELECT COUNT(*), MIN(created_at), MAX(attempts) FROM bus_outbox WHERE delivered_at IS NULL");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        var pending = reader.GetInt64(0);
+        DateTimeOffset? oldest = reader.IsDBNull(1) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1));
+        var attempts = reader.IsDBNull(2) ? 0 : reader.GetInt32(2);
+        await reader.DisposeAsync().ConfigureAwait(false);
+        var error = pending == 0
+            ? null
+            : await Sql.ScalarAsync(connection, null, "SELECT last_error FROM bus_outbox WHERE delivered_at IS NULL AND last_error IS NOT NULL ORDER BY created_at LIMIT 1",
+                cancellationToken).ConfigureAwait(false) as string;
+        return new OutboxBacklog(pending, oldest, attempts, error);
+    }
+
     public bool IsSameDatabase(SqlDialect other) => other.Name == Dialect.Name && other.ConnectionString == Dialect.ConnectionString;
 }
+
+/// <summary>Undelivered outboxes, when the oldest was committed, the most attempts any has had, and the oldest failing one's last error.</summary>
+public sealed record OutboxBacklog(long Pending, DateTimeOffset? Oldest, int MostAttempts, string? LastError);
