@@ -91,9 +91,9 @@ public sealed class ModelRegistry
     async Task AdoptUnversionedSqliteFileAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var hasRequestId = Convert.ToInt64(await Scalar(connection, null, "SELECT COUNT(*) FROM pragma_table_info('alias_history') WHERE name = 'request_id'", cancellationToken)
+        var hasRequestId = Convert.ToInt64(await Sql.ScalarAsync(connection, null, "SELECT COUNT(*) FROM pragma_table_info('alias_history') WHERE name = 'request_id'", cancellationToken)
             .ConfigureAwait(false), CultureInfo.InvariantCulture) > 0;
-        var hasTable = Convert.ToInt64(await Scalar(connection, null, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'alias_history'", cancellationToken)
+        var hasTable = Convert.ToInt64(await Sql.ScalarAsync(connection, null, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'alias_history'", cancellationToken)
             .ConfigureAwait(false), CultureInfo.InvariantCulture) > 0;
         if (!hasTable)
             return;
@@ -102,7 +102,7 @@ public sealed class ModelRegistry
             await SchemaMigrator.MigrateAsync(_dialect, Component, Steps, cancellationToken, upTo: 1).ConfigureAwait(false);
         if (version <= 1 && hasRequestId)
         {
-            await Execute(connection, null, "UPDATE bus_schema SET version = 2 WHERE component = @c", cancellationToken, ("c", Component)).ConfigureAwait(false);
+            await Sql.ExecuteAsync(connection, null, "UPDATE bus_schema SET version = 2 WHERE component = @c", cancellationToken, ("c", Component)).ConfigureAwait(false);
         }
     }
 
@@ -118,7 +118,7 @@ public sealed class ModelRegistry
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         var names = new List<string>();
-        await using (var command = Command(connection, null, "SELECT model_name FROM aliases ORDER BY model_name"))
+        await using (var command = Sql.Command(connection, null, "SELECT model_name FROM aliases ORDER BY model_name"))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -142,7 +142,7 @@ public sealed class ModelRegistry
         await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await _dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         if (_dialect.Name == "postgresql")
-            await Execute(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext(@k))", cancellationToken, ("k", "bus-registry:" + modelName)).ConfigureAwait(false);
+            await Sql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext(@k))", cancellationToken, ("k", "bus-registry:" + modelName)).ConfigureAwait(false);
 
         if (requestId is not null && await AppliedRevisionAsync(connection, transaction, modelName, requestId.Value, cancellationToken).ConfigureAwait(false) is { } applied)
         {
@@ -165,7 +165,7 @@ public sealed class ModelRegistry
         var revision = (current?.Revision ?? 0) + 1;
         var now = DateTimeOffset.UtcNow;
         var at = now.ToString("O", CultureInfo.InvariantCulture);
-        await Execute(connection, transaction, """
+        await Sql.ExecuteAsync(connection, transaction, """
             INSERT INTO aliases (model_name, model_version_id, model_version, revision, artifact_uri, artifact_format, artifact_sha256, metrics, updated_at)
             VALUES (@name, @id, @version, @revision, @uri, @format, @sha, @metrics, @at)
             ON CONFLICT (model_name) DO UPDATE SET model_version_id = excluded.model_version_id, model_version = excluded.model_version, revision = excluded.revision,
@@ -174,7 +174,7 @@ public sealed class ModelRegistry
             """, cancellationToken,
             ("name", modelName), ("id", versionId.ToString()), ("version", version), ("revision", revision), ("uri", artifact.Uri), ("format", artifact.Format),
             ("sha", artifact.Sha256), ("metrics", JsonSerializer.Serialize(metrics)), ("at", at)).ConfigureAwait(false);
-        await Execute(connection, transaction,
+        await Sql.ExecuteAsync(connection, transaction,
             "INSERT INTO alias_history (model_name, revision, model_version_id, model_version, reason, at, request_id) VALUES (@name, @revision, @id, @version, @reason, @at, @request)",
             cancellationToken, ("name", modelName), ("revision", revision), ("id", versionId.ToString()), ("version", version), ("reason", reason), ("at", at),
             ("request", requestId?.ToString())).ConfigureAwait(false);
@@ -187,7 +187,7 @@ public sealed class ModelRegistry
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Command(connection, null, "SELECT revision, model_version, reason, at FROM alias_history WHERE model_name = @name ORDER BY revision", ("name", modelName));
+        await using var command = Sql.Command(connection, null, "SELECT revision, model_version, reason, at FROM alias_history WHERE model_name = @name ORDER BY revision", ("name", modelName));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<(long, string, string, DateTimeOffset)>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -196,14 +196,14 @@ public sealed class ModelRegistry
     }
 
     static async Task<long?> AppliedRevisionAsync(DbConnection connection, DbTransaction transaction, string modelName, Guid requestId, CancellationToken cancellationToken) =>
-        await Scalar(connection, transaction, "SELECT revision FROM alias_history WHERE model_name = @name AND request_id = @request", cancellationToken,
+        await Sql.ScalarAsync(connection, transaction, "SELECT revision FROM alias_history WHERE model_name = @name AND request_id = @request", cancellationToken,
             ("name", modelName), ("request", requestId.ToString())).ConfigureAwait(false) is { } revision
             ? Convert.ToInt64(revision, CultureInfo.InvariantCulture)
             : null;
 
     static async Task<(Guid?, string?)> HistoryAtAsync(DbConnection connection, DbTransaction transaction, string modelName, long revision, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, "SELECT model_version_id, model_version FROM alias_history WHERE model_name = @name AND revision = @revision",
+        await using var command = Sql.Command(connection, transaction, "SELECT model_version_id, model_version FROM alias_history WHERE model_name = @name AND revision = @revision",
             ("name", modelName), ("revision", revision));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (Guid.Parse(reader.GetString(0)), reader.GetString(1)) : (null, null);
@@ -211,7 +211,7 @@ public sealed class ModelRegistry
 
     static async Task<AliasRecord?> ReadAsync(DbConnection connection, DbTransaction? transaction, string modelName, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction,
+        await using var command = Sql.Command(connection, transaction,
             "SELECT model_version_id, model_version, revision, artifact_uri, artifact_format, artifact_sha256, metrics, updated_at FROM aliases WHERE model_name = @name",
             ("name", modelName));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -221,34 +221,5 @@ public sealed class ModelRegistry
             new ArtifactReference(reader.GetString(3), reader.GetString(4), reader.GetString(5)),
             JsonSerializer.Deserialize<Dictionary<string, double>>(reader.GetString(6)) ?? [],
             DateTimeOffset.Parse(reader.GetString(7), CultureInfo.InvariantCulture));
-    }
-
-    static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "@" + name;
-            p.Value = value ?? DBNull.Value;
-            command.Parameters.Add(p);
-        }
-
-        return command;
-    }
-
-    static async Task Execute(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    static async Task<object?> Scalar(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return value is DBNull ? null : value;
     }
 }

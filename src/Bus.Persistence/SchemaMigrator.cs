@@ -86,7 +86,7 @@ public sealed class SchemaGate
 }
 
 /// <summary>Small ADO.NET helpers shared by the stores: named parameters, no string-built values.</summary>
-static class Sql
+public static class Sql
 {
     public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
