@@ -27,8 +27,7 @@ public sealed class ModelRegistry
 {
     const string Component = "registry";
     readonly SqlDialect _dialect;
-    readonly SemaphoreSlim _schemaGate = new(1, 1);
-    volatile bool _schemaReady;
+    readonly SchemaGate _schema = new();
 
     /// <summary>A registry in a SQLite file (created with its folder when missing).</summary>
     public ModelRegistry(string path)
@@ -67,25 +66,13 @@ public sealed class ModelRegistry
 
     static string Long(SqlDialect dialect) => dialect.Name == "sqlite" ? "INTEGER" : "BIGINT";
 
-    async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-            return;
-        await _schemaGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+    Task EnsureSchemaAsync(CancellationToken cancellationToken) =>
+        _schema.EnsureAsync(async ct =>
         {
-            if (_schemaReady)
-                return;
             if (_dialect.Name == "sqlite")
-                await AdoptUnversionedSqliteFileAsync(cancellationToken).ConfigureAwait(false);
-            await SchemaMigrator.MigrateAsync(_dialect, Component, Steps, cancellationToken).ConfigureAwait(false);
-            _schemaReady = true;
-        }
-        finally
-        {
-            _schemaGate.Release();
-        }
-    }
+                await AdoptUnversionedSqliteFileAsync(ct).ConfigureAwait(false);
+            await SchemaMigrator.MigrateAsync(_dialect, Component, Steps, ct).ConfigureAwait(false);
+        }, cancellationToken);
 
     /// <summary>Registry files written before the schema was versioned already hold version 2's columns: record that instead of re-adding them.</summary>
     async Task AdoptUnversionedSqliteFileAsync(CancellationToken cancellationToken)
