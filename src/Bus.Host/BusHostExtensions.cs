@@ -36,7 +36,7 @@ public static class BusHostExtensions
         services.AddSingleton(new StageIdentity(host.Name));
         services.AddSingleton(_ => new S3ArtifactStore(S3ArtifactStore.CreateClient(Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(), aws.Region, serviceUrl)));
         services.AddSingleton<ModelServer>();
-        if (host.Runs("deployment"))
+        if (host.Runs("deployment") || host.Runs("serving"))
             services.AddHostedService<ServedModelsWarmup>();
 
         // One database for the saga state, the inbox and the outbox: SQLite under the data directory by default,
@@ -67,7 +67,9 @@ public static class BusHostExtensions
             if (host.Runs("evaluation"))
                 x.AddEvaluationStage();
             if (host.Runs("deployment"))
-                x.AddDeploymentStage();
+                x.AddDeploymentStage(servingHost: host.Name);
+            else if (host.Runs("serving"))
+                x.AddServingStage(host.Name);
             if (host.Runs("tagging"))
                 x.AddTaggingStage();
             x.AddRequestClient<GetModelVersionStatus>(new Uri("queue:" + ModelLifecycleStateDefinition.QueueName), RequestTimeout.After(s: 10));

@@ -4,9 +4,12 @@ namespace Bus.Host;
 public sealed class BusHostOptions
 {
     public const string SectionName = "Bus:Host";
-    public static readonly IReadOnlySet<string> KnownStages = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "lifecycle", "evaluation", "deployment", "tagging" };
+    public static readonly IReadOnlySet<string> KnownStages = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "lifecycle", "evaluation", "deployment", "serving", "tagging" };
 
-    /// <summary>Any of lifecycle, evaluation, deployment, tagging; none given means all of them (one process runs everything).</summary>
+    /// <summary>
+    /// Any of lifecycle, evaluation, deployment (which also serves), serving (an inference replica that follows the
+    /// production alias), tagging; none given means all of them (one process runs everything).
+    /// </summary>
     public string[] Stages { get; set; } = [];
 
     /// <summary>Name in the audit trail and traces.</summary>

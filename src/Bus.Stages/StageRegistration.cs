@@ -14,10 +14,26 @@ public static class StageRegistration
         return x;
     }
 
-    public static IBusRegistrationConfigurator AddDeploymentStage(this IBusRegistrationConfigurator x)
+    /// <summary>
+    /// Deployment and serving. <paramref name="servingHost"/> names this host's own <c>model-deployed</c> queue, so
+    /// every serving host follows the production alias wherever the deployment ran; give each serving host a distinct,
+    /// stable name (<c>Bus:Host:Name</c>). Without it, this host serves only what it deploys itself.
+    /// </summary>
+    public static IBusRegistrationConfigurator AddDeploymentStage(this IBusRegistrationConfigurator x, string? servingHost = null)
     {
         x.TryAddSingleton<ModelServer>();
         x.AddConsumer<DeployModelConsumer, DeployModelConsumerDefinition>();
+        return servingHost is null ? x : x.AddServingStage(servingHost);
+    }
+
+    /// <summary>
+    /// Serving only: an inference replica that follows the production alias (from the shared registry) without
+    /// deploying anything itself; it hears of every deployment on its own queue (<see cref="AddDeploymentStage"/>).
+    /// </summary>
+    public static IBusRegistrationConfigurator AddServingStage(this IBusRegistrationConfigurator x, string servingHost)
+    {
+        x.TryAddSingleton<ModelServer>();
+        x.AddConsumer<ServeChampionConsumer, ServeChampionConsumerDefinition>().Endpoint(e => e.Name = ServeChampionConsumer.EndpointFor(servingHost));
         return x;
     }
 

@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+using Bus.Contracts;
+using Bus.Ml;
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace Bus.Stages;
+
+/// <summary>
+/// The inference endpoint's own subscriber to <c>model-deployed</c>: whichever host handled the <c>DeployModel</c>,
+/// every serving host hears of it on a queue of its own and serves the registry's production alias. Models only move
+/// forward: a host already serving that alias revision (or a newer one) does nothing, so redeliveries and the
+/// deploying host's own event are no-ops.
+/// </summary>
+public sealed class ServeChampionConsumer(S3ArtifactStore store, ModelRegistry registry, ModelServer server, ILogger<ServeChampionConsumer> logger)
+    : IConsumer<ModelDeployed>
+{
+    public async Task Consume(ConsumeContext<ModelDeployed> context)
+    {
+        var m = context.Message;
+        var alias = await registry.ChampionAsync(m.ModelName, context.CancellationToken);
+        if (alias is null)
+        {
+            logger.LogWarning("{ModelName} {ModelVersion} was deployed elsewhere but this host's registry has no alias for it: is it on the pipeline's registry?",
+                m.ModelName, m.ModelVersion);
+            return;
+        }
+
+        var served = server.Models.FirstOrDefault(s => s.ModelName == m.ModelName);
+        if (served is not null && served.Revision >= alias.Revision)
+            return;
+
+        var model = OnnxModel.Load(await store.LoadOnnxAsync(alias.Artifact, context.CancellationToken));
+        server.Swap(new ServedModel(alias.ModelName, alias.ModelVersionId, alias.ModelVersion, alias.Revision, model));
+        logger.LogInformation("Serving {ModelName} {ModelVersion} (alias revision {Revision}), deployed by {DeployedBy}",
+            alias.ModelName, alias.ModelVersion, alias.Revision, m.DeployedBy);
+    }
+
+    /// <summary>One queue per serving host, from its configured name (stable across restarts, so no queue is orphaned).</summary>
+    public static string EndpointFor(string hostName)
+    {
+        var name = "serve-models-" + Regex.Replace(hostName.ToLowerInvariant(), "[^a-z0-9_-]+", "-").Trim('-');
+        return name.Length > 60 ? name[..60] : name; // SQS allows 80 characters, the scope prefix included
+    }
+}
+
+public sealed class ServeChampionConsumerDefinition : ConsumerDefinition<ServeChampionConsumer>
+{
+    public ServeChampionConsumerDefinition() => ConcurrentMessageLimit = 1;
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ServeChampionConsumer> consumerConfigurator,
+        IRegistrationContext context) =>
+        endpointConfigurator.UseMessageRetry(Transient.Configure);
+}
