@@ -69,9 +69,9 @@ public class When_SNS_is_down_while_the_API_publishes
 
             await emulator.StartAgainAsync();
             await Until(async () => await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NOT NULL") == 1, "delivered after the outage", 90);
-            await Until(() => Task.FromResult(harness.Consumed.Select<OperatorNote>().Any(m => m.Context.Message.Id == note.Id)), "the note consumed");
+            await Until(() => Task.FromResult(harness.Consumed.Snapshot<OperatorNote>().Any(m => m.Context.Message.Id == note.Id)), "the note consumed");
             await Task.Delay(1000);
-            harness.Consumed.Select<OperatorNote>().Count().Should().Be(1);
+            harness.Consumed.Snapshot<OperatorNote>().Count().Should().Be(1);
             (await new BusDatabase(connectionString).BacklogAsync()).Should().Be(new OutboxBacklog(0, null, 0, null));
         }
         finally

@@ -87,13 +87,13 @@ public class When_a_training_job_announces_a_model_over_SNS(EmulatorFixture emul
             var good = ModelVersionKey.For("digits", "1");
             var weak = ModelVersionKey.For("digits", "weak");
             (await saga.Exists(good, machine.Deployed, TimeSpan.FromSeconds(30))).Should().NotBeNull(
-                $"digits 1 is {saga.Sagas.Contains(good)?.CurrentState ?? "unknown"}; consumed: {string.Join(", ", harness.Consumed.Select(_ => true).Select(m => m.MessageType.Name))}");
+                $"digits 1 is {saga.Sagas.Find(good)?.CurrentState ?? "unknown"}; consumed: {string.Join(", ", harness.Consumed.Snapshot().Select(m => m.MessageType.Name))}");
             (await saga.Exists(weak, machine.Rejected, TimeSpan.FromSeconds(30))).Should().NotBeNull();
 
-            var history = saga.Sagas.Contains(good)!.History;
+            var history = saga.Sagas.Find(good)!.History;
             history.Select(x => x.State).Should().Equal(LifecycleStates.Evaluating, LifecycleStates.Approved, LifecycleStates.Deployed);
             history[0].Actor.Should().Be("python-trainer");
-            saga.Sagas.Contains(weak)!.Reason.Should().Contain("accuracy 0.5 < minimum 0.9");
+            saga.Sagas.Find(weak)!.Reason.Should().Contain("accuracy 0.5 < minimum 0.9");
         }
         finally
         {

@@ -72,8 +72,8 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
 
         await harness.Bus.Publish(Request(_sha));
 
-        (await Poll.Until(() => harness.Published.Select<ModelEvaluated>().Any())).Should().BeTrue();
-        var evaluated = harness.Published.Select<ModelEvaluated>().Single().Context.Message;
+        (await Poll.Until(() => harness.Published.Snapshot<ModelEvaluated>().Any())).Should().BeTrue();
+        var evaluated = (await harness.Published.ExactlyOne<ModelEvaluated>()).Context.Message;
         evaluated.SampleCount.Should().Be(360);
         evaluated.Metrics["accuracy"].Should().BeGreaterThan(0.8);
         evaluated.Metrics.Should().ContainKeys("macroF1", "logLoss", "recall_9");
@@ -88,8 +88,8 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
 
         await harness.Bus.Publish(Request(new string('0', 64)));
 
-        (await Poll.Until(() => harness.Published.Select<EvaluationFailed>().Any())).Should().BeTrue();
-        var failed = harness.Published.Select<EvaluationFailed>().Single().Context.Message;
+        (await Poll.Until(() => harness.Published.Snapshot<EvaluationFailed>().Any())).Should().BeTrue();
+        var failed = (await harness.Published.ExactlyOne<EvaluationFailed>()).Context.Message;
         failed.Permanent.Should().BeTrue();
         failed.Reason.Should().Contain("artifact integrity");
         (await harness.Published.Any<ModelEvaluated>()).Should().BeFalse();
@@ -127,11 +127,11 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         var registry = harness.Scope.ServiceProvider.GetRequiredService<ModelRegistry>();
 
         await harness.Bus.Publish(Deploy("good", "digits", _sha));
-        (await Poll.Until(() => harness.Published.Select<ModelDeployed>().Any())).Should().BeTrue();
+        (await Poll.Until(() => harness.Published.Snapshot<ModelDeployed>().Any())).Should().BeTrue();
         await harness.Bus.Publish(Deploy("broken", "broken", brokenSha));
 
-        (await Poll.Until(() => harness.Published.Select<DeploymentFailed>().Any())).Should().BeTrue();
-        harness.Published.Select<DeploymentFailed>().Single().Context.Message.Reason.Should().Contain("canary");
+        (await Poll.Until(() => harness.Published.Snapshot<DeploymentFailed>().Any())).Should().BeTrue();
+        (await harness.Published.ExactlyOne<DeploymentFailed>()).Context.Message.Reason.Should().Contain("canary");
         (await registry.ChampionAsync("digits"))!.ModelVersion.Should().Be("good", "a failed canary keeps the old champion");
         harness.Scope.ServiceProvider.GetRequiredService<ModelServer>().Use("digits", m => m.Version).Should().Be("good");
         await harness.Stop();
@@ -150,10 +150,10 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
 
         await harness.Bus.Publish(Request(_sha));
 
-        (await Poll.Until(() => harness.Published.Select<EvaluationFailed>().Any())).Should().BeTrue();
-        var failed = harness.Published.Select<EvaluationFailed>().Single().Context.Message;
+        (await Poll.Until(() => harness.Published.Snapshot<EvaluationFailed>().Any())).Should().BeTrue();
+        var failed = (await harness.Published.ExactlyOne<EvaluationFailed>()).Context.Message;
         failed.Permanent.Should().BeFalse("an unreachable store is transient: the saga may ask again");
-        harness.Consumed.Select<EvaluateModel>().Should().ContainSingle();
+        harness.Consumed.Snapshot<EvaluateModel>().Should().ContainSingle();
         await harness.Stop();
     }
 }

@@ -118,21 +118,21 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         {
             var harness = await Start(crashed);
             await harness.Bus.Publish(Announcement("crash"));
-            (await Poll.Until(() => harness.GetSagaStateMachineHarness<ModelLifecycleStateMachine, ModelLifecycleState>().Consumed.Select<TrainingCompleted>().Any())).Should().BeTrue();
+            (await Poll.Until(() => harness.GetSagaStateMachineHarness<ModelLifecycleStateMachine, ModelLifecycleState>().Consumed.Snapshot<TrainingCompleted>().Any())).Should().BeTrue();
             await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL") == 1);
             (await State(connectionString, id)).Should().Be("Evaluating");
             await Task.Delay(500);
-            harness.Consumed.Select<EvaluateModel>().Should().BeEmpty("nothing is sent before the delivery service runs");
+            harness.Consumed.Snapshot<EvaluateModel>().Should().BeEmpty("nothing is sent before the delivery service runs");
             await harness.Stop();
         }
 
         // A restarted host delivers what was committed: once.
         await using var restarted = Build(connectionString, new PingLedger());
         var again = await Start(restarted);
-        await Eventually.Holds(() => Task.FromResult(again.Consumed.Select<EvaluateModel>().Any()));
+        await Eventually.Holds(() => Task.FromResult(again.Consumed.Snapshot<EvaluateModel>().Any()));
         await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL") == 0);
         await Task.Delay(1000);
-        again.Consumed.Select<EvaluateModel>().Count(m => m.Context.Message.ModelVersionId == id).Should().Be(1);
+        again.Consumed.Snapshot<EvaluateModel>().Count(m => m.Context.Message.ModelVersionId == id).Should().Be(1);
         (await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumer_type = 'Bus.Pipeline.ModelLifecycleState' AND consumed_at IS NOT NULL")).Should().Be(1, "the announcement was consumed once");
         await again.Stop();
     }
@@ -151,10 +151,10 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         // transactions; the losers roll back (their EvaluateModel with them), retry and find the instance.
         await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => harness.Bus.Publish(Announcement("race"))));
         await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumer_type = 'Bus.Pipeline.ModelLifecycleState' AND consumed_at IS NOT NULL") == 10);
-        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Select<EvaluateModel>().Any()));
+        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Snapshot<EvaluateModel>().Any()));
         await Task.Delay(1500);
 
-        harness.Consumed.Select<EvaluateModel>().Count(m => m.Context.Message.ModelVersionId == id).Should().Be(1);
+        harness.Consumed.Snapshot<EvaluateModel>().Count(m => m.Context.Message.ModelVersionId == id).Should().Be(1);
         (await Count(connectionString, "SELECT COUNT(*) FROM model_lifecycle")).Should().Be(1);
         (await State(connectionString, id)).Should().Be("Evaluating");
         await harness.Stop();
@@ -173,10 +173,10 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
 
         await harness.Bus.Publish(ping);
 
-        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Select<Pong>().Any(p => p.Context.Message.Id == ping.Id)));
+        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Snapshot<Pong>().Any(p => p.Context.Message.Id == ping.Id)));
         await Task.Delay(1000);
         ledger.Attempts(ping.Id).Should().Be(2, "the first attempt failed after publishing and was retried");
-        harness.Consumed.Select<Pong>().Count(p => p.Context.Message.Id == ping.Id).Should().Be(1, "the failed attempt's publish was rolled back with it");
+        harness.Consumed.Snapshot<Pong>().Count(p => p.Context.Message.Id == ping.Id).Should().Be(1, "the failed attempt's publish was rolled back with it");
         await harness.Stop();
     }
 
@@ -193,12 +193,12 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         var messageId = NewId.NextGuid();
 
         await harness.Bus.Publish(ping, c => c.MessageId = messageId);
-        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Select<Pong>().Any()));
+        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Snapshot<Pong>().Any()));
         await harness.Bus.Publish(ping, c => c.MessageId = messageId);
         await Eventually.Holds(async () => await Count(connectionString, "SELECT receive_count FROM bus_inbox WHERE consumer_type = 'Bus.Persistence.Tests.PingConsumer'") == 2);
 
         ledger.Attempts(ping.Id).Should().Be(1);
-        harness.Consumed.Select<Pong>().Count().Should().Be(1);
+        harness.Consumed.Snapshot<Pong>().Count().Should().Be(1);
         await harness.Stop();
     }
 
@@ -231,13 +231,13 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
             }
 
             await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(kept);
-            harness.Consumed.Select<Ping>().Should().BeEmpty("the publish waits for the commit");
+            harness.Consumed.Snapshot<Ping>().Should().BeEmpty("the publish waits for the commit");
             await unitOfWork.CommitAsync();
         }
 
-        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Select<Ping>().Any(p => p.Context.Message.Id == kept.Id)));
+        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Snapshot<Ping>().Any(p => p.Context.Message.Id == kept.Id)));
         await Task.Delay(500);
-        harness.Consumed.Select<Ping>().Should().NotContain(p => p.Context.Message.Id == dropped.Id);
+        harness.Consumed.Snapshot<Ping>().Should().NotContain(p => p.Context.Message.Id == dropped.Id);
         (await Count(connectionString, "SELECT COUNT(*) FROM api_write")).Should().Be(0, "the table exists: the API's own write committed with the publish");
         await harness.Stop();
     }

@@ -99,8 +99,8 @@ public class When_saga_state_is_stored(PostgresFixture postgres)
         await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => harness.Bus.Publish(announcement)));
         var id = ModelVersionKey.For("digits", "race");
         var saga = harness.GetSagaStateMachineHarness<ModelLifecycleStateMachine, ModelLifecycleState>();
-        (await Poll.Until(() => saga.Consumed.Select<TrainingCompleted>().Any())).Should().BeTrue();
-        await WaitUntil(() => harness.Consumed.Select<TrainingCompleted>().Count() >= 10);
+        (await Poll.Until(() => saga.Consumed.Snapshot<TrainingCompleted>().Any())).Should().BeTrue();
+        await WaitUntil(() => harness.Consumed.Snapshot<TrainingCompleted>().Count() >= 10);
 
         await harness.Bus.Publish(new ModelEvaluated { ModelVersionId = id, ModelName = "digits", ModelVersion = "race", Metrics = new Dictionary<string, double> { ["accuracy"] = 0.3 } });
         var store = Stores.Lifecycle(connectionString);
@@ -110,7 +110,7 @@ public class When_saga_state_is_stored(PostgresFixture postgres)
             await using var t = await store.Options.Dialect.BeginWriteAsync(c, default);
             return (await store.LoadAsync(c, t, id, default))?.CurrentState == "Rejected";
         });
-        harness.Sent.Select<EvaluateModel>().Count(x => x.Context.Message.ModelVersionId == id).Should().Be(1, "ten racing announcements make one instance and one evaluation request");
+        harness.Sent.Snapshot<EvaluateModel>().Count(x => x.Context.Message.ModelVersionId == id).Should().Be(1, "ten racing announcements make one instance and one evaluation request");
         await harness.Stop();
 
         await using var c = await store.Options.Dialect.OpenAsync(default);

@@ -15,7 +15,7 @@ public class When_a_new_champion_is_deployed
 
         (await h.InState(v1, h.Machine.Superseded)).Should().BeTrue();
         h.Instance(v2)!.PreviousChampionId.Should().Be(v1);
-        var superseded = h.Harness.Published.Select<ModelSuperseded>().Single().Context.Message;
+        var superseded = (await h.Harness.Published.ExactlyOne<ModelSuperseded>()).Context.Message;
         superseded.ModelVersionId.Should().Be(v1);
         superseded.SupersededByVersion.Should().Be("2");
         h.Instance(v1)!.History[^1].Detail.Should().Contain("superseded by 2");
@@ -31,7 +31,7 @@ public class When_a_new_champion_is_deployed
         var other = await h.Deploy("iris", "1", 0.96);
         await h.Harness.InactivityTask;
 
-        var champions = h.Saga.Sagas.Select(x => x.CurrentState == LifecycleStates.Deployed).Select(x => x.Saga).ToList();
+        var champions = h.Saga.Sagas.Snapshot(x => x.CurrentState == LifecycleStates.Deployed).Select(x => x.Saga).ToList();
         champions.Where(x => x.ModelName == "digits").Select(x => x.CorrelationId).Should().Equal(v3);
         champions.Where(x => x.ModelName == "iris").Select(x => x.CorrelationId).Should().Equal(other);
     }
@@ -59,11 +59,11 @@ public class When_deployment_events_arrive_out_of_order
         (await h.InState(id, h.Machine.Superseded)).Should().BeTrue();
 
         await h.Publish(new ModelDeployed { ModelVersionId = id, ModelName = "digits", ModelVersion = "1", AliasRevision = 1 });
-        (await Poll.Until(() => h.Harness.Consumed.Select<ModelDeployed>(x => x.Context.Message.ModelVersionId == id).Any())).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Consumed.Snapshot<ModelDeployed>(x => x.Context.Message.ModelVersionId == id).Any())).Should().BeTrue();
         await h.Harness.InactivityTask;
 
         h.StateOf(id).Should().Be(LifecycleStates.Superseded);
-        h.Harness.Published.Select<Fault<ModelDeployed>>().Should().BeEmpty("a stale confirmation is expected news, not an error");
+        h.Harness.Published.Snapshot<Fault<ModelDeployed>>().Should().BeEmpty("a stale confirmation is expected news, not an error");
     }
 
     [Fact]
@@ -116,8 +116,8 @@ public class When_deployment_events_arrive_out_of_order
         h.StateOf(v2).Should().Be(LifecycleStates.Deployed);
         h.StateOf(v1).Should().Be(LifecycleStates.Superseded);
         h.Instance(v2)!.History.Count(x => x.State == LifecycleStates.Deployed).Should().Be(1);
-        h.Harness.Published.Select<Fault<ModelDeployed>>().Should().BeEmpty();
-        h.Harness.Published.Select<Fault<ModelSuperseded>>().Should().BeEmpty();
+        h.Harness.Published.Snapshot<Fault<ModelDeployed>>().Should().BeEmpty();
+        h.Harness.Published.Snapshot<Fault<ModelSuperseded>>().Should().BeEmpty();
     }
 }
 
@@ -136,11 +136,11 @@ public class When_a_rollback_is_requested
         (await h.InState(v2, h.Machine.RolledBack)).Should().BeTrue();
         (await h.InState(v1, h.Machine.Deployed)).Should().BeTrue();
         h.Deployments.Champion("digits").Should().Be(v1);
-        var rolledBack = h.Harness.Published.Select<ModelRolledBack>().Single().Context.Message;
+        var rolledBack = (await h.Harness.Published.ExactlyOne<ModelRolledBack>()).Context.Message;
         rolledBack.RestoredModelVersion.Should().Be("1");
         rolledBack.RequestedBy.Should().Be("oncall@test");
         h.Instance(v2)!.Reason.Should().Be("rolled back: latency regression");
-        h.Harness.Sent.Select<DeployModel>().Should().Contain(x => x.Context.Message.ModelVersionId == v1 && x.Context.Message.Reason == DeploymentReason.Rollback);
+        h.Harness.Sent.Snapshot<DeployModel>().Should().Contain(x => x.Context.Message.ModelVersionId == v1 && x.Context.Message.Reason == DeploymentReason.Rollback);
         h.Instance(v1)!.PreviousChampionId.Should().BeNull("the restored champion keeps its own predecessor, not the rolled-back version");
     }
 
@@ -152,10 +152,10 @@ public class When_a_rollback_is_requested
 
         await h.Publish(new RollbackModel { ModelVersionId = v1, Reason = "test", RequestedBy = "oncall@test" });
 
-        (await Poll.Until(() => h.Harness.Published.Select<RollbackRejected>(x => x.Context.Message.ModelVersionId == v1).Any())).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Published.Snapshot<RollbackRejected>(x => x.Context.Message.ModelVersionId == v1).Any())).Should().BeTrue();
         await h.Harness.InactivityTask;
         h.StateOf(v1).Should().Be(LifecycleStates.Deployed);
-        h.Harness.Published.Select<RollbackRejected>().Single().Context.Message.Reason.Should().Contain("no previous champion");
+        (await h.Harness.Published.ExactlyOne<RollbackRejected>()).Context.Message.Reason.Should().Contain("no previous champion");
     }
 
     [Fact]
@@ -168,8 +168,8 @@ public class When_a_rollback_is_requested
 
         await h.Publish(new RollbackModel { ModelVersionId = v1, Reason = "wrong one", RequestedBy = "oncall@test" });
 
-        (await Poll.Until(() => h.Harness.Published.Select<RollbackRejected>(x => x.Context.Message.ModelVersionId == v1).Any())).Should().BeTrue();
-        h.Harness.Published.Select<RollbackRejected>().Single().Context.Message.Reason.Should().Contain("Superseded");
+        (await Poll.Until(() => h.Harness.Published.Snapshot<RollbackRejected>(x => x.Context.Message.ModelVersionId == v1).Any())).Should().BeTrue();
+        (await h.Harness.Published.ExactlyOne<RollbackRejected>()).Context.Message.Reason.Should().Contain("Superseded");
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public class When_a_rollback_is_requested
 
         await h.Publish(new RollbackModel { ModelVersionId = v2, Reason = "test", RequestedBy = "oncall@test" });
 
-        (await Poll.Until(() => h.Harness.Consumed.Select<RollbackRejected>(x => x.Context.Message.ModelVersionId == v2).Any())).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Consumed.Snapshot<RollbackRejected>(x => x.Context.Message.ModelVersionId == v2).Any())).Should().BeTrue();
         (await h.InState(v2, h.Machine.Deployed)).Should().BeTrue();
         (await h.InState(v1, h.Machine.Superseded)).Should().BeTrue();
         h.Deployments.Champion("digits").Should().Be(v2);
@@ -197,7 +197,7 @@ public class When_a_rollback_is_requested
 
         await h.Publish(new RollbackModel { ModelVersionId = unknown, Reason = "test", RequestedBy = "oncall@test" });
 
-        (await Poll.Until(() => h.Harness.Published.Select<RollbackRejected>(x => x.Context.Message.ModelVersionId == unknown && x.Context.Message.Reason == "no such model version").Any())).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Published.Snapshot<RollbackRejected>(x => x.Context.Message.ModelVersionId == unknown && x.Context.Message.Reason == "no such model version").Any())).Should().BeTrue();
     }
 }
 

@@ -43,7 +43,7 @@ public class When_evaluation_fails_transiently
         };
 
         await h.Publish(failure);
-        (await Poll.Until(() => h.Harness.Sent.Select<EvaluateModel>(x => x.Context.Message.Attempt == 2).Any())).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Sent.Snapshot<EvaluateModel>(x => x.Context.Message.Attempt == 2).Any())).Should().BeTrue();
         h.StateOf(id).Should().Be(LifecycleStates.Evaluating);
 
         await h.Publish(failure);
@@ -69,7 +69,7 @@ public class When_evaluation_never_answers
 
         (await h.Saga.Exists(id, h.Machine.Failed, TimeSpan.FromSeconds(15))).Should().NotBeNull();
         h.Instance(id)!.Reason.Should().Contain("no evaluation answer within").And.Contain("gave up after 2 attempt(s)");
-        var attempts = h.Harness.Sent.Select<EvaluateModel>().Select(x => x.Context.Message.Attempt).ToArray();
+        var attempts = h.Harness.Sent.Snapshot<EvaluateModel>().Select(x => x.Context.Message.Attempt).ToArray();
         attempts.Should().Equal(1, 2);
     }
 }
@@ -88,7 +88,7 @@ public class When_an_evaluation_arrives_after_the_version_failed
 
         await h.Publish(LifecycleHarness.Evaluation(id, "digits", "8", 0.99));
 
-        (await Poll.Until(() => h.Harness.Consumed.Select<ModelEvaluated>(x => x.Context.Message.ModelVersionId == id).Any())).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Consumed.Snapshot<ModelEvaluated>(x => x.Context.Message.ModelVersionId == id).Any())).Should().BeTrue();
         await h.Harness.InactivityTask;
         h.StateOf(id).Should().Be(LifecycleStates.Failed);
         h.Instance(id)!.Reason.Should().Contain("LSTM");

@@ -17,7 +17,7 @@ public class When_a_model_passes_the_gate
 
         (await h.InState(id, h.Machine.Approved)).Should().BeTrue();
         (await h.CountPublished<ModelApproved>(m => m.ModelVersionId == id && m.Policy == "default")).Should().Be(1);
-        var deploy = h.Harness.Sent.Select<DeployModel>().Single().Context;
+        var deploy = (await h.Harness.Sent.ExactlyOne<DeployModel>()).Context;
         deploy.DestinationAddress!.AbsolutePath.Should().EndWith("deploy-model");
         deploy.Message.Artifact.Uri.Should().Be("s3://models/digits/1/model.json");
         deploy.Message.Reason.Should().Be(DeploymentReason.Promotion);
@@ -38,8 +38,8 @@ public class When_a_model_misses_an_absolute_threshold
         await h.Publish(LifecycleHarness.Evaluation(id, "digits", "2", accuracy: 0.42));
 
         (await h.InState(id, h.Machine.Rejected)).Should().BeTrue();
-        (await Poll.Until(() => h.Harness.Published.Select<ModelRejected>().Any())).Should().BeTrue();
-        var rejected = h.Harness.Published.Select<ModelRejected>().Single().Context.Message;
+        (await Poll.Until(() => h.Harness.Published.Snapshot<ModelRejected>().Any())).Should().BeTrue();
+        var rejected = (await h.Harness.Published.ExactlyOne<ModelRejected>()).Context.Message;
         var violation = rejected.Violations.Should().ContainSingle().Subject;
         violation.Metric.Should().Be("accuracy");
         violation.Kind.Should().Be("min");
@@ -71,7 +71,7 @@ public class When_a_model_regresses_against_the_champion
         await h.Publish(LifecycleHarness.Evaluation(id, "digits", "2", 0.96, champion));
 
         (await h.InState(id, h.Machine.Rejected)).Should().BeTrue();
-        var rejected = h.Harness.Published.Select<ModelRejected>().Single().Context.Message;
+        var rejected = (await h.Harness.Published.ExactlyOne<ModelRejected>()).Context.Message;
         rejected.ChampionVersion.Should().Be("1");
         var violation = rejected.Violations.Should().ContainSingle().Subject;
         violation.Kind.Should().Be("maxDecrease");
@@ -119,6 +119,6 @@ public class When_a_model_name_has_its_own_policy
 
         (await h.InState(fraud, h.Machine.Rejected)).Should().BeTrue();
         (await h.InState(digits, h.Machine.Approved)).Should().BeTrue();
-        h.Harness.Published.Select<ModelRejected>().Single().Context.Message.Policy.Should().Be("fraud");
+        (await h.Harness.Published.ExactlyOne<ModelRejected>()).Context.Message.Policy.Should().Be("fraud");
     }
 }

@@ -103,20 +103,20 @@ public sealed class LifecycleHarness : IAsyncDisposable
 
     public async Task<bool> InState(Guid id, State state) => await Saga.Exists(id, state, Wait) is not null;
 
-    public ModelLifecycleState? Instance(Guid id) => Saga.Sagas.Contains(id);
+    public ModelLifecycleState? Instance(Guid id) => Saga.Sagas.Find(id);
 
     public string StateOf(Guid id) => Instance(id)?.CurrentState ?? "(none)";
 
     public async Task<int> CountSent<T>(Func<T, bool> match) where T : class
     {
         await Harness.InactivityTask;
-        return Harness.Sent.Select<T>().Count(x => match(x.Context.Message));
+        return Harness.Sent.Snapshot<T>().Count(x => match(x.Context.Message));
     }
 
     public async Task<int> CountPublished<T>(Func<T, bool> match) where T : class
     {
         await Harness.InactivityTask;
-        return Harness.Published.Select<T>().Count(x => match(x.Context.Message));
+        return Harness.Published.Snapshot<T>().Count(x => match(x.Context.Message));
     }
 
     public async ValueTask DisposeAsync()

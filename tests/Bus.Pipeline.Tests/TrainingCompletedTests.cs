@@ -1,3 +1,4 @@
+using Bus.Testing;
 using Bus.Contracts;
 
 namespace Bus.Pipeline.Tests;
@@ -14,7 +15,7 @@ public class When_training_completes
         await h.Publish(announcement);
 
         (await h.InState(id, h.Machine.Evaluating)).Should().BeTrue();
-        var sent = h.Harness.Sent.Select<EvaluateModel>().Single().Context;
+        var sent = (await h.Harness.Sent.ExactlyOne<EvaluateModel>()).Context;
         sent.DestinationAddress!.AbsolutePath.Should().EndWith("evaluate-model");
         sent.Message.ModelVersionId.Should().Be(id);
         sent.Message.Artifact.Uri.Should().Be(announcement.ArtifactUri);
@@ -57,7 +58,7 @@ public class When_the_same_version_is_announced_twice
         await h.Publish(LifecycleHarness.Announcement("digits", "3"));
 
         (await h.CountSent<EvaluateModel>(m => m.ModelVersionId == id)).Should().Be(1);
-        h.Saga.Sagas.Select(x => x.CorrelationId == id).Should().ContainSingle();
+        h.Saga.Sagas.Snapshot(x => x.CorrelationId == id).Should().ContainSingle();
         h.Instance(id)!.History.Should().ContainSingle();
     }
 }

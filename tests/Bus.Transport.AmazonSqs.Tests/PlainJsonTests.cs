@@ -26,8 +26,8 @@ public class When_a_non_MassTransit_producer_publishes_plain_json(EmulatorFixtur
         // Exactly what boto3's sns.publish(TopicArn=..., Message=json.dumps(...)) sends: a signed Query API POST, no attributes.
         await sns.PublishAsync(topicArn, """{"modelName":"digits","modelVersion":"7","accuracy":0.97}""");
 
-        (await Poll.Until(() => h.Harness.Consumed.Select<StageAnnounced>(x => x.Context.Message.ModelVersion == "7").Any())).Should().BeTrue();
-        var consumed = h.Harness.Consumed.Select<StageAnnounced>().Single().Context.Message;
+        (await Poll.Until(() => h.Harness.Consumed.Snapshot<StageAnnounced>(x => x.Context.Message.ModelVersion == "7").Any())).Should().BeTrue();
+        var consumed = (await h.Harness.Consumed.ExactlyOne<StageAnnounced>()).Context.Message;
         consumed.ModelName.Should().Be("digits");
         consumed.Accuracy.Should().Be(0.97);
     }
@@ -56,7 +56,7 @@ public class When_a_message_is_published_inside_a_trace(EmulatorFixture emulator
             await h.Harness.Bus.Publish(new PingPublished(id, "trace"));
         }
 
-        (await Poll.Until(() => h.Harness.Consumed.Select<PingPublished>(x => x.Context.Message.Id == id).Any())).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Consumed.Snapshot<PingPublished>(x => x.Context.Message.Id == id).Any())).Should().BeTrue();
         TraceConsumer.Seen.Should().ContainKey(id);
         TraceConsumer.Seen[id].Should().Be(traceId, TraceConsumer.Headers[id]);
     }

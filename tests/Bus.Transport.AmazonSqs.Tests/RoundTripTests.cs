@@ -20,8 +20,8 @@ public class When_a_message_is_published(EmulatorFixture emulator)
 
         await h.Harness.Bus.Publish(new PingPublished(id, "hello"));
 
-        (await Poll.Until(() => h.Harness.Consumed.Select<PingPublished>(x => x.Context.Message.Id == id).Any())).Should().BeTrue();
-        var consumed = h.Harness.Consumed.Select<PingPublished>(x => x.Context.Message.Id == id).Single().Context;
+        (await Poll.Until(() => h.Harness.Consumed.Snapshot<PingPublished>(x => x.Context.Message.Id == id).Any())).Should().BeTrue();
+        var consumed = (await h.Harness.Consumed.ExactlyOne<PingPublished>(x => x.Context.Message.Id == id)).Context;
         consumed.Message.Text.Should().Be("hello");
         consumed.ReceiveContext.InputAddress!.AbsolutePath.Should().EndWith("/ping");
     }

@@ -64,7 +64,7 @@ public sealed class TransportHarness : IAsyncDisposable
         var until = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < until)
         {
-            if (Harness.Consumed.Select<T>(x => match(x.Context.Message)).Any())
+            if (Harness.Consumed.Snapshot<T>(x => match(x.Context.Message)).Any())
                 return true;
             await Task.Delay(100);
         }
