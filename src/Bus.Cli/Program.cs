@@ -55,7 +55,7 @@ static int Usage(int code, string? error = null)
 
         options
           --db <connection string>       the pipeline database (default: Bus__Persistence__ConnectionString, else
-                                         .bus/bus.db under Bus__Host__DataDirectory)
+                                         bus.db in Bus__Host__DataDirectory, by default .bus as for the hosts)
           --json                         status and timeline as JSON
           --service-url, --scope, --region
                                          where SNS/SQS are for rollback (default: Bus__Aws__ServiceUrl, Bus__Aws__Scope,
