@@ -1,11 +1,9 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bus.Contracts;
 using Bus.Persistence;
 using Bus.Pipeline;
 using Bus.Testing;
 using Bus.Tooling;
-using Bus.Transport.AmazonSqs.Sns;
 using Xunit.Abstractions;
 
 namespace Bus.IntegrationTests;
@@ -20,35 +18,19 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
     [Fact]
     public async Task Should_show_the_versions_refuse_a_wrong_rollback_and_roll_the_champion_back()
     {
-        var scope = Emulated.Scope("cli");
-        var data = Directory.CreateTempSubdirectory("bus-cli-").FullName;
-        var db = $"Data Source={Path.Combine(data, "bus.db")}";
-        var endpoint = emulator.ServiceUrl.ToString().TrimEnd('/');
-        var trained = JsonNode.Parse((await NodeScript.RunAsync("train.mjs", "--endpoint", endpoint, "--scope", scope, "--model", "digits", "--version", "trained",
-            "--epochs", "3", "--quiet", "--no-announce")).Trim().Split('\n')[^1])!;
-        var settings = new Dictionary<string, string>
-        {
-            ["Bus:Aws:ServiceUrl"] = emulator.ServiceUrl.ToString(),
-            ["Bus:Aws:Scope"] = scope,
-            ["Bus:Host:DataDirectory"] = data,
-            ["Bus:Lifecycle:EvaluationTimeout"] = "00:05:00",
-        };
-        var host = await HostProcess.StartAsync("cli-host", ["lifecycle", "evaluation", "deployment"], settings, default);
+        using var pipeline = new HostedPipeline(emulator, "cli", output);
+        var db = $"Data Source={Path.Combine(pipeline.Data, "bus.db")}";
+        var trained = await pipeline.TrainAsync("trained");
+        var host = await HostProcess.StartAsync("cli-host", ["lifecycle", "evaluation", "deployment"], pipeline.Settings(pipeline.Data), default);
         try
         {
-            using var sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
-            var topic = await sns.CreateTopicAsync($"{scope}-training-complete");
             foreach (var version in new[] { "1", "2" })
             {
-                await sns.PublishAsync(topic, JsonSerializer.Serialize(new
-                {
-                    modelName = "digits", modelVersion = version, artifactUri = trained["artifactUri"]!.ToString(), artifactFormat = "tfjs-layers",
-                    artifactSha256 = trained["artifactSha256"]!.ToString(), validationSetUri = trained["validationSetUri"]!.ToString(), producer = "trainer@test",
-                }));
-                await WaitFor(async () => (await State(db, version)) == "Deployed", $"digits {version} deployed", host);
+                await pipeline.AnnounceAsync("digits", version, trained);
+                await pipeline.WaitFor(async () => (await State(db, version)) == "Deployed", $"digits {version} deployed", TimeSpan.FromMinutes(3), () => host.Log);
             }
 
-            await WaitFor(async () => (await State(db, "1")) == "Superseded", "digits 1 superseded", host);
+            await pipeline.WaitFor(async () => (await State(db, "1")) == "Superseded", "digits 1 superseded", TimeSpan.FromMinutes(3), () => host.Log);
             using (var http = new HttpClient { BaseAddress = host.Url })
             {
                 var ready = JsonNode.Parse(await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative)))!;
@@ -71,7 +53,7 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             unaudited.Error.Should().Contain("--by is required");
 
             var rollback = await Bus(["rollback", "digits", "2", "--reason", "latency regression", "--by", "oncall@test", "--db", db,
-                "--service-url", emulator.ServiceUrl.ToString(), "--scope", scope, "--wait", "120"]);
+                "--service-url", emulator.ServiceUrl.ToString(), "--scope", pipeline.Scope, "--wait", "120"]);
             output.WriteLine(rollback.Output + rollback.Error);
             rollback.ExitCode.Should().Be(0, $"{rollback.Output}\n{rollback.Error}\n{host.Log}");
             rollback.Output.Should().Contain("stored in the outbox").And.Contain("digits 2 rolled back: 1 serves again");
@@ -94,13 +76,6 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
         finally
         {
             await host.DisposeAsync();
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
         }
     }
 
@@ -139,19 +114,5 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
         {
             return null; // the host has not created its tables yet, or is writing
         }
-    }
-
-    async Task WaitFor(Func<Task<bool>> condition, string what, HostProcess host)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromMinutes(3);
-        while (DateTime.UtcNow < until)
-        {
-            if (await condition())
-                return;
-            await Task.Delay(300);
-        }
-
-        output.WriteLine(host.Log);
-        (await condition()).Should().BeTrue($"{what} within 3 minutes");
     }
 }

@@ -1,10 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Bus.Contracts;
 using Bus.Testing;
 using Bus.Tooling;
-using Bus.Transport.AmazonSqs.Sns;
 using Npgsql;
 using Xunit.Abstractions;
 
@@ -26,31 +24,19 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
     public async Task Should_finish_every_version_once_when_one_host_is_killed_midway()
     {
         await using var postgres = await PostgresCluster.StartAsync();
-        var connectionString = await CreateDatabase(postgres, "pipeline");
-        var scope = Emulated.Scope("two");
-        var data = Directory.CreateTempSubdirectory("bus-two-hosts-").FullName;
-        var (dataA, dataB) = (Path.Combine(data, "a"), Path.Combine(data, "b"));
-        var endpoint = emulator.ServiceUrl.ToString().TrimEnd('/');
-        var good = Announcement(await NodeScript.RunAsync("train.mjs", "--endpoint", endpoint, "--scope", scope, "--model", "digits", "--version", "good", "--epochs", "3", "--quiet", "--no-announce"));
-        var weak = Announcement(await NodeScript.RunAsync("train.mjs", "--endpoint", endpoint, "--scope", scope, "--model", "digits", "--version", "weak", "--weak", "--quiet", "--no-announce"));
+        var connectionString = await HostedPipeline.CreateDatabase(postgres, "pipeline");
+        using var pipeline = new HostedPipeline(emulator, "two", output);
+        var good = await pipeline.TrainAsync("good");
+        var weak = await pipeline.TrainAsync("weak", weak: true);
 
         // Nothing shared but PostgreSQL and the queues: each host has its own data directory, as on two machines; the
         // saga state, inbox, outbox and the model registry (one production alias per model) are in the database.
-        Dictionary<string, string> Settings(string dataDirectory) => new()
-        {
-            ["Bus:Aws:ServiceUrl"] = emulator.ServiceUrl.ToString(),
-            ["Bus:Aws:Scope"] = scope,
-            ["Bus:Host:DataDirectory"] = dataDirectory,
-            ["Bus:Persistence:ConnectionString"] = connectionString,
-            ["Bus:Lifecycle:EvaluationTimeout"] = "00:05:00",
-        };
+        Dictionary<string, string> Settings(string name) => pipeline.Settings(Path.Combine(pipeline.Data, name), connectionString);
         string[] stages = ["lifecycle", "evaluation", "deployment"];
-        var a = await HostProcess.StartAsync("host-a", stages, Settings(dataA), default);
-        var b = await HostProcess.StartAsync("host-b", stages, Settings(dataB), default);
+        var a = await HostProcess.StartAsync("host-a", stages, Settings("a"), default);
+        var b = await HostProcess.StartAsync("host-b", stages, Settings("b"), default);
         try
         {
-            using var sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
-            var topic = await sns.CreateTopicAsync($"{scope}-training-complete");
             var expectedRejected = new HashSet<Guid>();
             var announcements = new List<Task>();
             for (var m = 0; m < Models; m++)
@@ -62,17 +48,7 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
                     var version = v.ToString("000", System.Globalization.CultureInfo.InvariantCulture);
                     if (isWeak)
                         expectedRejected.Add(ModelVersionKey.For(name, version));
-                    var source = isWeak ? weak : good;
-                    announcements.Add(sns.PublishAsync(topic, JsonSerializer.Serialize(new
-                    {
-                        modelName = name,
-                        modelVersion = version,
-                        artifactUri = source["artifactUri"]!.ToString(),
-                        artifactFormat = "tfjs-layers",
-                        artifactSha256 = source["artifactSha256"]!.ToString(),
-                        validationSetUri = source["validationSetUri"]!.ToString(),
-                        producer = "load-test",
-                    })));
+                    announcements.Add(pipeline.AnnounceAsync(name, version, isWeak ? weak : good, producer: "load-test"));
                 }
             }
 
@@ -80,15 +56,15 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
 
             // Kill host A once a quarter of the versions are done: whatever it was consuming or delivering is
             // redelivered (SQS visibility), re-claimed (inbox lease) or resumed (outbox lease) by host B.
-            await WaitFor(async () => await CountFinal(connectionString) >= Models * VersionsPerModel / 4, TimeSpan.FromMinutes(5), "a quarter of the versions final");
+            await pipeline.WaitFor(async () => await CountFinal(connectionString) >= Models * VersionsPerModel / 4, "a quarter of the versions final", TimeSpan.FromMinutes(5));
             a.Kill();
             var atKill = await CountFinal(connectionString);
             output.WriteLine($"killed host-a with {atKill} versions final");
             atKill.Should().BeLessThan(Models * VersionsPerModel, "host-a dies with work left for host-b");
 
-            await WaitFor(async () => await CountFinal(connectionString) == Models * VersionsPerModel, TimeSpan.FromMinutes(8),
-                "every version final", () => b.Log);
-            await WaitFor(async () => await Pending(connectionString) == 0, TimeSpan.FromMinutes(2), "the outbox drained");
+            await pipeline.WaitFor(async () => await CountFinal(connectionString) == Models * VersionsPerModel, "every version final", TimeSpan.FromMinutes(8),
+                () => b.Log);
+            await pipeline.WaitFor(async () => await Pending(connectionString) == 0, "the outbox drained", TimeSpan.FromMinutes(2));
             await Task.Delay(3000);
 
             var sagas = await Sagas(connectionString);
@@ -126,8 +102,8 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
                 .Should().Be(System.Net.HttpStatusCode.BadRequest, "an unaudited rollback is refused");
             var accepted = await http.PostAsJsonAsync($"/lifecycle/digits-0/{champion.ModelVersion}/rollback", new { reason = "latency regression", requestedBy = "oncall@test" });
             accepted.StatusCode.Should().Be(System.Net.HttpStatusCode.Accepted);
-            await WaitFor(async () => (await Sagas(connectionString)).Single(x => x.CorrelationId == champion.CorrelationId).CurrentState == "RolledBack",
-                TimeSpan.FromMinutes(1), "the champion rolled back", () => b.Log);
+            await pipeline.WaitFor(async () => (await Sagas(connectionString)).Single(x => x.CorrelationId == champion.CorrelationId).CurrentState == "RolledBack",
+                "the champion rolled back", TimeSpan.FromMinutes(1), () => b.Log);
             var after = await Sagas(connectionString);
             after.Single(x => x.CorrelationId == champion.PreviousChampionId).CurrentState.Should().Be("Deployed", "the previous champion serves again");
             after.Where(x => x.ModelName == "digits-0").Count(x => x.CurrentState == "Deployed").Should().Be(1);
@@ -138,13 +114,6 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             a.Kill();
             await b.DisposeAsync();
             await a.DisposeAsync();
-            try
-            {
-                Directory.Delete(data, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
         }
     }
 
@@ -153,17 +122,6 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
 
     static async Task<string> Registry(string connectionString, string model) =>
         string.Join(", ", (await Ml.ModelRegistry.Connect(connectionString).HistoryAsync(model)).Select(h => $"{h.Revision}:{h.ModelVersion}"));
-
-    static JsonNode Announcement(string trainOutput) => JsonNode.Parse(trainOutput.Trim().Split('\n')[^1])!;
-
-    static async Task<string> CreateDatabase(PostgresCluster cluster, string name)
-    {
-        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
-        await command.ExecuteNonQueryAsync();
-        return cluster.ConnectionString.Replace("Database=postgres", $"Database={name}", StringComparison.Ordinal);
-    }
 
     static async Task<long> Scalar(string connectionString, string sql)
     {
@@ -195,20 +153,5 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
         while (await reader.ReadAsync())
             result.Add(JsonSerializer.Deserialize<Pipeline.ModelLifecycleState>(reader.GetString(0), new JsonSerializerOptions(JsonSerializerDefaults.Web))!);
         return result;
-    }
-
-    async Task WaitFor(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? log = null)
-    {
-        var until = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < until)
-        {
-            if (await condition())
-                return;
-            await Task.Delay(500);
-        }
-
-        if (log is not null)
-            output.WriteLine(log());
-        (await condition()).Should().BeTrue($"{what} within {timeout}");
     }
 }

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Bus.Testing;
+using Bus.Tooling;
+using Bus.Transport.AmazonSqs.Sns;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Bus.IntegrationTests;
+
+/// <summary>
+/// What the tests that run Bus.Host processes share: one scope on the emulator, a trained artifact to announce under
+/// any version, host settings, announcements on `training-complete` the way a training job sends them, and waits
+/// that print the host's log when they give up.
+/// </summary>
+sealed class HostedPipeline : IDisposable
+{
+    readonly EmulatorFixture emulator;
+    readonly ITestOutputHelper output;
+    readonly SnsClient _sns;
+    readonly Lazy<Task<string>> _topic;
+
+    public HostedPipeline(EmulatorFixture emulator, string prefix, ITestOutputHelper output)
+    {
+        this.emulator = emulator;
+        this.output = output;
+        Scope = Emulated.Scope(prefix);
+        Data = Directory.CreateTempSubdirectory($"bus-{prefix}-").FullName;
+        _sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        _topic = new Lazy<Task<string>>(() => _sns.CreateTopicAsync($"{Scope}-training-complete"));
+    }
+
+    public string Scope { get; }
+    public string Data { get; }
+
+    /// <summary>Trains a model with the TF.js job (uploaded to the emulator's S3, not announced); its announcement fields.</summary>
+    public async Task<JsonNode> TrainAsync(string version, bool weak = false, string epochs = "3")
+    {
+        string[] arguments = ["--endpoint", emulator.ServiceUrl.ToString().TrimEnd('/'), "--scope", Scope, "--model", "digits", "--version", version,
+            "--epochs", epochs, "--quiet", "--no-announce", .. weak ? new[] { "--weak" } : []];
+        return JsonNode.Parse((await NodeScript.RunAsync("train.mjs", arguments)).Trim().Split('\n')[^1])!;
+    }
+
+    public Dictionary<string, string> Settings(string dataDirectory, string? connectionString = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Bus:Aws:ServiceUrl"] = emulator.ServiceUrl.ToString(),
+            ["Bus:Aws:Scope"] = Scope,
+            ["Bus:Host:DataDirectory"] = dataDirectory,
+            ["Bus:Lifecycle:EvaluationTimeout"] = "00:05:00",
+        };
+        if (connectionString is not null)
+            settings["Bus:Persistence:ConnectionString"] = connectionString;
+        return settings;
+    }
+
+    /// <summary>Publishes `training-complete` for <paramref name="model"/> <paramref name="version"/> with a trained artifact, as plain JSON on SNS.</summary>
+    public async Task AnnounceAsync(string model, string version, JsonNode trained, string producer = "trainer@test")
+    {
+        await _sns.PublishAsync(await _topic.Value, JsonSerializer.Serialize(new
+        {
+            modelName = model,
+            modelVersion = version,
+            artifactUri = trained["artifactUri"]!.ToString(),
+            artifactFormat = "tfjs-layers",
+            artifactSha256 = trained["artifactSha256"]!.ToString(),
+            validationSetUri = trained["validationSetUri"]!.ToString(),
+            producer,
+        }));
+    }
+
+    public async Task WaitFor(Func<Task<bool>> condition, string what, TimeSpan timeout, Func<string>? log = null)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (await condition())
+                return;
+            await Task.Delay(300);
+        }
+
+        if (log is not null)
+            output.WriteLine(log());
+        (await condition()).Should().BeTrue($"{what} within {timeout}");
+    }
+
+    public static async Task<string> CreateDatabase(PostgresCluster cluster, string name)
+    {
+        await using var connection = new NpgsqlConnection(cluster.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+        return cluster.ConnectionString.Replace("Database=postgres", $"Database={name}", StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        _sns.Dispose();
+        try
+        {
+            Directory.Delete(Data, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
