@@ -53,7 +53,7 @@ sealed class Arguments
     public bool Flag(string name) => _options.ContainsKey(name);
 
     public string Required(string name, string why) =>
-        Option(name) is { Length: > 0 } value && !string.IsNullOrWhiteSpace(value) ? value : throw new UsageException($"--{name} is required: {why}");
+        Option(name) is { } value && !string.IsNullOrWhiteSpace(value) ? value : throw new UsageException($"--{name} is required: {why}");
 
     /// <summary>The pipeline database: --db, else Bus:Persistence:ConnectionString, else the host's default SQLite file.</summary>
     public string ConnectionString =>

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Bus.Contracts;
+using Bus.Persistence;
 using Bus.Persistence.Outbox;
 using Bus.Pipeline;
 using Bus.Transport.AmazonSqs;
@@ -98,13 +99,9 @@ static class RollbackCommand
     static async Task<bool> DeliveredAsync(LifecycleDatabase database, Guid messageId, CancellationToken cancellationToken)
     {
         await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT o.delivered_at FROM bus_outbox o JOIN bus_outbox_message m ON m.outbox_id = o.outbox_id WHERE m.message_id = @m";
-        var p = command.CreateParameter();
-        p.ParameterName = "@m";
-        p.Value = messageId.ToString();
-        command.Parameters.Add(p);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not (null or DBNull);
+        return await Sql.ScalarAsync(connection, null,
+            "SELECT o.delivered_at FROM bus_outbox o JOIN bus_outbox_message m ON m.outbox_id = o.outbox_id WHERE m.message_id = @m", cancellationToken,
+            ("m", messageId.ToString())).ConfigureAwait(false) is not null;
     }
 
     static async Task<bool> WaitAsync(Func<Task<bool>> condition, DateTime until, CancellationToken cancellationToken)
