@@ -63,6 +63,13 @@ sealed class LifecycleDatabase
             .ConfigureAwait(false))
         .OrderBy(s => s.CreatedAt).ThenBy(s => s.ModelVersion, StringComparer.Ordinal).ToList();
 
+    /// <summary>Every version (of one model when named) that changed at or after <paramref name="since"/>.</summary>
+    public async Task<IReadOnlyList<ModelLifecycleState>> AllAsync(string? model, DateTimeOffset? since, CancellationToken cancellationToken) =>
+        await ReadAsync(async (c, t) => (model is null
+                ? await _store.QueryAsync(c, t, s => since == null || s.UpdatedAt >= since, cancellationToken).ConfigureAwait(false)
+                : await _store.QueryAsync(c, t, s => s.ModelName == model && (since == null || s.UpdatedAt >= since), cancellationToken).ConfigureAwait(false)).ToList(),
+            cancellationToken).ConfigureAwait(false);
+
     async Task<T> ReadAsync<T>(Func<DbConnection, DbTransaction, Task<T>> read, CancellationToken cancellationToken)
     {
         try

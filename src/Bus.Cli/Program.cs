@@ -15,6 +15,7 @@ try
         "status" => await StatusCommands.StatusAsync(args.Skip(1).ToArray(), cancel.Token),
         "timeline" => await StatusCommands.TimelineAsync(args.Skip(1).ToArray(), cancel.Token),
         "rollback" => await RollbackCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
+        "audit" => await AuditCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
         null or "help" or "--help" or "-h" => Usage(0),
         var other => Usage(2, $"unknown command '{other}'"),
     };
@@ -49,6 +50,11 @@ static int Usage(int code, string? error = null)
           status <model> [<version>]     every version of a model (state, accuracy, which one serves), or one version
           timeline <model> <version>     the audit trail of a version: each transition, when, by whom, on which host,
                                          with which artifact
+          audit [--model <name>] [--since <time>] [--until <time>] [--format jsonl|csv]
+                                         every transition of every version, oldest first, one per line (JSON Lines
+                                         or CSV with a header): when, model, version, state, event, who, host,
+                                         artifact and sha256, detail, message and trace ids; times are ISO 8601, UTC
+                                         unless an offset is given; --until is exclusive
           rollback <model> <version> --reason <why> --by <who> [--wait <seconds>]
                                          restore the previous champion; the request is stored in the pipeline's outbox
                                          (delivered even if SNS is down right now), then followed to its outcome

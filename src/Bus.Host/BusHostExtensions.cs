@@ -36,8 +36,7 @@ public static class BusHostExtensions
         services.AddSingleton(new StageIdentity(host.Name));
         services.AddSingleton(_ => new S3ArtifactStore(S3ArtifactStore.CreateClient(Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(), aws.Region, serviceUrl)));
         services.AddSingleton<ModelServer>();
-        if (host.Runs("deployment") || host.Runs("serving"))
-            services.AddHostedService<ServedModelsWarmup>();
+        services.AddOptions<ServingOptions>().BindConfiguration(ServingOptions.SectionName);
 
         // One database for the saga state, the inbox and the outbox: SQLite under the data directory by default,
         // PostgreSQL when Bus:Persistence:ConnectionString names a Host (several hosts sharing one pipeline).
@@ -105,26 +104,5 @@ public static class BusHostExtensions
                     m.AddOtlpExporter();
             });
         return builder;
-    }
-}
-
-/// <summary>At start, the deployment host serves what the registry says is in production (durable across restarts).</summary>
-sealed class ServedModelsWarmup(ModelRegistry registry, S3ArtifactStore store, ModelServer server, ILogger<ServedModelsWarmup> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        foreach (var alias in await registry.AllAsync(stoppingToken))
-        {
-            try
-            {
-                var model = OnnxModel.Load(await store.LoadOnnxAsync(alias.Artifact, stoppingToken));
-                server.Swap(new ServedModel(alias.ModelName, alias.ModelVersionId, alias.ModelVersion, alias.Revision, model));
-                logger.LogInformation("Serving {ModelName} {ModelVersion} (alias revision {Revision}) from the registry", alias.ModelName, alias.ModelVersion, alias.Revision);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError(ex, "Could not load the production model of {ModelName}", alias.ModelName);
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Bus.Contracts;
-using Bus.Ml;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -12,28 +11,16 @@ namespace Bus.Stages;
 /// forward: a host already serving that alias revision (or a newer one) does nothing, so redeliveries and the
 /// deploying host's own event are no-ops.
 /// </summary>
-public sealed class ServeChampionConsumer(S3ArtifactStore store, ModelRegistry registry, ModelServer server, ILogger<ServeChampionConsumer> logger)
-    : IConsumer<ModelDeployed>
+public sealed class ServeChampionConsumer(ChampionFollower follower, ILogger<ServeChampionConsumer> logger) : IConsumer<ModelDeployed>
 {
     public async Task Consume(ConsumeContext<ModelDeployed> context)
     {
         var m = context.Message;
-        var alias = await registry.ChampionAsync(m.ModelName, context.CancellationToken);
-        if (alias is null)
+        if (await follower.CatchUpAsync(m.ModelName, context.CancellationToken) is null)
         {
             logger.LogWarning("{ModelName} {ModelVersion} was deployed elsewhere but this host's registry has no alias for it: is it on the pipeline's registry?",
                 m.ModelName, m.ModelVersion);
-            return;
         }
-
-        var served = server.Models.FirstOrDefault(s => s.ModelName == m.ModelName);
-        if (served is not null && served.Revision >= alias.Revision)
-            return;
-
-        var model = OnnxModel.Load(await store.LoadOnnxAsync(alias.Artifact, context.CancellationToken));
-        server.Swap(new ServedModel(alias.ModelName, alias.ModelVersionId, alias.ModelVersion, alias.Revision, model));
-        logger.LogInformation("Serving {ModelName} {ModelVersion} (alias revision {Revision}), deployed by {DeployedBy}",
-            alias.ModelName, alias.ModelVersion, alias.Revision, m.DeployedBy);
     }
 
     /// <summary>One queue per serving host, from its configured name (stable across restarts, so no queue is orphaned).</summary>

@@ -28,11 +28,16 @@ public static class StageRegistration
 
     /// <summary>
     /// Serving only: an inference replica that follows the production alias (from the shared registry) without
-    /// deploying anything itself; it hears of every deployment on its own queue (<see cref="AddDeploymentStage"/>).
+    /// deploying anything itself; it hears of every deployment on its own queue (<see cref="AddDeploymentStage"/>),
+    /// loads the aliases on start and reconciles with the registry every <see cref="ServingOptions.ReconcileInterval"/>.
     /// </summary>
     public static IBusRegistrationConfigurator AddServingStage(this IBusRegistrationConfigurator x, string servingHost)
     {
         x.TryAddSingleton<ModelServer>();
+        x.TryAddSingleton<ChampionFollower>();
+        OptionsServiceCollectionExtensions.AddOptions<ServingOptions>(x)
+            .Validate(o => o.ReconcileInterval >= TimeSpan.Zero, "Bus:Serving:ReconcileInterval cannot be negative");
+        x.AddHostedService<ChampionReconciler>();
         x.AddConsumer<ServeChampionConsumer, ServeChampionConsumerDefinition>().Endpoint(e => e.Name = ServeChampionConsumer.EndpointFor(servingHost));
         return x;
     }

@@ -10,7 +10,8 @@ namespace Bus.IntegrationTests;
 
 /// <summary>
 /// The operator's commands against a running pipeline (one Bus.Host on its default SQLite database, the emulator,
-/// real TF.js artifacts): `bus status`, `bus timeline`, and `bus rollback` through the bus outbox.
+/// real TF.js artifacts): `bus status`, `bus timeline`, `bus rollback` through the bus outbox, and
+/// `bus audit`.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutputHelper output)
@@ -68,6 +69,34 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             saga["currentState"]!.ToString().Should().Be("RolledBack");
             saga["rollbackRequestedBy"]!.ToString().Should().Be("oncall@test");
             saga["history"]!.AsArray().Select(h => h!["state"]!.ToString()).Should().EndWith(["Deployed", "RollingBack", "RolledBack"]);
+
+            // The audit export: every transition of both versions, oldest first, in JSON Lines and in CSV.
+            var history1 = JsonNode.Parse((await Bus(["status", "digits", "1", "--db", db, "--json"])).Output)!["history"]!.AsArray();
+            var history2 = saga["history"]!.AsArray();
+            var audit = await Bus(["audit", "--db", db]);
+            audit.ExitCode.Should().Be(0, audit.Error);
+            var records = audit.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+            records.Should().HaveCount(history1.Count + history2.Count, "one record per recorded transition");
+            records.Select(r => r["at"]!.GetValue<DateTimeOffset>()).Should().BeInAscendingOrder();
+            records.Where(r => r["version"]!.ToString() == "2").Select(r => r["state"]!.ToString())
+                .Should().Equal(history2.Select(h => h!["state"]!.ToString()), "the version's transitions in order");
+            var rolledBack = records.Single(r => r["state"]!.ToString() == "RollingBack");
+            rolledBack["actor"]!.ToString().Should().Be("oncall@test");
+            rolledBack["artifactUri"]!.ToString().Should().StartWith("s3://");
+            rolledBack["artifactSha256"]!.ToString().Should().Be(trained["artifactSha256"]!.ToString());
+            audit.Error.Should().Contain($"{records.Count} transition(s) of 2 version(s)");
+
+            var since = records.Single(r => r["state"]!.ToString() == "RollingBack")["at"]!.GetValue<DateTimeOffset>();
+            var csv = await Bus(["audit", "--db", db, "--model", "digits", "--since", since.ToString("O"), "--format", "csv"]);
+            csv.ExitCode.Should().Be(0, csv.Error);
+            var lines = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+            lines[0].Should().Be("at,model,version,versionId,state,event,actor,host,artifactUri,artifactSha256,detail,messageId,traceId");
+            lines.Skip(1).Should().HaveCount(records.Count(r => r["at"]!.GetValue<DateTimeOffset>() >= since), "--since keeps what happened from then on");
+            lines[1].Should().Contain(",digits,2,").And.Contain(",RollingBack,").And.Contain(",oncall@test,");
+            (await Bus(["audit", "--db", db, "--model", "other"])).Output.Should().BeEmpty();
+            var badTime = await Bus(["audit", "--db", db, "--since", "yesterday"]);
+            badTime.ExitCode.Should().Be(2);
+            badTime.Error.Should().Contain("ISO 8601");
 
             var missing = await Bus(["status", "digits", "9", "--db", db]);
             missing.ExitCode.Should().Be(1);

@@ -10,7 +10,9 @@ namespace Bus.IntegrationTests;
 /// <summary>
 /// An inference replica that deploys nothing itself (stage "serving", its own data directory, the pipeline's
 /// PostgreSQL): it follows every deployment made by another host through its own `model-deployed` queue and the
-/// shared registry, and a replica started later serves the champion at once.
+/// shared registry (its reconciling with the registry is off, so only the queue can tell it), and a replica started
+/// later serves the champion at once. Two replicas misconfigured with one name share one queue, so each deployment
+/// event reaches only one of them: the other catches up from the registry within its reconcile interval.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public class When_a_model_is_deployed_on_another_host(EmulatorFixture emulator, ITestOutputHelper output)
@@ -24,34 +26,41 @@ public class When_a_model_is_deployed_on_another_host(EmulatorFixture emulator, 
         var trained = await pipeline.TrainAsync("trained");
         Dictionary<string, string> Settings(string name) => pipeline.Settings(Path.Combine(pipeline.Data, name), connectionString);
 
-        var deployer = await HostProcess.StartAsync("deployer", ["lifecycle", "evaluation", "deployment"], Settings("deployer"), default);
-        var replica = await HostProcess.StartAsync("replica", ["serving"], Settings("replica"), default);
-        HostProcess? late = null;
-        try
+        await using var deployer = await HostProcess.StartAsync("deployer", ["lifecycle", "evaluation", "deployment"], Settings("deployer"), default);
+        var replicaSettings = Settings("replica");
+        replicaSettings["Bus:Serving:ReconcileInterval"] = "00:00:00";
+        await using var replica = await HostProcess.StartAsync("replica", ["serving"], replicaSettings, default);
+        Dictionary<string, string> Twin(string name)
         {
-            foreach (var version in new[] { "1", "2" })
+            var twin = Settings(name);
+            twin["Bus:Host:Name"] = "twins";
+            twin["Bus:Serving:ReconcileInterval"] = "00:00:02";
+            return twin;
+        }
+
+        await using var twinA = await HostProcess.StartAsync("twin-a", ["serving"], Twin("twin-a"), default);
+        await using var twinB = await HostProcess.StartAsync("twin-b", ["serving"], Twin("twin-b"), default);
+        foreach (var version in new[] { "1", "2" })
+        {
+            await pipeline.AnnounceAsync("digits", version, trained);
+            await pipeline.WaitFor(async () => (await Served(deployer))?.Version == version, $"the deployer serving digits {version}", TimeSpan.FromMinutes(3), () => deployer.Log);
+            await pipeline.WaitFor(async () => (await Served(replica))?.Version == version, $"the replica serving digits {version}", TimeSpan.FromMinutes(3), () => replica.Log);
+            (await Served(replica))!.Revision.Should().Be((await Served(deployer))!.Revision, "one alias, one revision, on every serving host");
+            foreach (var twin in new[] { twinA, twinB })
             {
-                await pipeline.AnnounceAsync("digits", version, trained);
-                await pipeline.WaitFor(async () => (await Served(deployer))?.Version == version, $"the deployer serving digits {version}", TimeSpan.FromMinutes(3), () => deployer.Log);
-                await pipeline.WaitFor(async () => (await Served(replica))?.Version == version, $"the replica serving digits {version}", TimeSpan.FromMinutes(3), () => replica.Log);
-                (await Served(replica))!.Revision.Should().Be((await Served(deployer))!.Revision, "one alias, one revision, on every serving host");
+                await pipeline.WaitFor(async () => (await Served(twin))?.Version == version, $"{twin.Name} (one name and one queue for two hosts) serving digits {version}",
+                    TimeSpan.FromMinutes(1), () => twin.Log);
+                (await Served(twin))!.Revision.Should().Be((await Served(deployer))!.Revision);
             }
-
-            using var http = new HttpClient { BaseAddress = replica.Url };
-            var predicted = await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[64] } });
-            predicted.EnsureSuccessStatusCode();
-            (await predicted.Content.ReadFromJsonAsync<JsonObject>())!["modelVersion"]!.ToString().Should().Be("2");
-
-            late = await HostProcess.StartAsync("late-replica", ["serving"], Settings("late"), default);
-            await pipeline.WaitFor(async () => (await Served(late))?.Version == "2", "a replica started later serving the champion from the shared registry", TimeSpan.FromMinutes(3), () => late.Log);
         }
-        finally
-        {
-            if (late is not null)
-                await late.DisposeAsync();
-            await replica.DisposeAsync();
-            await deployer.DisposeAsync();
-        }
+
+        using var http = new HttpClient { BaseAddress = replica.Url };
+        var predicted = await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[64] } });
+        predicted.EnsureSuccessStatusCode();
+        (await predicted.Content.ReadFromJsonAsync<JsonObject>())!["modelVersion"]!.ToString().Should().Be("2");
+
+        await using var late = await HostProcess.StartAsync("late-replica", ["serving"], Settings("late"), default);
+        await pipeline.WaitFor(async () => (await Served(late))?.Version == "2", "a replica started later serving the champion from the shared registry", TimeSpan.FromMinutes(3), () => late.Log);
     }
 
     sealed record ServedModelInfo(string ModelName, string Version, long Revision);

@@ -268,14 +268,24 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
             await scope.ServiceProvider.GetRequiredService<BusUnitOfWork>().CommitAsync();
         }
 
+        // Two claims that were never consumed: one abandoned an hour ago (its host was killed), one held right now.
+        var now = DateTimeOffset.UtcNow;
+        await Count(connectionString, "INSERT INTO bus_inbox (consumer_id, message_id, consumer_type, received_at, receive_count, claim_token, locked_until) VALUES " +
+            $"('c', 'abandoned', 't', {now.AddHours(-1).ToUnixTimeMilliseconds()}, 1, 'x', {now.AddMinutes(-55).ToUnixTimeMilliseconds()}), " +
+            $"('c', 'held', 't', {now.ToUnixTimeMilliseconds()}, 1, 'y', {now.AddMinutes(10).ToUnixTimeMilliseconds()})");
+        var consumed = await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NOT NULL");
+        consumed.Should().BeGreaterThan(0);
+
         var service = provider.GetRequiredService<OutboxDeliveryService>();
         await service.CleanupAsync(DateTimeOffset.UtcNow.AddDays(-1), default);
         (await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox")).Should().Be(3, "nothing is older than the retention yet");
+        (await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox")).Should().Be(consumed + 2);
 
         await service.CleanupAsync(DateTimeOffset.UtcNow.AddMinutes(1), default);
         (await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox")).Should().Be(1, "only the undelivered outbox is kept");
         (await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox_message")).Should().Be(1);
-        (await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox")).Should().Be(0);
+        (await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox")).Should().Be(1, "consumed ids and the abandoned claim are forgotten");
+        (await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE message_id = 'held'")).Should().Be(1, "a claim held now is kept");
     }
 
     static async Task<long> Count(string connectionString, string sql)

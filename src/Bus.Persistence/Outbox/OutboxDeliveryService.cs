@@ -228,7 +228,11 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
             .ConfigureAwait(false);
     }
 
-    /// <summary>Forgets consumed message ids and delivered outboxes older than the retention period.</summary>
+    /// <summary>
+    /// Forgets consumed message ids and delivered outboxes older than the retention period, and claims abandoned that
+    /// long ago (a host killed while consuming from a queue nobody else reads, such as its own serving queue). An
+    /// unconsumed claim records nothing done: should its message come back after all, it is claimed afresh.
+    /// </summary>
     public async Task CleanupAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
     {
         var cutoff = olderThan.ToUnixTimeMilliseconds();
@@ -239,7 +243,7 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
             ("cutoff", cutoff)).ConfigureAwait(false);
         var outboxes = await Sql.ExecuteAsync(connection, transaction, "DELETE FROM bus_outbox WHERE delivered_at IS NOT NULL AND delivered_at < @cutoff", cancellationToken,
             ("cutoff", cutoff)).ConfigureAwait(false);
-        var inbox = await Sql.ExecuteAsync(connection, transaction, "DELETE FROM bus_inbox WHERE consumed_at IS NOT NULL AND consumed_at < @cutoff", cancellationToken,
+        var inbox = await Sql.ExecuteAsync(connection, transaction, "DELETE FROM bus_inbox WHERE (consumed_at IS NOT NULL AND consumed_at < @cutoff) OR (consumed_at IS NULL AND locked_until < @cutoff)", cancellationToken,
             ("cutoff", cutoff)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         if (messages + outboxes + inbox > 0)
