@@ -62,7 +62,7 @@ public sealed class PingLedger
 [Collection(PostgresCollection.Name)]
 public class When_consumers_use_the_transactional_outbox(PostgresFixture postgres)
 {
-    static ServiceProvider Build(string connectionString, PingLedger ledger, bool delivery = true)
+    internal static ServiceProvider Build(string connectionString, PingLedger ledger, bool delivery = true)
     {
         var services = new ServiceCollection();
         services.AddSingleton(ledger);
@@ -91,7 +91,7 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         return services.BuildServiceProvider(true);
     }
 
-    static async Task<ITestHarness> Start(ServiceProvider provider)
+    internal static async Task<ITestHarness> Start(ServiceProvider provider)
     {
         var harness = provider.GetRequiredService<ITestHarness>();
         harness.TestTimeout = TimeSpan.FromSeconds(30);
@@ -321,5 +321,36 @@ static class Eventually
         }
 
         (await condition()).Should().BeTrue($"the condition should hold within {seconds} s");
+    }
+}
+
+/// <summary>Its own PostgreSQL cluster: this test stops it.</summary>
+public class When_the_database_is_down_as_a_host_starts
+{
+    [Fact]
+    public async Task Should_wait_for_it_and_deliver_once_it_is_back()
+    {
+        await using var cluster = await PostgresCluster.StartAsync();
+        var connectionString = await Stores.Fresh(cluster);
+        await cluster.StopAsync();
+
+        await using var provider = When_consumers_use_the_transactional_outbox.Build(connectionString, new PingLedger());
+        var harness = await When_consumers_use_the_transactional_outbox.Start(provider);
+        var delivery = provider.GetRequiredService<OutboxDeliveryService>();
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        delivery.ExecuteTask.Should().NotBeNull();
+        delivery.ExecuteTask!.IsCompleted.Should().BeFalse("a database that is down at start is waited for; in a host a stopped background service stops the host");
+
+        await cluster.StartAgainAsync();
+        var id = Guid.NewGuid();
+        await using (var scope = provider.CreateAsyncScope())
+        {
+            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new Ping { Id = id });
+            await scope.ServiceProvider.GetRequiredService<BusUnitOfWork>().CommitAsync();
+        }
+
+        (await Poll.Until(() => harness.Consumed.Snapshot<Pong>().Any(m => m.Context.Message.Id == id), TimeSpan.FromSeconds(60)))
+            .Should().BeTrue("the outbox prepares its schema once the database answers, then delivers the ping, whose pong comes through the outbox too");
+        await harness.Stop();
     }
 }

@@ -16,13 +16,19 @@ public static class Stores
     {
         if (kind == "sqlite")
             return $"Data Source={Path.Combine(Path.GetTempPath(), "bus-saga-" + Guid.NewGuid().ToString("N"), "bus.db")}";
+        return await Fresh(postgres.Cluster);
+    }
+
+    /// <summary>A new, empty PostgreSQL database in <paramref name="cluster"/>.</summary>
+    public static async Task<string> Fresh(PostgresCluster cluster)
+    {
         var name = "t" + Guid.NewGuid().ToString("N")[..12];
-        await using var connection = new Npgsql.NpgsqlConnection(postgres.Cluster.ConnectionString);
+        await using var connection = new Npgsql.NpgsqlConnection(cluster.ConnectionString);
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = $"CREATE DATABASE {name}";
         await command.ExecuteNonQueryAsync();
-        return postgres.Cluster.ConnectionString.Replace("Database=postgres", $"Database={name}", StringComparison.Ordinal);
+        return cluster.ConnectionString.Replace("Database=postgres", $"Database={name}", StringComparison.Ordinal);
     }
 
     public static SagaStore<ModelLifecycleState> Lifecycle(string connectionString) =>

@@ -31,10 +31,19 @@ public sealed class PostgresCluster : IAsyncDisposable
         var port = Processes.FreeLoopbackPort();
         var data = Path.Combine(directory, "data");
         await RunAs(asRoot, Path.Combine(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
-        await RunAs(asRoot, Path.Combine(bin, "pg_ctl"), "-D", data, "-l", Path.Combine(directory, "log"), "-w", "-t", "60",
-            "-o", $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100", "start");
-        return new PostgresCluster(directory, port);
+        var cluster = new PostgresCluster(directory, port);
+        await cluster.StartAgainAsync();
+        return cluster;
     }
+
+    /// <summary>Starts the stopped cluster again, on the same port with the same data.</summary>
+    public async Task StartAgainAsync() =>
+        await RunAs(Environment.UserName == "root", Path.Combine(await BinDirectory(), "pg_ctl"), "-D", Path.Combine(_directory, "data"), "-l", Path.Combine(_directory, "log"),
+            "-w", "-t", "60", "-o", $"-p {_port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100", "start");
+
+    /// <summary>Stops the server (fast shutdown: open connections are cut), keeping its data for <see cref="StartAgainAsync"/>.</summary>
+    public async Task StopAsync() =>
+        await RunAs(Environment.UserName == "root", Path.Combine(await BinDirectory(), "pg_ctl"), "-D", Path.Combine(_directory, "data"), "-m", "fast", "-w", "-t", "60", "stop");
 
     static async Task<string> BinDirectory()
     {

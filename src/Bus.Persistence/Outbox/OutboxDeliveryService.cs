@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Diagnostics.Metrics;
 using MassTransit;
 using MassTransit.Middleware;
@@ -38,7 +39,24 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
 
         try
         {
-            await database.EnsureSchemaAsync(stoppingToken).ConfigureAwait(false);
+            // A database that is not up yet (started beside the hosts, failing over) is waited for, not fatal: the
+            // host stays up and says so on /health/ready, and consumers retry until it answers.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await database.EnsureSchemaAsync(stoppingToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (Exception ex) when (ex is DbException or TimeoutException or System.Net.Sockets.SocketException && !stoppingToken.IsCancellationRequested)
+                {
+                    var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(attempt, 10))));
+                    logger.LogWarning("The pipeline database cannot be reached to prepare the outbox (attempt {Attempt}); retrying in {Delay}: {Reason}",
+                        attempt, delay, ex.GetBaseException().Message);
+                    await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                }
+            }
+
             await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60)).WaitAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
