@@ -10,8 +10,8 @@ namespace Bus.IntegrationTests;
 
 /// <summary>
 /// The operator's commands against a running pipeline (one Bus.Host on its default SQLite database, the emulator,
-/// real TF.js artifacts): `bus status`, `bus timeline`, `bus rollback` through the bus outbox, and
-/// `bus audit`.
+/// real TF.js artifacts): `bus status`, `bus timeline`, `bus rollback` through the bus outbox,
+/// `bus audit` and `bus topology`.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutputHelper output)
@@ -97,6 +97,33 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             var badTime = await Bus(["audit", "--db", db, "--since", "yesterday"]);
             badTime.ExitCode.Should().Be(2);
             badTime.Error.Should().Contain("ISO 8601");
+
+            // The topology: each stage topic and the queues it fans out to, with their depths; a malformed
+            // announcement lands in the saga's error queue, and topology points at it.
+            await pipeline.PublishRawAsync("{ this is not json");
+            string[] aws = ["--service-url", emulator.ServiceUrl.ToString(), "--scope", pipeline.Scope];
+            JsonNode? topology = null;
+            await pipeline.WaitFor(async () =>
+            {
+                var result = await Bus(["topology", "--json", .. aws]);
+                result.ExitCode.Should().Be(0, result.Error);
+                topology = JsonNode.Parse(result.Output)!;
+                return topology["otherQueues"]!.AsArray().Any(q => q!["name"]!.ToString() == $"{pipeline.Scope}-model-lifecycle_error" && q["visible"]!.GetValue<long>() == 1);
+            }, "the malformed announcement in model-lifecycle_error", TimeSpan.FromMinutes(1), () => host.Log);
+            var topics = topology!["topics"]!.AsArray();
+            var training = topics.Single(t => t!["stage"]!.ToString() == "training-complete")!;
+            training["name"]!.ToString().Should().Be($"{pipeline.Scope}-training-complete");
+            training["subscriptions"]!.AsArray().Select(x => x!["queue"]?["name"]?.ToString()).Should().Contain($"{pipeline.Scope}-model-lifecycle");
+            topics.Single(t => t!["stage"]!.ToString() == "model-deployed")!["subscriptions"]!.AsArray()
+                .Select(x => x!["queue"]?["name"]?.ToString()).Should().Contain($"{pipeline.Scope}-serve-models-cli-host", "the host's own serving queue hears every deployment");
+            topics.Single(t => t!["stage"]!.ToString() == "evaluate-model")!["subscriptions"]!.AsArray()
+                .Select(x => x!["queue"]?["name"]?.ToString()).Should().Equal([$"{pipeline.Scope}-evaluate-model"], "the evaluation host's queue takes evaluate-model");
+            topology["otherQueues"]!.AsArray().Select(q => q!["name"]!.ToString()).Should().Contain($"{pipeline.Scope}-model-lifecycle_dlq", "redrive queues have no topic");
+            var text = await Bus(["topology", .. aws]);
+            output.WriteLine(text.Output);
+            text.ExitCode.Should().Be(0, text.Error);
+            text.Output.Should().Contain($"scope {pipeline.Scope}").And.Contain("training-complete").And.Contain("model-lifecycle")
+                .And.Contain("attention: 1 message(s) in model-lifecycle_error");
 
             var missing = await Bus(["status", "digits", "9", "--db", db]);
             missing.ExitCode.Should().Be(1);

@@ -55,6 +55,9 @@ sealed class HostedPipeline : IDisposable
         return settings;
     }
 
+    /// <summary>Publishes <paramref name="body"/> as it is on `training-complete` (a malformed announcement, say).</summary>
+    public async Task PublishRawAsync(string body) => await _sns.PublishAsync(await _topic.Value, body);
+
     /// <summary>Publishes `training-complete` for <paramref name="model"/> <paramref name="version"/> with a trained artifact, as plain JSON on SNS.</summary>
     public async Task AnnounceAsync(string model, string version, JsonNode trained, string producer = "trainer@test")
     {

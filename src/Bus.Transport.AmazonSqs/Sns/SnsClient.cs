@@ -75,6 +75,26 @@ public sealed class SnsClient : IDisposable
     public Task SetSubscriptionAttributesAsync(string subscriptionArn, string name, string value, CancellationToken cancellationToken = default) =>
         CallAsync("SetSubscriptionAttributes", [new("SubscriptionArn", subscriptionArn), new("AttributeName", name), new("AttributeValue", value)], cancellationToken);
 
+    /// <summary>The ARNs of every topic in the account and region (all pages).</summary>
+    public async Task<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken = default)
+    {
+        var all = new List<string>();
+        string? next = null;
+        do
+        {
+            var form = new List<KeyValuePair<string, string>>();
+            if (next is not null)
+                form.Add(new("NextToken", next));
+            var response = await CallAsync("ListTopics", form, cancellationToken).ConfigureAwait(false);
+            all.AddRange(response.Descendants().Where(e => e.Name.LocalName == "member" && e.Parent?.Name.LocalName == "Topics")
+                .Select(m => Child(m, "TopicArn")).OfType<string>());
+            next = Value(response, "NextToken");
+        }
+        while (!string.IsNullOrEmpty(next));
+
+        return all;
+    }
+
     public async Task<IReadOnlyList<SnsSubscription>> ListSubscriptionsByTopicAsync(string topicArn, CancellationToken cancellationToken = default)
     {
         var all = new List<SnsSubscription>();

@@ -1,0 +1,178 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using Amazon.Runtime;
+using Amazon.SQS.Model;
+using Bus.Contracts;
+using Bus.Transport.AmazonSqs;
+using Bus.Transport.AmazonSqs.Sns;
+using Bus.Transport.AmazonSqs.Transport;
+
+namespace Bus.Cli;
+
+/// <summary>
+/// `bus topology`: what is on SNS/SQS for this pipeline right now — each stage topic and the queues it fans out to,
+/// the other queues (commands, per-host serving queues, error and skipped queues), and how many messages wait in
+/// each. Read-only: it lists and reads attributes, it never creates anything.
+/// </summary>
+static class TopologyCommand
+{
+    static readonly HashSet<string> Options = ["scope", "service-url", "region", "json"];
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public sealed record QueueDepth(string Name, string Arn, long Visible, long InFlight, long Delayed)
+    {
+        /// <summary>_error (failed after retries), _skipped (no consumer took it), _dlq (SQS's redrive: received too often without being deleted).</summary>
+        public string? Holds => Kinds.FirstOrDefault(k => Name.EndsWith(k.Suffix, StringComparison.Ordinal) || Name.EndsWith(k.Suffix + ".fifo", StringComparison.Ordinal)).Meaning;
+
+        static readonly (string Suffix, string? Meaning)[] Kinds =
+        [
+            ("_error", "failed after their retries; each carries the exception in its attributes"),
+            ("_skipped", "no consumer on the endpoint took them"),
+            ("_dlq", "SQS moved them after too many receives without a delete (a consumer host crashing on them?)"),
+        ];
+    }
+
+    public sealed record TopicView(string Stage, string Name, string Arn, IReadOnlyList<SubscriptionView> Subscriptions);
+
+    public sealed record SubscriptionView(string Protocol, string Endpoint, QueueDepth? Queue);
+
+    public sealed record Topology(string Scope, string Endpoint, string Region, IReadOnlyList<TopicView> Topics, IReadOnlyList<QueueDepth> OtherQueues,
+        IReadOnlyList<string> StagesWithoutTopic);
+
+    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    {
+        var a = new Arguments(args, Options);
+        if (a.Positional.Count != 0)
+            throw new UsageException("usage: bus topology [--scope <scope>] [--service-url <url>] [--region <region>] [--json]");
+        AWSCredentials credentials;
+        try
+        {
+            credentials = Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        }
+        catch (AmazonClientException ex)
+        {
+            throw new CommandException($"no AWS credentials: {ex.Message}");
+        }
+
+        var settings = new AmazonSqsHostSettings { Region = a.Region, ServiceUrl = a.ServiceUrl, Scope = a.Scope, Credentials = credentials, CreateEntities = false };
+        await using var client = new SqsEntityClient(settings);
+        Topology topology;
+        try
+        {
+            topology = await ReadAsync(client, settings, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AmazonServiceException or SnsException or HttpRequestException)
+        {
+            throw new CommandException($"could not read the topology from {settings}: {ex.Message}");
+        }
+
+        if (a.Flag("json"))
+            Console.WriteLine(JsonSerializer.Serialize(topology, Json));
+        else
+            Write(topology);
+        return 0;
+    }
+
+    static async Task<Topology> ReadAsync(SqsEntityClient client, AmazonSqsHostSettings settings, CancellationToken cancellationToken)
+    {
+        var prefix = string.IsNullOrEmpty(settings.Scope) ? null : settings.Scope + "-";
+        var queues = new Dictionary<string, QueueDepth>(StringComparer.Ordinal);
+        string? next = null;
+        do
+        {
+            var page = await client.Sqs.ListQueuesAsync(new ListQueuesRequest { QueueNamePrefix = prefix, MaxResults = 1000, NextToken = next }, cancellationToken)
+                .ConfigureAwait(false);
+            foreach (var url in page.QueueUrls ?? [])
+            {
+                var attributes = await client.Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+                {
+                    QueueUrl = url,
+                    AttributeNames = ["QueueArn", "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+                }, cancellationToken).ConfigureAwait(false);
+                var arn = attributes.Attributes.GetValueOrDefault("QueueArn") ?? url;
+                var name = url.TrimEnd('/')[(url.TrimEnd('/').LastIndexOf('/') + 1)..];
+                queues[arn] = new QueueDepth(name, arn, Count(attributes, "ApproximateNumberOfMessages"), Count(attributes, "ApproximateNumberOfMessagesNotVisible"),
+                    Count(attributes, "ApproximateNumberOfMessagesDelayed"));
+            }
+
+            next = page.NextToken;
+        }
+        while (!string.IsNullOrEmpty(next));
+
+        var topicArns = await client.Sns.ListTopicsAsync(cancellationToken).ConfigureAwait(false);
+        var topics = new List<TopicView>();
+        var missing = new List<string>();
+        var subscribed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var stage in Stages())
+        {
+            var name = EntityNames.Topic(stage, settings.Scope);
+            var arn = topicArns.FirstOrDefault(t => t.EndsWith(":" + name, StringComparison.Ordinal));
+            if (arn is null)
+            {
+                missing.Add(stage);
+                continue;
+            }
+
+            var subscriptions = (await client.Sns.ListSubscriptionsByTopicAsync(arn, cancellationToken).ConfigureAwait(false))
+                .Select(s => new SubscriptionView(s.Protocol, s.Endpoint, queues.GetValueOrDefault(s.Endpoint)))
+                .OrderBy(s => s.Queue?.Name ?? s.Endpoint, StringComparer.Ordinal)
+                .ToList();
+            subscribed.UnionWith(subscriptions.Select(s => s.Endpoint));
+            topics.Add(new TopicView(stage, name, arn, subscriptions));
+        }
+
+        var others = queues.Values.Where(q => !subscribed.Contains(q.Arn)).OrderBy(q => q.Name, StringComparer.Ordinal).ToList();
+        return new Topology(settings.Scope ?? "", settings.ServiceUrl?.ToString() ?? $"aws {settings.Region}", settings.Region, topics, others, missing);
+    }
+
+    /// <summary>The topic of every stage message in the contracts (<see cref="StageAttribute"/>), in a stable order.</summary>
+    static IEnumerable<string> Stages() =>
+        typeof(StageAttribute).Assembly.GetTypes().Select(t => t.GetCustomAttribute<StageAttribute>()?.TopicName).OfType<string>()
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+
+    static long Count(GetQueueAttributesResponse response, string name) =>
+        long.TryParse(response.Attributes.GetValueOrDefault(name), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+
+    static void Write(Topology t)
+    {
+        var strip = string.IsNullOrEmpty(t.Scope) ? "" : t.Scope + "-";
+        string Short(string name) => strip.Length > 0 && name.StartsWith(strip, StringComparison.Ordinal) ? name[strip.Length..] : name;
+        string[] Depth(QueueDepth q) =>
+            [q.Visible.ToString(CultureInfo.InvariantCulture), q.InFlight.ToString(CultureInfo.InvariantCulture), q.Delayed.ToString(CultureInfo.InvariantCulture)];
+
+        Console.WriteLine($"{t.Endpoint}{(strip.Length > 0 ? $", scope {t.Scope} (left out of the names below)" : "")}");
+        var rows = new List<string[]>();
+        foreach (var topic in t.Topics)
+        {
+            if (topic.Subscriptions.Count == 0)
+                rows.Add([Short(topic.Name), "(no subscriber: what is published here is dropped)", "", "", ""]);
+            foreach (var (s, i) in topic.Subscriptions.Select((s, i) => (s, i)))
+                rows.Add([i == 0 ? Short(topic.Name) : "", s.Queue is null ? $"{s.Protocol} {s.Endpoint}" : Short(s.Queue.Name), .. s.Queue is null ? ["", "", ""] : Depth(s.Queue)]);
+        }
+
+        Table(["TOPIC", "SUBSCRIBER", "VISIBLE", "IN FLIGHT", "DELAYED"], rows);
+        if (t.OtherQueues.Count > 0)
+        {
+            Console.WriteLine();
+            Table(["QUEUE (no stage topic)", "VISIBLE", "IN FLIGHT", "DELAYED"], t.OtherQueues.Select(q => (string[])[Short(q.Name), .. Depth(q)]));
+        }
+
+        if (t.StagesWithoutTopic.Count > 0)
+            Console.WriteLine($"\nno topic yet (nothing has published or subscribed to them): {string.Join(", ", t.StagesWithoutTopic)}");
+        foreach (var failed in t.Topics.SelectMany(x => x.Subscriptions).Select(s => s.Queue).OfType<QueueDepth>().Concat(t.OtherQueues)
+                     .Where(q => q.Holds is not null && q.Visible + q.InFlight + q.Delayed > 0).DistinctBy(q => q.Arn))
+            Console.WriteLine($"attention: {failed.Visible + failed.InFlight + failed.Delayed} message(s) in {Short(failed.Name)} ({failed.Holds})");
+    }
+
+    static void Table(string[] header, IEnumerable<string[]> rows)
+    {
+        var all = rows.Prepend(header).ToList();
+        var widths = header.Select((_, i) => all.Max(r => r[i].Length)).ToArray();
+        foreach (var row in all)
+        {
+            var cells = row.Select((cell, i) => i == 0 || i == 1 && header.Length == 5 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]));
+            Console.WriteLine(string.Join("  ", cells).TrimEnd());
+        }
+    }
+}
