@@ -27,10 +27,24 @@ public sealed class EmulatorProcess : IAsyncDisposable
     public static async Task<EmulatorProcess> StartAsync(int port = 0, CancellationToken cancellationToken = default)
     {
         await NodeTools.EnsureInstalledAsync(cancellationToken);
-        var data = Directory.CreateTempSubdirectory("bus-fauxqs-").FullName;
-        var emulator = new EmulatorProcess(port == 0 ? Processes.FreeLoopbackPort() : port, data);
-        await emulator.StartAgainAsync(cancellationToken);
-        return emulator;
+        if (port != 0)
+            return await StartOnAsync(port, cancellationToken);
+        return await Processes.OnFreePortAsync(free => StartOnAsync(free, cancellationToken));
+    }
+
+    static async Task<EmulatorProcess> StartOnAsync(int port, CancellationToken cancellationToken)
+    {
+        var emulator = new EmulatorProcess(port, Directory.CreateTempSubdirectory("bus-fauxqs-").FullName);
+        try
+        {
+            await emulator.StartAgainAsync(cancellationToken);
+            return emulator;
+        }
+        catch
+        {
+            await emulator.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Starts the process (again) on the same port with the same persisted state.</summary>

@@ -20,9 +20,11 @@ public sealed class HostProcess : IAsyncDisposable
 
     public static string HostAssembly() => Processes.BuiltAssembly(Path.Combine("src", "Bus.Host"), "Bus.Host.dll");
 
-    public static async Task<HostProcess> StartAsync(string name, IEnumerable<string> stages, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    public static Task<HostProcess> StartAsync(string name, IEnumerable<string> stages, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken) =>
+        Processes.OnFreePortAsync(port => StartAsync(port, name, stages.ToList(), settings, cancellationToken));
+
+    static async Task<HostProcess> StartAsync(int port, string name, IReadOnlyList<string> stages, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
     {
-        var port = Processes.FreeLoopbackPort();
         var url = new Uri($"http://127.0.0.1:{port}");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryPaths.Root };
         start.ArgumentList.Add(HostAssembly());

@@ -28,12 +28,14 @@ public sealed class PostgresCluster : IAsyncDisposable
         var asRoot = Environment.UserName == "root";
         if (asRoot)
             await Run("chown", "-R", "postgres:postgres", directory);
-        var port = Processes.FreeLoopbackPort();
         var data = Path.Combine(directory, "data");
         await RunAs(asRoot, Path.Combine(bin, "initdb"), "-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8");
-        var cluster = new PostgresCluster(directory, port);
-        await cluster.StartAgainAsync();
-        return cluster;
+        return await Processes.OnFreePortAsync(async port =>
+        {
+            var cluster = new PostgresCluster(directory, port);
+            await cluster.StartAgainAsync();
+            return cluster;
+        });
     }
 
     /// <summary>Starts the stopped cluster again, on the same port with the same data.</summary>
