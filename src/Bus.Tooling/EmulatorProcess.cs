@@ -4,15 +4,21 @@ namespace Bus.Tooling;
 
 /// <summary>
 /// The fauxqs SNS/SQS/S3 emulator as a child process on 127.0.0.1, started through tools/emulator.mjs
-/// (request logging off) and stopped by its PID. It can be stopped and started again on the same port
-/// with its state kept on disk, to test what happens while AWS is unreachable.
+/// (request logging off) and stopped by its PID. A persistent one can be stopped and started again on the same
+/// port with its state kept on disk, to test what happens while AWS is unreachable.
 /// </summary>
+/// <remarks>
+/// Persistence is opt-in because fauxqs 2.4.1's SQLite store breaks <c>ChangeMessageVisibility</c> to 0 (the
+/// update fails on a NOT NULL column after the message left the in-flight set, so the message vanishes from the
+/// queue): with it, a consumer host's release of a faulted message, or a look at a failure queue, would lose
+/// messages that real SQS keeps.
+/// </remarks>
 public sealed class EmulatorProcess : IAsyncDisposable
 {
     Process? _process;
-    readonly string _dataDirectory;
+    readonly string? _dataDirectory;
 
-    EmulatorProcess(int port, string dataDirectory)
+    EmulatorProcess(int port, string? dataDirectory)
     {
         Port = port;
         _dataDirectory = dataDirectory;
@@ -23,18 +29,21 @@ public sealed class EmulatorProcess : IAsyncDisposable
     public int? Pid => _process is { HasExited: false } p ? p.Id : null;
     public bool IsRunning => _process is { HasExited: false };
 
-    /// <summary>Starts an emulator on a free loopback port (or the given one).</summary>
-    public static async Task<EmulatorProcess> StartAsync(int port = 0, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts an emulator on a free loopback port (or the given one); <paramref name="persistent"/> keeps its state on
+    /// disk across <see cref="StopAsync"/> and <see cref="StartAgainAsync"/> (see the remarks for what that costs).
+    /// </summary>
+    public static async Task<EmulatorProcess> StartAsync(int port = 0, bool persistent = false, CancellationToken cancellationToken = default)
     {
         await NodeTools.EnsureInstalledAsync(cancellationToken);
         if (port != 0)
-            return await StartOnAsync(port, cancellationToken);
-        return await Processes.OnFreePortAsync(free => StartOnAsync(free, cancellationToken));
+            return await StartOnAsync(port, persistent, cancellationToken);
+        return await Processes.OnFreePortAsync(free => StartOnAsync(free, persistent, cancellationToken));
     }
 
-    static async Task<EmulatorProcess> StartOnAsync(int port, CancellationToken cancellationToken)
+    static async Task<EmulatorProcess> StartOnAsync(int port, bool persistent, CancellationToken cancellationToken)
     {
-        var emulator = new EmulatorProcess(port, Directory.CreateTempSubdirectory("bus-fauxqs-").FullName);
+        var emulator = new EmulatorProcess(port, persistent ? Directory.CreateTempSubdirectory("bus-fauxqs-").FullName : null);
         try
         {
             await emulator.StartAgainAsync(cancellationToken);
@@ -47,7 +56,7 @@ public sealed class EmulatorProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the process (again) on the same port with the same persisted state.</summary>
+    /// <summary>Starts the process (again) on the same port; a persistent emulator comes back with its queues and messages.</summary>
     public async Task StartAgainAsync(CancellationToken cancellationToken = default)
     {
         if (IsRunning)
@@ -63,8 +72,11 @@ public sealed class EmulatorProcess : IAsyncDisposable
         start.ArgumentList.Add(Path.Combine(RepositoryPaths.Tools, "emulator.mjs"));
         start.ArgumentList.Add("--port");
         start.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        start.ArgumentList.Add("--data-dir");
-        start.ArgumentList.Add(_dataDirectory);
+        if (_dataDirectory is not null)
+        {
+            start.ArgumentList.Add("--data-dir");
+            start.ArgumentList.Add(_dataDirectory);
+        }
         // The emulator exits when our stdin closes, so a crashed test run leaves no orphan behind.
         start.Environment["FAUXQS_EXIT_ON_STDIN_CLOSE"] = "1";
 
@@ -125,7 +137,8 @@ public sealed class EmulatorProcess : IAsyncDisposable
         _process?.Dispose();
         try
         {
-            Directory.Delete(_dataDirectory, recursive: true);
+            if (_dataDirectory is not null)
+                Directory.Delete(_dataDirectory, recursive: true);
         }
         catch (IOException)
         {

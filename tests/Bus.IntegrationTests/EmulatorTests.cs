@@ -52,7 +52,7 @@ public class When_the_emulator_is_stopped_and_started_again
     [Fact]
     public async Task Should_come_back_on_the_same_port_with_its_queues_and_messages()
     {
-        await using var emulator = await EmulatorProcess.StartAsync();
+        await using var emulator = await EmulatorProcess.StartAsync(persistent: true);
         using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
         var queue = await sqs.CreateQueueAsync($"restart-{Guid.NewGuid():N}");
         await sqs.SendMessageAsync(queue.QueueUrl, "kept");

@@ -24,7 +24,7 @@ public class When_SNS_is_down_while_the_API_publishes
     [Fact]
     public async Task Should_accept_the_write_and_deliver_it_once_SNS_is_back()
     {
-        await using var emulator = await EmulatorProcess.StartAsync();
+        await using var emulator = await EmulatorProcess.StartAsync(persistent: true);
         var connectionString = Emulated.SqliteFile("outage");
         var services = new ServiceCollection();
         services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));

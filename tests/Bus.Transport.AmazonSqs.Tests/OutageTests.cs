@@ -21,7 +21,7 @@ public class When_AWS_is_unreachable_for_a_while
     [Fact]
     public async Task Should_reconnect_and_lose_nothing()
     {
-        await using var emulator = await EmulatorProcess.StartAsync();
+        await using var emulator = await EmulatorProcess.StartAsync(persistent: true);
         var recorder = new Recorder();
         await using var h = await TransportHarness.Start(emulator.ServiceUrl, x => x.AddConsumer<SteadyConsumer>().Endpoint(e => e.ConcurrentMessageLimit = 2),
             services: s => s.AddSingleton(recorder));

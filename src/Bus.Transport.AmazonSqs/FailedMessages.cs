@@ -1,0 +1,148 @@
+using System.Globalization;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Bus.Transport.AmazonSqs.Transport;
+
+namespace Bus.Transport.AmazonSqs;
+
+/// <summary>Where a receive endpoint's failed messages go.</summary>
+public enum FailureQueue
+{
+    /// <summary><c>&lt;queue&gt;_error</c>: the consumer failed after its retries (the exception is in the attributes).</summary>
+    Error,
+
+    /// <summary><c>&lt;queue&gt;_skipped</c>: no consumer on the endpoint took the message (the reason is in the attributes).</summary>
+    Skipped,
+
+    /// <summary><c>&lt;queue&gt;_dlq</c>: SQS's redrive moved it after too many receives without a delete.</summary>
+    DeadLetter,
+}
+
+/// <summary>One message in a failure queue, as an operator needs to see it.</summary>
+public sealed record FailedMessage(
+    string SqsMessageId, string FailureQueue, DateTimeOffset? FailedAt, string? Reason, string? ExceptionType, string? ExceptionMessage, string? InputAddress,
+    int ReceiveCount, string Body);
+
+/// <summary>
+/// Reads and redrives the failure queues of a receive endpoint: a look without taking anything away, and a move back
+/// to the endpoint's queue once the cause is fixed (the fault attributes are dropped, the content and message type
+/// headers kept, so the message reads as it did before it failed).
+/// </summary>
+public sealed class FailedMessages(SqsEntityClient client)
+{
+    const int LookTimeoutSeconds = 30;
+
+    /// <summary>The physical name of <paramref name="queue"/>'s failure queue of that kind (the client's scope applied).</summary>
+    public string QueueName(string queue, FailureQueue kind)
+    {
+        var fifo = EntityNames.IsFifo(queue);
+        var core = fifo ? queue[..^EntityNames.FifoSuffix.Length] : queue;
+        var suffix = kind switch { FailureQueue.Error => "_error", FailureQueue.Skipped => "_skipped", _ => "_dlq" };
+        return EntityNames.Queue(core + suffix + (fifo ? EntityNames.FifoSuffix : string.Empty), client.Settings.Scope);
+    }
+
+    /// <summary>Up to <paramref name="max"/> messages, oldest first as SQS returns them; they stay in the queue (visible again at once).</summary>
+    public async Task<IReadOnlyList<FailedMessage>> PeekAsync(string queue, FailureQueue kind, int max, CancellationToken cancellationToken)
+    {
+        var name = QueueName(queue, kind);
+        var info = await ExistingQueueAsync(name, cancellationToken).ConfigureAwait(false);
+        if (info is null)
+            return [];
+        var seen = new List<Message>();
+        try
+        {
+            await ReceiveAsync(info, max, seen, cancellationToken).ConfigureAwait(false);
+            return seen.Select(m => Describe(name, m)).ToList();
+        }
+        finally
+        {
+            foreach (var message in seen)
+                await client.ChangeVisibilityAsync(info, message.ReceiptHandle, 0, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Moves up to <paramref name="max"/> messages back to <paramref name="queue"/>: each is sent first, then deleted
+    /// from the failure queue (a crash in between leaves a copy in both: at least once, never lost). Returns how many moved.
+    /// </summary>
+    public async Task<int> RedriveAsync(string queue, FailureQueue kind, int max, CancellationToken cancellationToken)
+    {
+        var info = await ExistingQueueAsync(QueueName(queue, kind), cancellationToken).ConfigureAwait(false);
+        if (info is null)
+            return 0;
+        var target = await ExistingQueueAsync(EntityNames.Queue(queue, client.Settings.Scope), cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidOperationException($"the queue {EntityNames.Queue(queue, client.Settings.Scope)} does not exist: nothing to move the messages back to");
+        var moved = 0;
+        var batch = new List<Message>();
+        while (moved < max)
+        {
+            batch.Clear();
+            await ReceiveAsync(info, Math.Min(10, max - moved), batch, cancellationToken).ConfigureAwait(false);
+            if (batch.Count == 0)
+                break;
+            foreach (var message in batch)
+            {
+                var request = new SendMessageRequest
+                {
+                    QueueUrl = target.Url,
+                    MessageBody = message.Body,
+                    MessageAttributes = (message.MessageAttributes ?? [])
+                        .Where(a => !a.Key.StartsWith("MT-Fault-", StringComparison.Ordinal) && a.Key != "MT-Reason")
+                        .ToDictionary(a => a.Key, a => a.Value),
+                };
+                if (EntityNames.IsFifo(target.Name))
+                {
+                    request.MessageGroupId = message.Attributes?.GetValueOrDefault("MessageGroupId") ?? "default";
+                    request.MessageDeduplicationId = message.MessageId;
+                }
+
+                await client.Sqs.SendMessageAsync(request, cancellationToken).ConfigureAwait(false);
+                await client.Sqs.DeleteMessageAsync(info.Url, message.ReceiptHandle, cancellationToken).ConfigureAwait(false);
+                moved++;
+            }
+        }
+
+        return moved;
+    }
+
+    async Task ReceiveAsync(QueueInfo queue, int max, List<Message> into, CancellationToken cancellationToken)
+    {
+        while (into.Count < max)
+        {
+            var response = await client.Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            {
+                QueueUrl = queue.Url,
+                MaxNumberOfMessages = Math.Clamp(max - into.Count, 1, 10),
+                VisibilityTimeout = LookTimeoutSeconds,
+                WaitTimeSeconds = 0,
+                MessageAttributeNames = ["All"],
+                MessageSystemAttributeNames = ["All"],
+            }, cancellationToken).ConfigureAwait(false);
+            var messages = response.Messages ?? [];
+            if (messages.Count == 0)
+                return;
+            into.AddRange(messages);
+        }
+    }
+
+    async Task<QueueInfo?> ExistingQueueAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.GetQueueAsync(name, create: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is QueueDoesNotExistException || ex is AmazonSQSException { ErrorCode: "AWS.SimpleQueueService.NonExistentQueue" or "QueueDoesNotExist" })
+        {
+            return null;
+        }
+    }
+
+    static FailedMessage Describe(string queue, Message m)
+    {
+        string? Attribute(string key) => m.MessageAttributes?.GetValueOrDefault(key)?.StringValue;
+        var failedAt = DateTimeOffset.TryParse(Attribute("MT-Fault-Timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : (DateTimeOffset?)null;
+        var receives = int.TryParse(m.Attributes?.GetValueOrDefault("ApproximateReceiveCount"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        return new FailedMessage(m.MessageId, queue, failedAt, Attribute("MT-Reason"), Attribute("MT-Fault-ExceptionType"), Attribute("MT-Fault-Message"),
+            Attribute("MT-Fault-InputAddress"), receives, m.Body);
+    }
+}
