@@ -15,7 +15,7 @@ sealed class CommandException(string message) : Exception(message);
 /// </summary>
 sealed class Arguments
 {
-    static readonly HashSet<string> Flags = ["json"];
+    static readonly HashSet<string> Flags = ["json", "redrive"];
     readonly Dictionary<string, string> _options = new(StringComparer.Ordinal);
     readonly IConfiguration _environment = new ConfigurationBuilder().AddEnvironmentVariables().Build();
 

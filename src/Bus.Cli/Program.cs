@@ -17,6 +17,7 @@ try
         "rollback" => await RollbackCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
         "audit" => await AuditCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
         "topology" => await TopologyCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
+        "errors" => await ErrorsCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
         null or "help" or "--help" or "-h" => Usage(0),
         var other => Usage(2, $"unknown command '{other}'"),
     };
@@ -58,6 +59,9 @@ static int Usage(int code, string? error = null)
                                          unless an offset is given; --until is exclusive
           topology                       each stage topic and the queues it fans out to, the other queues (commands,
                                          serving, _error and _skipped), and how many messages wait in each; read-only
+          errors <queue> [--kind error|skipped|dlq] [--max <n>] [--redrive]
+                                         the messages in a queue's failure queue and why they failed (they stay
+                                         there); --redrive moves them back to <queue> once the cause is fixed
           rollback <model> <version> --reason <why> --by <who> [--wait <seconds>]
                                          restore the previous champion; the request is stored in the pipeline's outbox
                                          (delivered even if SNS is down right now), then followed to its outcome
@@ -67,7 +71,7 @@ static int Usage(int code, string? error = null)
                                          bus.db in Bus__Host__DataDirectory, by default .bus as for the hosts)
           --json                         status and timeline as JSON
           --service-url, --scope, --region
-                                         where SNS/SQS are for rollback and topology (default: Bus__Aws__ServiceUrl, Bus__Aws__Scope,
+                                         where SNS/SQS are for rollback, topology and errors (default: Bus__Aws__ServiceUrl, Bus__Aws__Scope,
                                          Bus__Aws__Region; AWS credentials from the SDK's usual chain)
 
         exit codes: 0 done; 1 refused or failed (the reason is printed); 2 usage; 3 stored but the outcome was not seen

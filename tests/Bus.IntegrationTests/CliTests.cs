@@ -11,7 +11,7 @@ namespace Bus.IntegrationTests;
 /// <summary>
 /// The operator's commands against a running pipeline (one Bus.Host on its default SQLite database, the emulator,
 /// real TF.js artifacts): `bus status`, `bus timeline`, `bus rollback` through the bus outbox,
-/// `bus audit` and `bus topology`.
+/// `bus audit`, `bus topology` and `bus errors`.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutputHelper output)
@@ -124,6 +124,25 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             text.ExitCode.Should().Be(0, text.Error);
             text.Output.Should().Contain($"scope {pipeline.Scope}").And.Contain("training-complete").And.Contain("model-lifecycle")
                 .And.Contain("attention: 1 message(s) in model-lifecycle_error");
+
+            // The failure queue, read with the reason: the message stays there until it is redriven.
+            var errors = await Bus(["errors", "model-lifecycle", "--json", .. aws]);
+            errors.ExitCode.Should().Be(0, errors.Error);
+            var failure = JsonNode.Parse(errors.Output)!.AsArray().Should().ContainSingle().Subject!;
+            failure["body"]!.ToString().Should().Be("{ this is not json");
+            failure["exceptionType"]!.ToString().Should().NotBeNullOrEmpty();
+            failure["exceptionMessage"]!.ToString().Should().NotBeNullOrEmpty();
+            var shown = await Bus(["errors", "model-lifecycle", .. aws]);
+            output.WriteLine(shown.Output);
+            shown.Output.Should().Contain($"{pipeline.Scope}-model-lifecycle_error: 1 message(s)").And.Contain("exception").And.Contain("{ this is not json")
+                .And.Contain("bus errors model-lifecycle --redrive");
+            var redrive = await Bus(["errors", "model-lifecycle", "--redrive", .. aws]);
+            redrive.ExitCode.Should().Be(0, redrive.Error);
+            redrive.Output.Should().Contain("moved 1 message(s)");
+            // Still malformed, so the lifecycle endpoint fails it again: it comes back, as a new failure.
+            await pipeline.WaitFor(async () => JsonNode.Parse((await Bus(["errors", "model-lifecycle", "--json", .. aws])).Output)!.AsArray()
+                .SingleOrDefault()?["sqsMessageId"]?.ToString() is { } again && again != failure["sqsMessageId"]!.ToString(), "the redriven message failed again", TimeSpan.FromMinutes(1));
+            (await Bus(["errors", "model-lifecycle", "--kind", "nonsense", .. aws])).ExitCode.Should().Be(2);
 
             var missing = await Bus(["status", "digits", "9", "--db", db]);
             missing.ExitCode.Should().Be(1);

@@ -55,6 +55,22 @@ sealed class HostedPipeline : IDisposable
         return settings;
     }
 
+    /// <summary>Messages waiting (visible) or being handled (in flight) in each of this scope's queues; delayed ones are not counted.</summary>
+    public async Task<Dictionary<string, long>> QueueBacklogAsync()
+    {
+        using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+        var backlog = new Dictionary<string, long>(StringComparer.Ordinal);
+        var queues = await sqs.ListQueuesAsync(new Amazon.SQS.Model.ListQueuesRequest { QueueNamePrefix = Scope + "-", MaxResults = 1000 });
+        foreach (var url in queues.QueueUrls ?? [])
+        {
+            var attributes = await sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
+            backlog[url[(url.LastIndexOf('/') + 1)..][(Scope.Length + 1)..]] =
+                (long)attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible;
+        }
+
+        return backlog;
+    }
+
     /// <summary>Publishes <paramref name="body"/> as it is on `training-complete` (a malformed announcement, say).</summary>
     public async Task PublishRawAsync(string body) => await _sns.PublishAsync(await _topic.Value, body);
 
