@@ -41,21 +41,26 @@ static class StatusCommands
         var versions = await database.VersionsAsync(model, cancellationToken).ConfigureAwait(false);
         if (versions.Count == 0)
             throw new CommandException($"no versions of {model} in {database.Shown}");
+        // The newest alias revision is the champion. Another version still marked Deployed is waiting for its
+        // superseded notice (a host stopped between moving the alias and publishing the deployment; it is redelivered).
+        var deployed = versions.Where(s => s.CurrentState == "Deployed").OrderByDescending(s => s.AliasRevision).ToList();
+        var champion = deployed.FirstOrDefault();
         if (a.Flag("json"))
         {
             Console.WriteLine(JsonSerializer.Serialize(versions.Select(s => new
             {
-                s.ModelName, s.ModelVersion, s.CurrentState, Champion = s.CurrentState == "Deployed", s.Metrics, s.Reason, s.CreatedAt, s.UpdatedAt,
+                s.ModelName, s.ModelVersion, s.CurrentState, Champion = s == champion, s.AliasRevision, s.Metrics, s.Reason, s.CreatedAt, s.UpdatedAt,
             }), Json));
             return 0;
         }
 
-        var champion = versions.FirstOrDefault(s => s.CurrentState == "Deployed");
         Console.WriteLine(champion is null ? $"{model}: no version is serving" : $"{model}: champion {champion.ModelVersion} (alias revision {champion.AliasRevision})");
+        foreach (var stale in deployed.Skip(1))
+            Console.WriteLine($"  note: {stale.ModelVersion} is still marked Deployed at alias revision {stale.AliasRevision}; its superseded notice has not arrived yet");
         Table(["", "VERSION", "STATE", "ACCURACY", "UPDATED (UTC)", "REASON"],
             versions.Select(s => new[]
             {
-                s.CurrentState == "Deployed" ? "*" : "",
+                s == champion ? "*" : "",
                 s.ModelVersion,
                 s.CurrentState,
                 s.Metrics.TryGetValue("accuracy", out var accuracy) ? accuracy.ToString("0.0000", CultureInfo.InvariantCulture) : "-",

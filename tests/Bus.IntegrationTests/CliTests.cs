@@ -167,6 +167,44 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
         Directory.Exists(Path.GetDirectoryName(path)).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task Should_name_the_newest_alias_revision_the_champion_while_a_superseded_notice_is_on_its_way()
+    {
+        // What a host killed between moving the alias and publishing the deployment leaves for a minute or two: the
+        // replaced champion still marked Deployed until the redelivered command tells it.
+        var path = Path.Combine(Directory.CreateTempSubdirectory("bus-cli-").FullName, "bus.db");
+        var db = $"Data Source={path}";
+        var store = new SagaStore<ModelLifecycleState>(new SagaStoreOptions<ModelLifecycleState>(db, ModelLifecycleStateDefinition.TableName,
+            [new IndexedColumn<ModelLifecycleState>(ModelLifecycleStateDefinition.ModelNameColumn, s => s.ModelName)])
+        {
+            State = s => s.CurrentState,
+            StateMember = nameof(ModelLifecycleState.CurrentState),
+        });
+        await store.EnsureSchemaAsync();
+        await using (var connection = await store.Options.Dialect.OpenAsync(default))
+        {
+            await using var transaction = await connection.BeginTransactionAsync();
+            foreach (var (version, revision) in new[] { ("3", 33L), ("27", 34L) })
+            {
+                await store.InsertAsync(connection, transaction, new ModelLifecycleState
+                {
+                    CorrelationId = ModelVersionKey.For("digits", version), ModelName = "digits", ModelVersion = version, CurrentState = "Deployed",
+                    AliasRevision = revision, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+                }, default);
+            }
+
+            await transaction.CommitAsync();
+        }
+
+        var status = await Bus(["status", "digits", "--db", db]);
+        status.ExitCode.Should().Be(0, status.Error);
+        status.Output.Should().Contain("digits: champion 27 (alias revision 34)").And.Contain("note: 3 is still marked Deployed at alias revision 33");
+        Row(status.Output, "27").Should().StartWith("*");
+        Row(status.Output, "3").Should().NotStartWith("*");
+        var json = JsonNode.Parse((await Bus(["status", "digits", "--db", db, "--json"])).Output)!.AsArray();
+        json.Single(v => v!["champion"]!.GetValue<bool>())!["modelVersion"]!.ToString().Should().Be("27");
+    }
+
     static string Row(string table, string version) =>
         table.Split('\n').Select(l => l.TrimEnd()).FirstOrDefault(l => l.TrimStart('*', ' ').StartsWith(version + " ", StringComparison.Ordinal)) ?? $"(no row for {version})";
 
