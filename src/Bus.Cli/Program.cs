@@ -18,6 +18,7 @@ try
         "audit" => await AuditCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
         "topology" => await TopologyCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
         "errors" => await ErrorsCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
+        "publish" => await PublishCommand.RunAsync(args.Skip(1).ToArray(), cancel.Token),
         null or "help" or "--help" or "-h" => Usage(0),
         var other => Usage(2, $"unknown command '{other}'"),
     };
@@ -49,6 +50,9 @@ static int Usage(int code, string? error = null)
                                          TensorFlow.js, follow it through evaluation and deployment, ask the inference
                                          endpoint for a prediction, then show a deliberately weak model being rejected;
                                          cleans up after itself
+          publish training-complete --model <name> --version <v> --artifact s3://… --sha256 <hex>
+                  [--format tfjs-layers|onnx] [--validation s3://…] [--dataset s3://…] [--run <id>] [--producer <who>]
+                                         announce a trained model as a training job does (plain JSON on SNS)
           status <model> [<version>]     every version of a model (state, accuracy, which one serves), or one version
           timeline <model> <version>     the audit trail of a version: each transition, when, by whom, on which host,
                                          with which artifact
@@ -71,7 +75,7 @@ static int Usage(int code, string? error = null)
                                          bus.db in Bus__Host__DataDirectory, by default .bus as for the hosts)
           --json                         status and timeline as JSON
           --service-url, --scope, --region
-                                         where SNS/SQS are for rollback, topology and errors (default: Bus__Aws__ServiceUrl, Bus__Aws__Scope,
+                                         where SNS/SQS are for publish, rollback, topology and errors (default: Bus__Aws__ServiceUrl, Bus__Aws__Scope,
                                          Bus__Aws__Region; AWS credentials from the SDK's usual chain)
 
         exit codes: 0 done; 1 refused or failed (the reason is printed); 2 usage; 3 stored but the outcome was not seen

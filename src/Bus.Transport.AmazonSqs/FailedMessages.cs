@@ -62,8 +62,9 @@ public sealed class FailedMessages(SqsEntityClient client)
     }
 
     /// <summary>
-    /// Moves up to <paramref name="max"/> messages back to <paramref name="queue"/>: each is sent first, then deleted
-    /// from the failure queue (a crash in between leaves a copy in both: at least once, never lost). Returns how many moved.
+    /// Moves up to <paramref name="max"/> of the messages in the failure queue now back to <paramref name="queue"/>: each
+    /// is sent first, then deleted from the failure queue (a crash in between leaves a copy in both: at least once,
+    /// never lost). One that fails again while this runs is left for the next redrive. Returns how many moved.
     /// </summary>
     public async Task<int> RedriveAsync(string queue, FailureQueue kind, int max, CancellationToken cancellationToken)
     {
@@ -72,6 +73,13 @@ public sealed class FailedMessages(SqsEntityClient client)
             return 0;
         var target = await ExistingQueueAsync(EntityNames.Queue(queue, client.Settings.Scope), cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"the queue {EntityNames.Queue(queue, client.Settings.Scope)} does not exist: nothing to move the messages back to");
+        // Only what is there now: a message that fails again at once comes back while this runs, and must not be
+        // moved round and round. So: at most the count at the start, and a message that failed after the start
+        // (its fault timestamp says so) ends the run.
+        var started = DateTimeOffset.UtcNow;
+        var depth = await client.Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = info.Url, AttributeNames = ["ApproximateNumberOfMessages"] },
+            cancellationToken).ConfigureAwait(false);
+        max = Math.Min(max, depth.ApproximateNumberOfMessages);
         var moved = 0;
         var batch = new List<Message>();
         while (moved < max)
@@ -80,7 +88,10 @@ public sealed class FailedMessages(SqsEntityClient client)
             await ReceiveAsync(info, Math.Min(10, max - moved), batch, cancellationToken).ConfigureAwait(false);
             if (batch.Count == 0)
                 break;
-            foreach (var message in batch)
+            var again = batch.Where(m => Describe(info.Name, m).FailedAt >= started).ToList();
+            foreach (var message in again)
+                await client.ChangeVisibilityAsync(info, message.ReceiptHandle, 0, CancellationToken.None).ConfigureAwait(false);
+            foreach (var message in batch.Except(again))
             {
                 var request = new SendMessageRequest
                 {
@@ -100,6 +111,9 @@ public sealed class FailedMessages(SqsEntityClient client)
                 await client.Sqs.DeleteMessageAsync(info.Url, message.ReceiptHandle, cancellationToken).ConfigureAwait(false);
                 moved++;
             }
+
+            if (again.Count > 0)
+                break;
         }
 
         return moved;

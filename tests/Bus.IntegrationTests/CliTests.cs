@@ -11,7 +11,7 @@ namespace Bus.IntegrationTests;
 /// <summary>
 /// The operator's commands against a running pipeline (one Bus.Host on its default SQLite database, the emulator,
 /// real TF.js artifacts): `bus status`, `bus timeline`, `bus rollback` through the bus outbox,
-/// `bus audit`, `bus topology` and `bus errors`.
+/// `bus audit`, `bus topology`, `bus errors` and `bus publish`.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutputHelper output)
@@ -25,9 +25,26 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
         var host = await HostProcess.StartAsync("cli-host", ["lifecycle", "evaluation", "deployment"], pipeline.Settings(pipeline.Data), default);
         try
         {
+            var badSha = await Bus(["publish", "training-complete", "--model", "digits", "--version", "2", "--artifact", trained["artifactUri"]!.ToString(),
+                "--sha256", "abc", "--service-url", emulator.ServiceUrl.ToString(), "--scope", pipeline.Scope]);
+            badSha.ExitCode.Should().Be(2);
+            badSha.Error.Should().Contain("64 hex digits");
             foreach (var version in new[] { "1", "2" })
             {
-                await pipeline.AnnounceAsync("digits", version, trained);
+                if (version == "1")
+                {
+                    await pipeline.AnnounceAsync("digits", version, trained);
+                }
+                else
+                {
+                    // The second version is announced by the CLI, as a job that cannot call SNS itself would.
+                    var published = await Bus(["publish", "training-complete", "--model", "digits", "--version", version, "--artifact", trained["artifactUri"]!.ToString(),
+                        "--sha256", trained["artifactSha256"]!.ToString(), "--validation", trained["validationSetUri"]!.ToString(), "--producer", "ci@test",
+                        "--service-url", emulator.ServiceUrl.ToString(), "--scope", pipeline.Scope]);
+                    published.ExitCode.Should().Be(0, published.Error);
+                    published.Output.Should().Contain($"announced digits 2 on {pipeline.Scope}-training-complete");
+                }
+
                 await pipeline.WaitFor(async () => (await State(db, version)) == "Deployed", $"digits {version} deployed", TimeSpan.FromMinutes(3), () => host.Log);
             }
 
@@ -68,6 +85,7 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             var saga = JsonNode.Parse(json.Output)!;
             saga["currentState"]!.ToString().Should().Be("RolledBack");
             saga["rollbackRequestedBy"]!.ToString().Should().Be("oncall@test");
+            saga["producer"]!.ToString().Should().Be("ci@test", "announced with bus publish");
             saga["history"]!.AsArray().Select(h => h!["state"]!.ToString()).Should().EndWith(["Deployed", "RollingBack", "RolledBack"]);
 
             // The audit export: every transition of both versions, oldest first, in JSON Lines and in CSV.
