@@ -68,6 +68,22 @@ sealed class Arguments
             ? Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri : throw new UsageException($"the service URL '{url}' is not an absolute URL")
             : null;
 
+    /// <summary>Where SNS/SQS are and who asks (the AWS SDK's credential chain), for commands that talk to them directly.</summary>
+    public Bus.Transport.AmazonSqs.AmazonSqsHostSettings Aws(bool createEntities)
+    {
+        Amazon.Runtime.AWSCredentials credentials;
+        try
+        {
+            credentials = Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        }
+        catch (Amazon.Runtime.AmazonClientException ex)
+        {
+            throw new CommandException($"no AWS credentials: {ex.Message}");
+        }
+
+        return new Bus.Transport.AmazonSqs.AmazonSqsHostSettings { Region = Region, ServiceUrl = ServiceUrl, Scope = Scope, Credentials = credentials, CreateEntities = createEntities };
+    }
+
     public string? Scope => Option("scope") ?? (_environment["Bus:Aws:Scope"] is { Length: > 0 } scope ? scope : null);
 
     public TimeSpan Wait =>

@@ -34,17 +34,7 @@ static class ErrorsCommand
             ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new UsageException($"--max takes a positive whole number, not '{text}'")
             : a.Flag("redrive") ? int.MaxValue : 20;
 
-        AWSCredentials credentials;
-        try
-        {
-            credentials = Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials();
-        }
-        catch (AmazonClientException ex)
-        {
-            throw new CommandException($"no AWS credentials: {ex.Message}");
-        }
-
-        var settings = new AmazonSqsHostSettings { Region = a.Region, ServiceUrl = a.ServiceUrl, Scope = a.Scope, Credentials = credentials, CreateEntities = false };
+        var settings = a.Aws(createEntities: false);
         await using var client = new SqsEntityClient(settings);
         var failed = new FailedMessages(client);
         var name = failed.QueueName(queue, kind);

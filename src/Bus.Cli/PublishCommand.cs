@@ -49,17 +49,7 @@ static partial class PublishCommand
             ProducedAt = DateTimeOffset.UtcNow,
         };
 
-        AWSCredentials credentials;
-        try
-        {
-            credentials = Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials();
-        }
-        catch (AmazonClientException ex)
-        {
-            throw new CommandException($"no AWS credentials: {ex.Message}");
-        }
-
-        var settings = new AmazonSqsHostSettings { Region = a.Region, ServiceUrl = a.ServiceUrl, Scope = a.Scope, Credentials = credentials };
+        var settings = a.Aws(createEntities: true);
         await using var client = new SqsEntityClient(settings);
         var topic = EntityNames.Topic(typeof(TrainingCompleted).GetCustomAttributes(typeof(StageAttribute), false).Cast<StageAttribute>().Single().TopicName, settings.Scope);
         try

@@ -45,17 +45,7 @@ static class TopologyCommand
         var a = new Arguments(args, Options);
         if (a.Positional.Count != 0)
             throw new UsageException("usage: bus topology [--scope <scope>] [--service-url <url>] [--region <region>] [--json]");
-        AWSCredentials credentials;
-        try
-        {
-            credentials = Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials();
-        }
-        catch (AmazonClientException ex)
-        {
-            throw new CommandException($"no AWS credentials: {ex.Message}");
-        }
-
-        var settings = new AmazonSqsHostSettings { Region = a.Region, ServiceUrl = a.ServiceUrl, Scope = a.Scope, Credentials = credentials, CreateEntities = false };
+        var settings = a.Aws(createEntities: false);
         await using var client = new SqsEntityClient(settings);
         Topology topology;
         try
