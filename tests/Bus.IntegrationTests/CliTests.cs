@@ -226,9 +226,7 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
     static string Row(string table, string version) =>
         table.Split('\n').Select(l => l.TrimEnd()).FirstOrDefault(l => l.TrimStart('*', ' ').StartsWith(version + " ", StringComparison.Ordinal)) ?? $"(no row for {version})";
 
-    static Task<ProcessResult> Bus(string[] arguments) =>
-        Processes.RunAsync("dotnet", [Processes.BuiltAssembly(Path.Combine("src", "Bus.Cli"), "bus.dll"), .. arguments], TimeSpan.FromMinutes(3), RepositoryPaths.Root,
-            new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test" });
+    static Task<ProcessResult> Bus(string[] arguments) => HostedPipeline.Cli(arguments);
 
     static async Task<string?> State(string connectionString, string version)
     {

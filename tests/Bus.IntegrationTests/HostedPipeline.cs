@@ -55,6 +55,11 @@ sealed class HostedPipeline : IDisposable
         return settings;
     }
 
+    /// <summary>Runs the built `bus` command to its end (the emulator's throwaway credentials in its environment).</summary>
+    public static Task<ProcessResult> Cli(params string[] arguments) =>
+        Processes.RunAsync("dotnet", [Processes.BuiltAssembly(Path.Combine("src", "Bus.Cli"), "bus.dll"), .. arguments], TimeSpan.FromMinutes(3), RepositoryPaths.Root,
+            new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test" });
+
     /// <summary>Messages waiting (visible) or being handled (in flight) in each of this scope's queues; delayed ones are not counted.</summary>
     public async Task<Dictionary<string, long>> QueueBacklogAsync()
     {

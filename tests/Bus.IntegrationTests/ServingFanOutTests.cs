@@ -61,6 +61,15 @@ public class When_a_model_is_deployed_on_another_host(EmulatorFixture emulator, 
 
         await using var late = await HostProcess.StartAsync("late-replica", ["serving"], Settings("late"), default);
         await pipeline.WaitFor(async () => (await Served(late))?.Version == "2", "a replica started later serving the champion from the shared registry", TimeSpan.FromMinutes(3), () => late.Log);
+
+        // The operator's view of the same pipeline on PostgreSQL (the CLI's queries run as SQL there too).
+        var status = await HostedPipeline.Cli("status", "digits", "--db", connectionString);
+        status.ExitCode.Should().Be(0, status.Error);
+        status.Output.Should().Contain($"digits: champion 2 (alias revision {(await Served(deployer))!.Revision})");
+        var audit = await HostedPipeline.Cli("audit", "--db", connectionString, "--model", "digits", "--format", "csv");
+        audit.ExitCode.Should().Be(0, audit.Error);
+        audit.Output.Split('\n').Count(l => l.Contains(",Deployed,", StringComparison.Ordinal)).Should().Be(2, "each version was deployed once");
+        audit.Output.Split('\n').Should().Contain(l => l.Contains(",Superseded,", StringComparison.Ordinal), "version 1 was superseded by version 2");
     }
 
     sealed record ServedModelInfo(string ModelName, string Version, long Revision);
