@@ -61,8 +61,8 @@ static int Usage(int code, string? error = null)
                                          or CSV with a header): when, model, version, state, event, who, host,
                                          artifact and sha256, detail, message and trace ids; times are ISO 8601, UTC
                                          unless an offset is given; --until is exclusive
-          topology                       each stage topic and the queues it fans out to, the other queues (commands,
-                                         serving, _error and _skipped), and how many messages wait in each; read-only
+          topology                       each stage topic and the queues it fans out to, the queues without a topic
+                                         (_error, _skipped, _dlq), and how many messages wait in each; read-only
           errors <queue> [--kind error|skipped|dlq] [--max <n>] [--redrive]
                                          the messages in a queue's failure queue and why they failed (they stay
                                          there); --redrive moves them back to <queue> once the cause is fixed
@@ -73,10 +73,11 @@ static int Usage(int code, string? error = null)
         options
           --db <connection string>       the pipeline database (default: Bus__Persistence__ConnectionString, else
                                          bus.db in Bus__Host__DataDirectory, by default .bus as for the hosts)
-          --json                         status and timeline as JSON
+          --json                         status, timeline, topology and errors as JSON
           --service-url, --scope, --region
-                                         where SNS/SQS are for publish, rollback, topology and errors (default: Bus__Aws__ServiceUrl, Bus__Aws__Scope,
-                                         Bus__Aws__Region; AWS credentials from the SDK's usual chain)
+                                         where SNS/SQS are, for publish, rollback, topology and errors (default:
+                                         Bus__Aws__ServiceUrl, Bus__Aws__Scope, Bus__Aws__Region; AWS credentials
+                                         from the SDK's usual chain)
 
         exit codes: 0 done; 1 refused or failed (the reason is printed); 2 usage; 3 stored but the outcome was not seen
         within --wait (default 60 s): it still happens, follow it with `bus timeline`
