@@ -52,7 +52,7 @@ public sealed class ChampionFollower(ModelRegistry registry, S3ArtifactStore sto
 
     async Task<bool> ServeAsync(AliasRecord alias, CancellationToken cancellationToken)
     {
-        if (Behind(alias) is false)
+        if (!Behind(alias))
             return false;
 
         var model = OnnxModel.Load(await store.LoadOnnxAsync(alias.Artifact, cancellationToken).ConfigureAwait(false));
