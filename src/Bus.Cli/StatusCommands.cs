@@ -57,7 +57,7 @@ static class StatusCommands
         Console.WriteLine(champion is null ? $"{model}: no version is serving" : $"{model}: champion {champion.ModelVersion} (alias revision {champion.AliasRevision})");
         foreach (var stale in deployed.Skip(1))
             Console.WriteLine($"  note: {stale.ModelVersion} is still marked Deployed at alias revision {stale.AliasRevision}; its superseded notice has not arrived yet");
-        Table(["", "VERSION", "STATE", "ACCURACY", "UPDATED (UTC)", "REASON"],
+        TextTable.Write(["", "VERSION", "STATE", "ACCURACY", "UPDATED (UTC)", "REASON"],
             versions.Select(s => new[]
             {
                 s == champion ? "*" : "",
@@ -86,7 +86,7 @@ static class StatusCommands
         }
 
         Console.WriteLine($"{model} {version} ({saga.CorrelationId}): {saga.CurrentState}, artifact {saga.Artifact?.Uri ?? "-"}");
-        Table(["AT (UTC)", "STATE", "EVENT", "BY", "HOST", "ARTIFACT", "DETAIL"],
+        TextTable.Write(["AT (UTC)", "STATE", "EVENT", "BY", "HOST", "ARTIFACT", "DETAIL"],
             saga.History.Select(h => new[]
             {
                 Time(h.At), h.State, h.Event, h.Actor ?? "-", h.Host ?? "-", h.ArtifactSha256 is { Length: >= 12 } sha ? sha[..12] : "-", h.Detail ?? "",
@@ -123,12 +123,4 @@ static class StatusCommands
     static void Field(string name, string value) => Console.WriteLine($"  {name + ":",-19}{value}");
 
     static string Time(DateTimeOffset at) => at == default ? "-" : at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
-
-    static void Table(string[] header, IEnumerable<string[]> rows)
-    {
-        var all = rows.Prepend(header).ToList();
-        var widths = header.Select((_, i) => all.Max(r => r[i].Length)).ToArray();
-        foreach (var row in all)
-            Console.WriteLine(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
-    }
 }

@@ -141,11 +141,11 @@ static class TopologyCommand
                 rows.Add([i == 0 ? Short(topic.Name) : "", s.Queue is null ? $"{s.Protocol} {s.Endpoint}" : Short(s.Queue.Name), .. s.Queue is null ? ["", "", ""] : Depth(s.Queue)]);
         }
 
-        Table(["TOPIC", "SUBSCRIBER", "VISIBLE", "IN FLIGHT", "DELAYED"], rows);
+        TextTable.Write(["TOPIC", "SUBSCRIBER", "VISIBLE", "IN FLIGHT", "DELAYED"], rows, leftColumns: 2);
         if (t.OtherQueues.Count > 0)
         {
             Console.WriteLine();
-            Table(["QUEUE (no stage topic)", "VISIBLE", "IN FLIGHT", "DELAYED"], t.OtherQueues.Select(q => (string[])[Short(q.Name), .. Depth(q)]));
+            TextTable.Write(["QUEUE (no stage topic)", "VISIBLE", "IN FLIGHT", "DELAYED"], t.OtherQueues.Select(q => (string[])[Short(q.Name), .. Depth(q)]), leftColumns: 1);
         }
 
         if (t.StagesWithoutTopic.Count > 0)
@@ -153,16 +153,5 @@ static class TopologyCommand
         foreach (var failed in t.Topics.SelectMany(x => x.Subscriptions).Select(s => s.Queue).OfType<QueueDepth>().Concat(t.OtherQueues)
                      .Where(q => q.Holds is not null && q.Visible + q.InFlight + q.Delayed > 0).DistinctBy(q => q.Arn))
             Console.WriteLine($"attention: {failed.Visible + failed.InFlight + failed.Delayed} message(s) in {Short(failed.Name)} ({failed.Holds})");
-    }
-
-    static void Table(string[] header, IEnumerable<string[]> rows)
-    {
-        var all = rows.Prepend(header).ToList();
-        var widths = header.Select((_, i) => all.Max(r => r[i].Length)).ToArray();
-        foreach (var row in all)
-        {
-            var cells = row.Select((cell, i) => i == 0 || i == 1 && header.Length == 5 ? cell.PadRight(widths[i]) : cell.PadLeft(widths[i]));
-            Console.WriteLine(string.Join("  ", cells).TrimEnd());
-        }
     }
 }
