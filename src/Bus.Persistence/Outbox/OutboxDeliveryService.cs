@@ -50,7 +50,7 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
                 }
                 catch (Exception ex) when (ex is DbException or TimeoutException or System.Net.Sockets.SocketException && !stoppingToken.IsCancellationRequested)
                 {
-                    var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(attempt, 10))));
+                    var delay = Pause(attempt);
                     logger.LogWarning("The pipeline database cannot be reached to prepare the outbox (attempt {Attempt}); retrying in {Delay}: {Reason}",
                         attempt, delay, ex.GetBaseException().Message);
                     await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
@@ -87,7 +87,7 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
             catch (Exception ex)
             {
                 failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(failures, 10))));
+                var delay = Pause(failures);
                 logger.LogError(ex, "Outbox delivery round failed ({Failures} in a row); retrying in {Delay}", failures, delay);
                 try
                 {
@@ -245,6 +245,9 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
             CancellationToken.None, ("a", attempts), ("next", Sql.Now() + (long)delay.TotalMilliseconds), ("e", ex.GetBaseException().Message), ("id", outboxId), ("me", _owner))
             .ConfigureAwait(false);
     }
+
+    /// <summary>How long to wait after <paramref name="failures"/> failed rounds in a row: doubling from 1 s, capped by MaxRetryDelay.</summary>
+    TimeSpan Pause(int failures) => TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(failures, 10))));
 
     /// <summary>
     /// Forgets consumed message ids and delivered outboxes older than the retention period, and claims abandoned that
