@@ -12,4 +12,8 @@ public sealed class StageAttribute(string stage) : Attribute
 
     /// <summary>The SNS-safe topic name for the stage: dots become dashes.</summary>
     public string TopicName => Stage.Replace('.', '-');
+
+    /// <summary>The topic of a message type that names its stage; null for one that does not.</summary>
+    public static string? TopicNameOf(Type messageType) =>
+        ((StageAttribute?)GetCustomAttribute(messageType, typeof(StageAttribute), inherit: false))?.TopicName;
 }

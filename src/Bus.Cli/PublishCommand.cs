@@ -51,7 +51,7 @@ static partial class PublishCommand
 
         var settings = a.Aws(createEntities: true);
         await using var client = new SqsEntityClient(settings);
-        var topic = EntityNames.Topic(typeof(TrainingCompleted).GetCustomAttributes(typeof(StageAttribute), false).Cast<StageAttribute>().Single().TopicName, settings.Scope);
+        var topic = EntityNames.Topic(StageAttribute.TopicNameOf(typeof(TrainingCompleted))!, settings.Scope);
         try
         {
             var arn = await client.GetTopicArnAsync(topic, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 using System.Text.Json;
 using Amazon.Runtime;
 using Amazon.SQS.Model;
@@ -118,7 +117,7 @@ static class TopologyCommand
 
     /// <summary>The topic of every stage message in the contracts (<see cref="StageAttribute"/>), in a stable order.</summary>
     static IEnumerable<string> Stages() =>
-        typeof(StageAttribute).Assembly.GetTypes().Select(t => t.GetCustomAttribute<StageAttribute>()?.TopicName).OfType<string>()
+        typeof(StageAttribute).Assembly.GetTypes().Select(StageAttribute.TopicNameOf).OfType<string>()
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
 
     static long Count(GetQueueAttributesResponse response, string name) =>

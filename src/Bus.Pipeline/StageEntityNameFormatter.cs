@@ -1,4 +1,3 @@
-using System.Reflection;
 using Bus.Contracts;
 using MassTransit;
 
@@ -11,7 +10,7 @@ namespace Bus.Pipeline;
 public sealed class StageEntityNameFormatter(IEntityNameFormatter fallback) : IEntityNameFormatter
 {
     public string FormatEntityName<T>() =>
-        typeof(T).GetCustomAttribute<StageAttribute>() is { } stage ? stage.TopicName : fallback.FormatEntityName<T>();
+        StageAttribute.TopicNameOf(typeof(T)) ?? fallback.FormatEntityName<T>();
 
     /// <summary>Puts stage names in front of the bus's current entity name formatter.</summary>
     public static void Apply(IBusFactoryConfigurator configurator) =>
