@@ -192,12 +192,7 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
         // replaced champion still marked Deployed until the redelivered command tells it.
         var path = Path.Combine(Directory.CreateTempSubdirectory("bus-cli-").FullName, "bus.db");
         var db = $"Data Source={path}";
-        var store = new SagaStore<ModelLifecycleState>(new SagaStoreOptions<ModelLifecycleState>(db, ModelLifecycleStateDefinition.TableName,
-            [new IndexedColumn<ModelLifecycleState>(ModelLifecycleStateDefinition.ModelNameColumn, s => s.ModelName)])
-        {
-            State = s => s.CurrentState,
-            StateMember = nameof(ModelLifecycleState.CurrentState),
-        });
+        var store = Lifecycle(db);
         await store.EnsureSchemaAsync();
         await using (var connection = await store.Options.Dialect.OpenAsync(default))
         {
@@ -228,11 +223,20 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
 
     static Task<ProcessResult> Bus(string[] arguments) => HostedPipeline.Cli(arguments);
 
+    /// <summary>The lifecycle saga's table as the lifecycle host keeps it.</summary>
+    static SagaStore<ModelLifecycleState> Lifecycle(string connectionString) =>
+        new(new SagaStoreOptions<ModelLifecycleState>(connectionString, ModelLifecycleStateDefinition.TableName,
+            [new IndexedColumn<ModelLifecycleState>(ModelLifecycleStateDefinition.ModelNameColumn, s => s.ModelName)])
+        {
+            State = s => s.CurrentState,
+            StateMember = nameof(ModelLifecycleState.CurrentState),
+        });
+
     static async Task<string?> State(string connectionString, string version)
     {
         if (!File.Exists(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource))
             return null;
-        var store = new SagaStore<ModelLifecycleState>(new SagaStoreOptions<ModelLifecycleState>(connectionString, ModelLifecycleStateDefinition.TableName, []));
+        var store = Lifecycle(connectionString);
         try
         {
             await using var connection = await store.Options.Dialect.OpenAsync(default);
