@@ -5,6 +5,8 @@
 //
 //   node train.mjs --endpoint http://127.0.0.1:4566 --model digits --version 1 [--epochs 20] [--weak]
 //                  [--scope prod] [--out DIR] [--no-upload] [--no-announce] [--seed 7]
+//   node train.mjs --endpoint ... --evaluation-set s3://bucket/key
+//        the operator's side: uploads the governed evaluation set (the validation split) and trains nothing
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -34,6 +36,7 @@ const { values: o } = parseArgs({
     // upload the artifacts but leave the announcement to the caller (load tests announce one artifact many times)
     "no-announce": { type: "boolean", default: false },
     quiet: { type: "boolean", default: false },
+    "evaluation-set": { type: "string" },
   },
 });
 
@@ -51,6 +54,25 @@ const train = rows.filter((_, i) => i % 5 !== 0);
 const validation = rows.filter((_, i) => i % 5 === 0);
 const features = (set) => set.map((r) => r.slice(0, 64).map((v) => v / 16));
 const labels = (set) => set.map((r) => r[64]);
+const validationJson = Buffer.from(JSON.stringify({
+  inputShape: [8, 8, 1],
+  classes: 10,
+  features: features(validation),
+  labels: labels(validation),
+}));
+const awsConfig = () => ({ region: o.region, endpoint: o.endpoint, credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? "test", secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? "test" } });
+
+if (o["evaluation-set"]) {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(o["evaluation-set"]);
+  if (!match || !o.endpoint) throw new Error("--evaluation-set takes s3://bucket/key and needs --endpoint");
+  const { S3Client, CreateBucketCommand, PutObjectCommand } = await import("@aws-sdk/client-s3");
+  const s3 = new S3Client({ ...awsConfig(), forcePathStyle: true });
+  try { await s3.send(new CreateBucketCommand({ Bucket: match[1] })); } catch (e) { if (!/BucketAlready(OwnedByYou|Exists)/.test(e.name)) throw e; }
+  await s3.send(new PutObjectCommand({ Bucket: match[1], Key: match[2], Body: validationJson, ContentType: "application/json" }));
+  log(`uploaded the evaluation set (${validation.length} samples) to ${o["evaluation-set"]}`);
+  console.log(JSON.stringify({ evaluationSetUri: o["evaluation-set"], samples: validation.length }));
+  process.exit(0);
+}
 
 // ---- model: a small CNN (the weak variant is a starved dense net trained for one epoch) ----
 function build() {
@@ -107,13 +129,6 @@ const hash = createHash("sha256");
 hash.update(modelJson);
 for (const s of shards) hash.update(s.bytes);
 const sha256 = hash.digest("hex");
-const validationJson = Buffer.from(JSON.stringify({
-  inputShape: [8, 8, 1],
-  classes: 10,
-  features: features(validation),
-  labels: labels(validation),
-}));
-
 const out = o.out ?? join(here, ".out", o.model, o.version);
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, "model.json"), modelJson);
@@ -143,7 +158,7 @@ if (!o["no-upload"]) {
   if (!o.endpoint) throw new Error("--endpoint is required to upload (or pass --no-upload)");
   const { S3Client, CreateBucketCommand, PutObjectCommand } = await import("@aws-sdk/client-s3");
   const { SNSClient, CreateTopicCommand, PublishCommand } = await import("@aws-sdk/client-sns");
-  const config = { region: o.region, endpoint: o.endpoint, credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? "test", secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? "test" } };
+  const config = awsConfig();
   const s3 = new S3Client({ ...config, forcePathStyle: true });
   for (const bucket of [modelsBucket, datasetsBucket]) {
     try { await s3.send(new CreateBucketCommand({ Bucket: bucket })); } catch (e) { if (!/BucketAlready(OwnedByYou|Exists)/.test(e.name)) throw e; }

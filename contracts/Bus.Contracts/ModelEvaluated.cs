@@ -13,6 +13,12 @@ public sealed record ModelEvaluated
     public ChampionReference? Champion { get; init; }
 
     public int SampleCount { get; init; }
+
+    /// <summary>The data both were measured on: the model's governed evaluation set, or the producer's where its policy allows that.</summary>
+    public string? EvaluationSetUri { get; init; }
+
+    /// <summary>True when the set came from the announcement (the producer chose the data), not from the pipeline's governance.</summary>
+    public bool ProducerSuppliedData { get; init; }
     public DateTimeOffset EvaluatedAt { get; init; }
     public string? Evaluator { get; init; }
 }

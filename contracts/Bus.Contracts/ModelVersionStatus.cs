@@ -10,5 +10,10 @@ public sealed record ModelVersionStatus
     public string? Reason { get; init; }
     public ModelArtifact? Artifact { get; init; }
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>What the metrics were measured on; see <see cref="ModelEvaluated.EvaluationSetUri"/>.</summary>
+    public string? EvaluationSetUri { get; init; }
+
+    public bool ProducerSuppliedData { get; init; }
     public IReadOnlyList<TransitionRecord> History { get; init; } = [];
 }

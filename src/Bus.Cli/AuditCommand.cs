@@ -72,11 +72,17 @@ static class AuditCommand
         r.Actor, r.Host, r.ArtifactUri, r.ArtifactSha256, r.Detail, r.MessageId?.ToString(), r.TraceId,
     }.Select(Field));
 
-    /// <summary>RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.</summary>
-    static string Field(string? value)
+    /// <summary>
+    /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field a spreadsheet would take
+    /// for a formula (starting with =, +, -, @, tab or carriage return) gets a leading apostrophe: audit data holds
+    /// what producers wrote, and opening the export must not run it (OWASP's CSV injection advice).
+    /// </summary>
+    internal static string Field(string? value)
     {
         if (string.IsNullOrEmpty(value))
             return "";
+        if (value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+            value = "'" + value;
         if (value.AsSpan().IndexOfAny(",\"\r\n") < 0)
             return value;
         var quoted = new StringBuilder(value.Length + 2).Append('"');

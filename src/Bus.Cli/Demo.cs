@@ -39,7 +39,12 @@ static class Demo
                 ["Bus:Host:DataDirectory"] = data,
                 ["Bus:Lifecycle:EvaluationTimeout"] = "00:05:00",
                 ["Bus:Tagging:Datasets:digits"] = $"s3://{scope}-bus-datasets/digits/validation.json",
+                // The operator, not the training job, decides what "better" means: digits is graded on this set.
+                ["Bus:Evaluation:Models:digits:ValidationSetUri"] = $"s3://{scope}-bus-evaluation/digits/validation.json",
             };
+            Step("as the operator: publishing digits' governed evaluation set (training jobs cannot choose what they are graded on)");
+            await NodeScript.RunAsync("train.mjs", "--endpoint", emulator.ServiceUrl.ToString().TrimEnd('/'), "--quiet",
+                "--evaluation-set", settings["Bus:Evaluation:Models:digits:ValidationSetUri"]);
             Step("starting the consumer hosts (topics, queues and subscriptions are created as they start)");
             hosts.Add(await HostProcess.StartAsync("pipeline-host", ["lifecycle", "evaluation", "tagging"], settings, cancel.Token));
             hosts.Add(await HostProcess.StartAsync("serving-host", ["deployment"], settings, cancel.Token));

@@ -1,5 +1,7 @@
 using Bus.Cli;
 
+Console.SetOut(new PrintableWriter(Console.Out));
+Console.SetError(new PrintableWriter(Console.Error));
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

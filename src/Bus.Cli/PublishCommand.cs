@@ -49,6 +49,9 @@ static partial class PublishCommand
             ProducedAt = DateTimeOffset.UtcNow,
         };
 
+        if (Bus.Pipeline.ModelLifecycleStateMachine.ValidateAnnouncement(announcement) is { } problem)
+            throw new UsageException($"the lifecycle would refuse this announcement: {problem}");
+
         var settings = a.Aws(createEntities: true);
         await using var client = new SqsEntityClient(settings);
         var topic = EntityNames.Topic(StageAttribute.TopicNameOf(typeof(TrainingCompleted))!, settings.Scope);

@@ -34,7 +34,14 @@ public static class BusHostExtensions
         var serviceUrl = string.IsNullOrEmpty(aws.ServiceUrl) ? null : new Uri(aws.ServiceUrl);
 
         services.AddSingleton(new StageIdentity(host.Name));
-        services.AddSingleton(_ => new S3ArtifactStore(S3ArtifactStore.CreateClient(Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(), aws.Region, serviceUrl)));
+        services.AddOptions<EvaluationOptions>().BindConfiguration(EvaluationOptions.SectionName)
+            .PostConfigure(o => o.Scope = string.IsNullOrEmpty(aws.Scope) ? null : aws.Scope)
+            .Validate(o => o.Timeout > TimeSpan.Zero, "Bus:Evaluation:Timeout must be positive")
+            .Validate(o => o.Models.Keys.All(ModelVersionKey.IsValid), "Bus:Evaluation:Models may name only valid model names")
+            .ValidateOnStart();
+        services.AddSingleton(sp => new S3ArtifactStore(
+            S3ArtifactStore.CreateClient(Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials(), aws.Region, serviceUrl),
+            sp.GetRequiredService<IOptions<EvaluationOptions>>().Value.ExpectedBucketOwner));
         services.AddSingleton<ModelServer>();
         services.AddOptions<ServingOptions>().BindConfiguration(ServingOptions.SectionName);
 

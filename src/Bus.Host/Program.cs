@@ -5,8 +5,11 @@ builder.AddBusHost();
 
 var app = builder.Build();
 app.MapBusEndpoints();
+
+// Taken before the run: RunAsync disposes the host, and its services cannot be asked for afterwards.
+var backgroundServices = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
 await app.RunAsync();
 
 // A background service that failed stops the host (the default BackgroundServiceExceptionBehavior); say so with the
-// exit code, so a supervisor restarts the process instead of taking the stop for a clean shutdown.
-return app.Services.GetServices<IHostedService>().OfType<BackgroundService>().Any(s => s.ExecuteTask is { IsFaulted: true }) ? 1 : 0;
+// exit code, so a supervisor restarts the process instead of taking the stop for a clean shutdown. SIGTERM exits 0.
+return backgroundServices.Any(s => s.ExecuteTask is { IsFaulted: true }) ? 1 : 0;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -14,12 +13,13 @@ public sealed record ArtifactReference(string Uri, string Format, string Sha256)
 public sealed class ArtifactUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// Reads model artifacts and data sets from S3 (path-style, so emulators work), verifies the sha256 of a
-/// model before any use, converts TF.js layers models to ONNX, and caches the result by sha256.
+/// Reads model artifacts and data sets from S3 (path-style, so emulators work), verifies the sha256 of a model
+/// before any use, checks an ONNX file before it is loaded, and converts TF.js layers models to ONNX within the
+/// limits. The conversion is cached by URI and sha256 (bounded by bytes); the artifact itself is read every time.
 /// </summary>
-public sealed class S3ArtifactStore(IAmazonS3 s3)
+public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = null, long conversionCacheBytes = 256L * 1024 * 1024)
 {
-    readonly ConcurrentDictionary<string, Lazy<Task<byte[]>>> _onnx = new(StringComparer.Ordinal);
+    readonly ConversionCache _conversions = new(conversionCacheBytes);
 
     public static IAmazonS3 CreateClient(Amazon.Runtime.AWSCredentials credentials, string region, Uri? serviceUrl)
     {
@@ -36,27 +36,14 @@ public sealed class S3ArtifactStore(IAmazonS3 s3)
     }
 
     /// <summary>The model as ONNX bytes, integrity-checked; permanent problems throw <see cref="ModelConversionException"/>.</summary>
-    public Task<byte[]> LoadOnnxAsync(ArtifactReference artifact, CancellationToken cancellationToken = default)
-    {
-        var key = artifact.Sha256.ToLowerInvariant();
-        var lazy = _onnx.GetOrAdd(key, _ => new Lazy<Task<byte[]>>(() => LoadAsync(artifact, cancellationToken)));
-        return Await(key, lazy);
-    }
+    public Task<byte[]> LoadOnnxAsync(ArtifactReference artifact, CancellationToken cancellationToken = default) =>
+        LoadOnnxAsync(artifact, ArtifactLimits.Default, allowControlFlow: false, cancellationToken);
 
-    async Task<byte[]> Await(string key, Lazy<Task<byte[]>> lazy)
-    {
-        try
-        {
-            return await lazy.Value.ConfigureAwait(false);
-        }
-        catch
-        {
-            _onnx.TryRemove(new KeyValuePair<string, Lazy<Task<byte[]>>>(key, lazy));
-            throw;
-        }
-    }
-
-    async Task<byte[]> LoadAsync(ArtifactReference artifact, CancellationToken cancellationToken)
+    /// <summary>
+    /// The model as ONNX bytes: read from its URI (every time), checked against its sha256, an ONNX file inspected
+    /// (<see cref="OnnxInspector"/>), a TF.js model converted within <paramref name="limits"/>.
+    /// </summary>
+    public async Task<byte[]> LoadOnnxAsync(ArtifactReference artifact, ArtifactLimits limits, bool allowControlFlow, CancellationToken cancellationToken = default)
     {
         using var span = Evaluator.Activity.StartActivity("artifact.download");
         span?.SetTag("bus.artifact", artifact.Uri);
@@ -64,29 +51,37 @@ public sealed class S3ArtifactStore(IAmazonS3 s3)
         {
             case "onnx":
             {
-                var bytes = await ReadAsync(artifact.Uri, cancellationToken).ConfigureAwait(false);
+                var bytes = await ReadAsync(artifact.Uri, limits.MaxArtifactBytes, cancellationToken).ConfigureAwait(false);
                 Verify(artifact, SHA256.HashData(bytes));
+                OnnxInspector.Check(bytes, limits, allowControlFlow);
                 return bytes;
             }
 
             case "tfjs-layers":
             {
-                var modelJson = await ReadAsync(artifact.Uri, cancellationToken).ConfigureAwait(false);
-                var paths = ShardPaths(modelJson);
+                var modelJson = await ReadAsync(artifact.Uri, Math.Min(limits.MaxArtifactBytes, 64L * 1024 * 1024), cancellationToken).ConfigureAwait(false);
+                var paths = ShardPaths(modelJson, limits);
                 var baseUri = artifact.Uri[..(artifact.Uri.LastIndexOf('/') + 1)];
                 var shards = new Dictionary<string, byte[]>(StringComparer.Ordinal);
                 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 hash.AppendData(modelJson);
+                long total = modelJson.Length;
                 foreach (var path in paths)
                 {
-                    var shard = await ReadAsync(baseUri + path, cancellationToken).ConfigureAwait(false);
+                    var shard = await ReadAsync(baseUri + path, limits.MaxShardBytes, cancellationToken).ConfigureAwait(false);
+                    total += shard.Length;
+                    limits.CheckBytes(total, limits.MaxArtifactBytes, $"the artifact {artifact.Uri} with its shards");
                     shards[path] = shard;
                     hash.AppendData(shard);
                 }
 
                 Verify(artifact, hash.GetHashAndReset());
+                if (_conversions.TryGet(artifact, out var cached))
+                    return cached;
                 using var convert = Evaluator.Activity.StartActivity("artifact.convert");
-                return KerasOnnxConverter.Convert(modelJson, p => shards.TryGetValue(p, out var s) ? s : throw new FileNotFoundException(p));
+                var onnx = KerasOnnxConverter.Convert(modelJson, p => shards.TryGetValue(p, out var s) ? s : throw new FileNotFoundException(p), limits);
+                _conversions.Add(artifact, onnx);
+                return onnx;
             }
 
             default:
@@ -101,14 +96,12 @@ public sealed class S3ArtifactStore(IAmazonS3 s3)
             throw new ModelConversionException($"artifact integrity: sha256 of {artifact.Uri} is {hex}, the announcement says {artifact.Sha256}");
     }
 
-    static IReadOnlyList<string> ShardPaths(byte[] modelJson)
+    static IReadOnlyList<string> ShardPaths(byte[] modelJson, ArtifactLimits limits)
     {
         try
         {
             using var document = JsonDocument.Parse(modelJson);
-            if (!document.RootElement.TryGetProperty("weightsManifest", out var manifest))
-                return [];
-            return manifest.EnumerateArray().SelectMany(g => g.GetProperty("paths").EnumerateArray().Select(p => p.GetString()!)).ToList();
+            return KerasOnnxConverter.ShardPaths(document.RootElement, limits);
         }
         catch (JsonException ex)
         {
@@ -116,15 +109,33 @@ public sealed class S3ArtifactStore(IAmazonS3 s3)
         }
     }
 
-    /// <summary>Reads an object; a missing object is permanent, an unreachable store is transient.</summary>
-    public async Task<byte[]> ReadAsync(string uri, CancellationToken cancellationToken = default)
+    public Task<byte[]> ReadAsync(string uri, CancellationToken cancellationToken = default) => ReadAsync(uri, ArtifactLimits.Default.MaxDataSetBytes, cancellationToken);
+
+    /// <summary>
+    /// Reads an object of at most <paramref name="maxBytes"/> (refused before the body is read when S3 says it is larger);
+    /// a missing object is permanent, an unreachable store is transient.
+    /// </summary>
+    public async Task<byte[]> ReadAsync(string uri, long maxBytes, CancellationToken cancellationToken = default)
     {
         var (bucket, key) = Parse(uri);
         try
         {
-            using var response = await s3.GetObjectAsync(bucket, key, cancellationToken).ConfigureAwait(false);
+            var request = new GetObjectRequest { BucketName = bucket, Key = key };
+            if (!string.IsNullOrEmpty(expectedBucketOwner))
+                request.ExpectedBucketOwner = expectedBucketOwner;
+            using var response = await s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
+            if (response.ContentLength > maxBytes)
+                throw new ModelConversionException($"{uri} is {response.ContentLength:N0} bytes; the limit is {maxBytes:N0}");
             using var memory = new MemoryStream();
-            await response.ResponseStream.CopyToAsync(memory, cancellationToken).ConfigureAwait(false);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await response.ResponseStream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                if (memory.Length + read > maxBytes)
+                    throw new ModelConversionException($"{uri} is more than {maxBytes:N0} bytes (the limit)");
+                memory.Write(buffer, 0, read);
+            }
+
             return memory.ToArray();
         }
         catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound || ex.ErrorCode is "NoSuchKey" or "NoSuchBucket")
@@ -146,7 +157,10 @@ public sealed class S3ArtifactStore(IAmazonS3 s3)
         var (bucket, key) = Parse(uri);
         try
         {
-            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(content), ContentType = contentType }, cancellationToken).ConfigureAwait(false);
+            var request = new PutObjectRequest { BucketName = bucket, Key = key, InputStream = new MemoryStream(content), ContentType = contentType };
+            if (!string.IsNullOrEmpty(expectedBucketOwner))
+                request.ExpectedBucketOwner = expectedBucketOwner;
+            await s3.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AmazonS3Exception or HttpRequestException or IOException)
         {

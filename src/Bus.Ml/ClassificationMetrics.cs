@@ -42,7 +42,7 @@ public sealed record ClassificationMetrics(
                 throw new ModelConversionException($"the model produced a non-finite output (NaN or infinity) for sample {i}");
             var label = labels[i];
             if (label < 0 || label >= classes)
-                throw new ArgumentException($"label {label} of sample {i} is outside 0..{classes - 1}");
+                throw new ModelConversionException($"label {label} of sample {i} is outside 0..{classes - 1}");
             var predicted = ArgMax(row);
             confusion[label][predicted]++;
             if (predicted == label)

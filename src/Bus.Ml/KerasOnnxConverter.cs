@@ -27,7 +27,10 @@ public static class KerasOnnxConverter
     };
 
     /// <summary>Converts; <paramref name="readShard"/> returns the bytes of a weight file named in the manifest.</summary>
-    public static byte[] Convert(byte[] modelJson, Func<string, byte[]> readShard)
+    public static byte[] Convert(byte[] modelJson, Func<string, byte[]> readShard) => Convert(modelJson, readShard, ArtifactLimits.Default);
+
+    /// <summary>Converts within <paramref name="limits"/>: sizes are checked before anything of that size is allocated.</summary>
+    public static byte[] Convert(byte[] modelJson, Func<string, byte[]> readShard, ArtifactLimits limits)
     {
         JsonDocument document;
         try
@@ -46,8 +49,8 @@ public static class KerasOnnxConverter
                 throw new ModelConversionException("model.json has no modelTopology: not a TF.js layers model");
             if (topology.TryGetProperty("model_config", out var inner))
                 topology = inner;
-            var weights = ReadWeights(root, readShard);
-            var builder = new GraphBuilder(weights);
+            var weights = ReadWeights(root, readShard, limits);
+            var builder = new GraphBuilder(weights, limits);
             var className = Str(topology, "class_name");
             var config = topology.GetProperty("config");
             switch (className)
@@ -69,17 +72,54 @@ public static class KerasOnnxConverter
         }
     }
 
-    static Dictionary<string, (int[] Shape, float[] Values)> ReadWeights(JsonElement root, Func<string, byte[]> readShard)
+    /// <summary>
+    /// The weight files a model.json names, each a plain relative name beside it: no '..', no absolute path, no
+    /// scheme, no backslash (on S3 such a key is literal, in a local reader a real path: both are refused).
+    /// </summary>
+    public static IReadOnlyList<string> ShardPaths(JsonElement root, ArtifactLimits limits)
     {
-        var result = new Dictionary<string, (int[], float[])>(StringComparer.Ordinal);
         if (!root.TryGetProperty("weightsManifest", out var manifest))
-            return result;
+            return [];
+        if (manifest.ValueKind != JsonValueKind.Array)
+            throw new ModelConversionException("weightsManifest is not an array");
+        var paths = new List<string>();
         foreach (var group in manifest.EnumerateArray())
         {
-            var bytes = new List<byte>();
+            if (!group.TryGetProperty("paths", out var list) || list.ValueKind != JsonValueKind.Array)
+                throw new ModelConversionException("a weightsManifest group has no paths array");
+            foreach (var path in list.EnumerateArray())
+            {
+                var name = path.ValueKind == JsonValueKind.String ? path.GetString()! : throw new ModelConversionException("a weight shard path is not a string");
+                if (!IsPlainRelative(name))
+                    throw new ModelConversionException($"weight shard path '{(name.Length > 120 ? name[..120] + "…" : name)}' is refused: shards are named relative to model.json, without '..', '/' at the start, '\\' or a scheme");
+                paths.Add(name);
+                if (paths.Count > limits.MaxShards)
+                    throw new ModelConversionException($"the model names more than {limits.MaxShards:N0} weight shards (the limit)");
+            }
+        }
+
+        return paths;
+    }
+
+    static bool IsPlainRelative(string path) =>
+        path.Length is > 0 and <= 512
+        && !path.StartsWith('/') && !path.Contains('\\', StringComparison.Ordinal) && !path.Contains("://", StringComparison.Ordinal)
+        && path.Split('/').All(segment => segment.Length > 0 && segment != "." && segment != "..")
+        && !path.Any(char.IsControl);
+
+    static Dictionary<string, (int[] Shape, float[] Values)> ReadWeights(JsonElement root, Func<string, byte[]> readShard, ArtifactLimits limits)
+    {
+        var result = new Dictionary<string, (int[], float[])>(StringComparer.Ordinal);
+        ShardPaths(root, limits);
+        if (!root.TryGetProperty("weightsManifest", out var manifest))
+            return result;
+        long parameters = 0;
+        foreach (var group in manifest.EnumerateArray())
+        {
+            var bytes = new MemoryStream();
             foreach (var path in group.GetProperty("paths").EnumerateArray())
             {
-                var name = path.GetString() ?? throw new ModelConversionException("a weight shard path is not a string");
+                var name = path.GetString()!;
                 byte[] shard;
                 try
                 {
@@ -90,11 +130,13 @@ public static class KerasOnnxConverter
                     throw new ModelConversionException($"weight shard '{name}' is missing", ex);
                 }
 
-                bytes.AddRange(shard);
+                limits.CheckBytes(shard.Length, limits.MaxShardBytes, $"weight shard '{name}'");
+                limits.CheckBytes(bytes.Length + (long)shard.Length, limits.MaxArtifactBytes, "the model's weights");
+                bytes.Write(shard);
             }
 
             var data = bytes.ToArray();
-            var offset = 0;
+            long offset = 0;
             foreach (var spec in group.GetProperty("weights").EnumerateArray())
             {
                 var name = Str(spec, "name");
@@ -103,14 +145,17 @@ public static class KerasOnnxConverter
                     throw new ModelConversionException($"weight '{name}' is quantized; only float32 weights are supported");
                 if (dtype != "float32")
                     throw new ModelConversionException($"weight '{name}' has dtype '{dtype}'; only float32 weights are supported");
-                var shape = spec.GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()).ToArray();
-                var count = shape.Aggregate(1, (a, b) => a * b);
+                var dims = spec.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
+                var count = dims.Length == 0 ? 1 : ArtifactLimits.Elements(dims, limits.MaxTensorElements, $"weight '{name}'");
+                parameters += count;
+                if (parameters > limits.MaxParameters)
+                    throw new ModelConversionException($"the model has more than {limits.MaxParameters:N0} parameters (the limit)");
                 if (offset + count * 4 > data.Length)
                     throw new ModelConversionException($"weight shards hold {data.Length} bytes but '{name}' needs bytes {offset}..{offset + count * 4}: a shard is truncated or missing");
                 var values = new float[count];
-                Buffer.BlockCopy(data, offset, values, 0, count * 4);
+                Buffer.BlockCopy(data, (int)offset, values, 0, (int)(count * 4));
                 offset += count * 4;
-                result[name] = (shape, values);
+                result[name] = (dims.Select(d => (int)d).ToArray(), values);
             }
 
             if (offset != data.Length)
@@ -129,7 +174,7 @@ public static class KerasOnnxConverter
         return text.Length > 120 ? text[..120] + "…" : text;
     }
 
-    sealed class GraphBuilder(Dictionary<string, (int[] Shape, float[] Values)> weights)
+    sealed class GraphBuilder(Dictionary<string, (int[] Shape, float[] Values)> weights, ArtifactLimits limits)
     {
         readonly GraphProto _graph = new() { Name = "keras" };
         readonly Dictionary<string, string> _outputs = new(StringComparer.Ordinal);
@@ -142,6 +187,7 @@ public static class KerasOnnxConverter
         public void Sequential(JsonElement config)
         {
             var layers = config.ValueKind == JsonValueKind.Array ? config : config.GetProperty("layers");
+            CheckLayerCount(layers);
             string? current = null;
             foreach (var layer in layers.EnumerateArray())
             {
@@ -162,6 +208,15 @@ public static class KerasOnnxConverter
             AddOutput(current ?? throw new ModelConversionException("the model has no layers"));
         }
 
+        void CheckLayerCount(JsonElement layers)
+        {
+            if (layers.ValueKind != JsonValueKind.Array)
+                throw new ModelConversionException("the model's layers are not an array");
+            if (layers.GetArrayLength() > limits.MaxLayers)
+                throw new ModelConversionException($"the model has {layers.GetArrayLength():N0} layers; the limit is {limits.MaxLayers:N0}");
+        }
+
+        /// <summary>Layers in dependency order (Kahn's algorithm: linear in layers and edges, whatever order they are listed in).</summary>
         public void Functional(JsonElement config)
         {
             var inputs = config.GetProperty("input_layers").EnumerateArray().ToList();
@@ -169,39 +224,79 @@ public static class KerasOnnxConverter
             if (inputs.Count != 1 || outputs.Count != 1)
                 throw new ModelConversionException($"models with {inputs.Count} inputs and {outputs.Count} outputs are not supported (one of each)");
 
-            var pending = config.GetProperty("layers").EnumerateArray().ToList();
-            while (pending.Count > 0)
+            var layers = config.GetProperty("layers");
+            CheckLayerCount(layers);
+            var byName = new Dictionary<string, (JsonElement Layer, List<string> Sources)>(StringComparer.Ordinal);
+            var order = new List<string>();
+            foreach (var layer in layers.EnumerateArray())
             {
-                var progressed = false;
-                foreach (var layer in pending.ToList())
+                var name = layer.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : Str(layer.GetProperty("config"), "name");
+                var sources = new List<string>();
+                if (Str(layer, "class_name") != "InputLayer")
                 {
-                    var name = layer.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : Str(layer.GetProperty("config"), "name");
-                    if (Str(layer, "class_name") == "InputLayer")
-                    {
-                        _outputs[name] = AddInput(BatchInputShape(layer.GetProperty("config")) ?? throw new ModelConversionException($"input layer {name} has no batch_input_shape"));
-                        pending.Remove(layer);
-                        progressed = true;
-                        continue;
-                    }
-
                     var nodes = layer.GetProperty("inbound_nodes");
                     if (nodes.GetArrayLength() != 1)
                         throw new ModelConversionException($"layer {name} is applied {nodes.GetArrayLength()} times; shared layers are not supported");
-                    var sources = Inbound(nodes[0]).ToList();
-                    if (!sources.All(_outputs.ContainsKey))
-                        continue;
+                    sources = Inbound(nodes[0]).ToList();
+                }
+
+                if (!byName.TryAdd(name, (layer, sources)))
+                    throw new ModelConversionException($"two layers are named '{name}'");
+                order.Add(name);
+            }
+
+            var waiting = new Dictionary<string, int>(StringComparer.Ordinal);
+            var dependents = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            var ready = new Queue<string>();
+            foreach (var name in order)
+            {
+                var sources = byName[name].Sources;
+                foreach (var source in sources)
+                {
+                    if (!byName.ContainsKey(source))
+                        throw new ModelConversionException($"layer {name} takes its input from '{source}', which is not a layer of the model");
+                    (dependents.TryGetValue(source, out var list) ? list : dependents[source] = []).Add(name);
+                }
+
+                waiting[name] = sources.Count;
+                if (sources.Count == 0)
+                    ready.Enqueue(name);
+            }
+
+            var resolved = 0;
+            while (ready.Count > 0)
+            {
+                var name = ready.Dequeue();
+                var (layer, sources) = byName[name];
+                if (Str(layer, "class_name") == "InputLayer")
+                    _outputs[name] = AddInput(BatchInputShape(layer.GetProperty("config")) ?? throw new ModelConversionException($"input layer {name} has no batch_input_shape"));
+                else if (sources.Count == 0)
+                    throw new ModelConversionException($"layer {name} has no inputs");
+                else
+                {
                     var layerInputs = sources.Select(s => _outputs[s]).ToList();
                     _outputs[name] = Layer(layer, layerInputs);
                     _inputOf[_outputs[name]] = layerInputs[0];
-                    pending.Remove(layer);
-                    progressed = true;
                 }
 
-                if (!progressed)
-                    throw new ModelConversionException($"the layer graph cannot be resolved (a cycle or a missing input) at {string.Join(", ", pending.Select(l => Str(l, "name")))}");
+                resolved++;
+                if (dependents.TryGetValue(name, out var next))
+                {
+                    foreach (var dependent in next)
+                    {
+                        if (--waiting[dependent] == 0)
+                            ready.Enqueue(dependent);
+                    }
+                }
             }
 
-            AddOutput(_outputs[outputs[0][0].GetString()!]);
+            if (resolved != order.Count)
+                throw new ModelConversionException($"the layer graph cannot be resolved (a cycle) at {string.Join(", ", order.Where(n => !_outputs.ContainsKey(n)).Take(5))}");
+
+            var output = outputs[0].ValueKind == JsonValueKind.Array && outputs[0].GetArrayLength() > 0 && outputs[0][0].ValueKind == JsonValueKind.String
+                ? outputs[0][0].GetString()!
+                : throw new ModelConversionException($"output_layers is not in the form [[name, node, tensor]]: {Truncate(config.GetProperty("output_layers"))}");
+            AddOutput(_outputs.TryGetValue(output, out var tensor) ? tensor : throw new ModelConversionException($"the output layer '{output}' is not a layer of the model"));
         }
 
         static IEnumerable<string> Inbound(JsonElement node)
@@ -210,7 +305,12 @@ public static class KerasOnnxConverter
             if (node.ValueKind == JsonValueKind.Array)
             {
                 foreach (var entry in node.EnumerateArray())
-                    yield return entry[0].GetString()!;
+                {
+                    yield return entry.ValueKind == JsonValueKind.Array && entry.GetArrayLength() > 0 && entry[0].ValueKind == JsonValueKind.String
+                        ? entry[0].GetString()!
+                        : throw new ModelConversionException($"unsupported inbound node entry: {Truncate(entry)}");
+                }
+
                 yield break;
             }
 
@@ -227,6 +327,9 @@ public static class KerasOnnxConverter
 
         string AddInput(long[] shape)
         {
+            if (_graph.Input.Count > 0)
+                throw new ModelConversionException("the model has more than one input layer (one is supported)");
+            ArtifactLimits.Elements(shape.Skip(1).Select(d => d < 0 ? 1 : d), limits.MaxTensorElements, "the model's input shape");
             _graph.Input.Add(ValueInfo(InputName, shape));
             _ranks[InputName] = shape.Length;
             return InputName;
@@ -339,6 +442,7 @@ public static class KerasOnnxConverter
                 case "Reshape":
                 {
                     var target = config.GetProperty("target_shape").EnumerateArray().Select(d => d.GetInt64()).ToList();
+                    ArtifactLimits.Elements(target.Select(d => d == -1 ? 1 : d), limits.MaxTensorElements, $"layer {name}'s target_shape");
                     var shape = Initializer($"{name}/shape", [target.Count + 1], null, [0L, .. target]);
                     result = Node("Reshape", [x, shape]);
                     _ranks[result] = target.Count + 1;
@@ -402,6 +506,8 @@ public static class KerasOnnxConverter
                     if (config.TryGetProperty("interpolation", out var interpolation) && interpolation.GetString() is { } mode && mode != "nearest")
                         throw new ModelConversionException($"layer {name}: UpSampling2D interpolation '{mode}' is not supported (nearest is)");
                     var size = Pair(config, "size");
+                    if (size.Any(f => f is < 1 or > 64))
+                        throw new ModelConversionException($"layer {name}: UpSampling2D size [{string.Join(",", size)}] is outside 1-64");
                     var scales = Initializer($"{name}/scales", [4], [1f, size[0], size[1], 1f]);
                     var roi = Initializer($"{name}/roi", [0], []);
                     result = Node("Resize", [x, roi, scales], attributes:

@@ -20,7 +20,7 @@ public sealed class OnnxModel : IDisposable
         InputShape = input.Value.Dimensions.Skip(1).ToArray();
         if (InputShape.Any(d => d <= 0))
             throw new ModelConversionException($"the model input has unknown dimensions: [{string.Join(",", input.Value.Dimensions)}]");
-        InputSize = InputShape.Aggregate(1, (a, b) => a * b);
+        InputSize = (int)ArtifactLimits.Elements(InputShape.Select(d => (long)d), int.MaxValue / 64, "the model's input");
     }
 
     /// <summary>The input shape of one sample (without the batch dimension).</summary>
@@ -32,21 +32,52 @@ public sealed class OnnxModel : IDisposable
     /// <summary>Values in one sample.</summary>
     public int InputSize { get; }
 
+    /// <summary>
+    /// Loads a model; <paramref name="onnx"/> must already have passed <see cref="OnnxInspector.Check"/> when it came from
+    /// outside (a converted model is built by us and needs no check).
+    /// </summary>
     public static OnnxModel Load(byte[] onnx, int intraOpThreads = 1)
     {
-        var options = new SessionOptions { IntraOpNumThreads = intraOpThreads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var options = new SessionOptions { IntraOpNumThreads = intraOpThreads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        InferenceSession? session = null;
         try
         {
-            return new OnnxModel(new InferenceSession(onnx, options));
+            session = new InferenceSession(onnx, options);
+            return new OnnxModel(session);
         }
-        catch (OnnxRuntimeException ex)
+        catch (Exception ex)
         {
-            throw new ModelConversionException($"ONNX Runtime cannot load the model: {ex.Message}", ex);
+            session?.Dispose();
+            throw ex is ModelConversionException ? ex : new ModelConversionException($"ONNX Runtime cannot load the model: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>
+    /// Runs a batch under a deadline: when <paramref name="cancellationToken"/> is cancelled the run is terminated by
+    /// ONNX Runtime itself (a model that never ends, a Loop with a huge trip count) and this throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public float[][] Predict(float[] inputs, int batch, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled)
+            return Predict(inputs, batch);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var runOptions = new RunOptions();
+        using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
+        try
+        {
+            return Predict(inputs, batch, runOptions);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("the inference was stopped at its deadline", cancellationToken);
         }
     }
 
     /// <summary>Runs a batch; <paramref name="inputs"/> holds <paramref name="batch"/> samples back to back. Returns the outputs row by row.</summary>
-    public float[][] Predict(float[] inputs, int batch)
+    public float[][] Predict(float[] inputs, int batch) => Predict(inputs, batch, (RunOptions?)null);
+
+    float[][] Predict(float[] inputs, int batch, RunOptions? runOptions)
     {
         if (inputs.Length != batch * InputSize)
             throw new ArgumentException($"expected {batch} samples of {InputSize} values ({batch * InputSize}), got {inputs.Length}", nameof(inputs));
@@ -54,8 +85,12 @@ public sealed class OnnxModel : IDisposable
         shape[0] = batch;
         InputShape.CopyTo(shape, 1);
         var tensor = new DenseTensor<float>(inputs, shape);
-        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, tensor)], [_outputName]);
+        using var results = runOptions is null
+            ? _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, tensor)], [_outputName])
+            : _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, tensor)], [_outputName], runOptions);
         var output = results.First().AsTensor<float>();
+        if (output.Length % batch != 0)
+            throw new ModelConversionException($"the model's output of {output.Length} values does not split into {batch} rows");
         var width = (int)(output.Length / batch);
         var flat = output.ToArray();
         var rows = new float[batch][];

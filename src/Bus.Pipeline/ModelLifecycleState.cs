@@ -23,6 +23,8 @@ public class ModelLifecycleState : SagaStateMachineInstance, ISagaVersion
     public Guid? EvaluationTimeoutTokenId { get; set; }
     public Dictionary<string, double> Metrics { get; set; } = [];
     public string? ChampionAtEvaluation { get; set; }
+    public string? EvaluationSetUri { get; set; }
+    public bool ProducerSuppliedData { get; set; }
 
     /// <summary>Why the version ended where it is (rejection, failure, rollback); null while all is well.</summary>
     public string? Reason { get; set; }

@@ -24,7 +24,12 @@ public sealed class ModelLifecycleStateDefinition : SagaDefinition<ModelLifecycl
     {
         // Lost optimistic-concurrency races and brief store hiccups are retried; the state machine
         // itself throws nothing for bad input (it records a Failed state with the reason instead).
-        endpointConfigurator.UseMessageRetry(r => r.Intervals(50, 200, 500, 1_000, 2_000, 5_000));
+        // A name that breaks the naming rule (ArgumentException from the correlation) will not heal: straight to _error.
+        endpointConfigurator.UseMessageRetry(r =>
+        {
+            r.Ignore<ArgumentException>();
+            r.Intervals(50, 200, 500, 1_000, 2_000, 5_000);
+        });
         endpointConfigurator.UseInMemoryOutbox(context);
     }
 }

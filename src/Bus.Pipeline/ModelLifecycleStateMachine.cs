@@ -27,6 +27,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
 
         InstanceState(x => x.CurrentState);
 
+        // A name or version that breaks ModelVersionKey's rule throws here: no instance is made for it (it could share an
+        // id with a valid one), and the announcement goes to the error queue with the reason.
         Event(() => TrainingCompleted, x => x.CorrelateById(ctx => ModelVersionKey.For(ctx.Message.ModelName, ctx.Message.ModelVersion)));
         Event(() => Evaluated, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
         Event(() => EvaluationFailed, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
@@ -81,6 +83,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 {
                     ctx.Saga.Metrics = new Dictionary<string, double>(ctx.Message.Metrics);
                     ctx.Saga.ChampionAtEvaluation = ctx.Message.Champion?.ModelVersion;
+                    ctx.Saga.EvaluationSetUri = ctx.Message.EvaluationSetUri;
+                    ctx.Saga.ProducerSuppliedData = ctx.Message.ProducerSuppliedData;
                 })
                 .IfElse(ctx => Gate(ctx).Approved,
                     approved => approved
@@ -96,7 +100,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                         })
                         .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Promotion))
                         .TransitionTo(Approved)
-                        .Audit(max, ctx => ctx.Message.Evaluator, ctx => $"{FormatMetrics(ctx.Message.Metrics)}; {Gate(ctx).Summary}{ChampionNote(ctx.Message.Champion)}"),
+                        .Audit(max, ctx => ctx.Message.Evaluator, ctx => $"{FormatMetrics(ctx.Message.Metrics)}; {Gate(ctx).Summary}{ChampionNote(ctx.Message.Champion)}{DataNote(ctx.Message)}"),
                     rejected => rejected
                         .Then(ctx => ctx.Saga.Reason = Gate(ctx).Summary)
                         .Publish(ctx => new ModelRejected
@@ -112,7 +116,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                             RejectedAt = DateTimeOffset.UtcNow,
                         })
                         .TransitionTo(Rejected)
-                        .Audit(max, ctx => ctx.Message.Evaluator, ctx => $"{FormatMetrics(ctx.Message.Metrics)}; {ctx.Saga.Reason}{ChampionNote(ctx.Message.Champion)}")),
+                        .Audit(max, ctx => ctx.Message.Evaluator, ctx => $"{FormatMetrics(ctx.Message.Metrics)}; {ctx.Saga.Reason}{ChampionNote(ctx.Message.Champion)}{DataNote(ctx.Message)}")),
             When(EvaluationFailed, ctx => ctx.Message.Permanent)
                 .Unschedule(EvaluationTimeout)
                 .Then(ctx => ctx.Saga.Reason = $"evaluation failed: {ctx.Message.Reason}")
@@ -365,6 +369,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
     public static string? ValidateAnnouncement(TrainingCompleted message)
     {
         var problems = new List<string>();
+        if (ModelVersionKey.Problem(message.ModelName, message.ModelVersion) is { } names)
+            problems.Add(names);
         if (string.IsNullOrWhiteSpace(message.ArtifactUri) || !message.ArtifactUri.StartsWith("s3://", StringComparison.Ordinal) || message.ArtifactUri.Length <= 5)
             problems.Add($"artifactUri must be s3://bucket/key (got '{message.ArtifactUri}')");
         if (message.ArtifactFormat is not (ArtifactFormats.TfjsLayers or ArtifactFormats.Onnx))
@@ -426,6 +432,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
         Reason = saga.Reason,
         Artifact = saga.Artifact,
         Metrics = saga.Metrics,
+        EvaluationSetUri = saga.EvaluationSetUri,
+        ProducerSuppliedData = saga.ProducerSuppliedData,
         History = saga.History.ToArray(),
     };
 
@@ -433,6 +441,11 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
         $"serving at alias revision {message.AliasRevision}" +
         (message.PreviousModelVersion is null ? " (first champion)" : $", replacing {message.PreviousModelVersion}") +
         (message.Endpoint is null ? string.Empty : $" at {message.Endpoint}");
+
+    static string DataNote(ModelEvaluated message) =>
+        message.EvaluationSetUri is null ? string.Empty
+        : message.ProducerSuppliedData ? $"; evaluated on producer-supplied data {message.EvaluationSetUri}"
+        : $"; evaluated on the governed set {message.EvaluationSetUri}";
 
     static string ChampionNote(ChampionReference? champion) =>
         champion is null ? "; no champion yet" : $"; champion {champion.ModelVersion}: {FormatMetrics(champion.Metrics)}";

@@ -2,55 +2,57 @@ using Bus.Contracts;
 using Bus.Ml;
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Bus.Stages;
 
 /// <summary>
-/// Evaluates a model version on its validation set and the champion of the same name on the same data.
-/// Permanent problems (integrity, corrupt or unsupported model, shape mismatch, NaN) are reported once as
-/// <see cref="EvaluationFailed"/>; transient ones are retried, then reported as transient.
+/// Evaluates a model version, and the champion of the same name, on the data its policy names (the governed set, or
+/// the producer's where the policy allows it). Every problem the candidate causes (a location outside the allow-list,
+/// integrity, a corrupt, oversized or unsupported model, shape mismatch, NaN, an inference past the deadline) is
+/// reported once as a permanent <see cref="EvaluationFailed"/> with the reason; transient ones are retried, then
+/// reported as transient.
 /// </summary>
-public sealed class EvaluateModelConsumer(S3ArtifactStore store, ModelRegistry registry, StageIdentity identity, ILogger<EvaluateModelConsumer> logger)
+public sealed class EvaluateModelConsumer(
+    S3ArtifactStore store, ModelRegistry registry, StageIdentity identity, IOptions<EvaluationOptions> options, ILogger<EvaluateModelConsumer> logger)
     : IConsumer<EvaluateModel>
 {
     public async Task Consume(ConsumeContext<EvaluateModel> context)
     {
         var m = context.Message;
+        var settings = options.Value;
         try
         {
-            if (m.ValidationSetUri is null)
-                throw new ModelConversionException("the announcement has no validationSetUri to evaluate on");
-            var set = ValidationSet.Parse(await store.ReadAsync(m.ValidationSetUri, context.CancellationToken));
-            var artifact = new ArtifactReference(m.Artifact.Uri, m.Artifact.Format, m.Artifact.Sha256);
-            using var model = OnnxModel.Load(await store.LoadOnnxAsync(artifact, context.CancellationToken));
-            var metrics = Evaluator.Evaluate(model, set);
+            var policy = settings.For(m.ModelName);
+            if (ResolvedEvaluationPolicy.Outside(m.Artifact.Uri, policy.ArtifactLocations, "the artifact") is { } refused)
+                throw new ModelConversionException(refused);
+            var (setUri, producerSupplied) = DataOf(m, policy);
 
-            ChampionReference? champion = null;
-            if (await registry.ChampionAsync(m.ModelName, context.CancellationToken) is { } alias && alias.ModelVersionId != m.ModelVersionId)
-            {
-                using var championModel = OnnxModel.Load(await store.LoadOnnxAsync(alias.Artifact, context.CancellationToken));
-                var championMetrics = Evaluator.Evaluate(championModel, set);
-                champion = new ChampionReference
-                {
-                    ModelVersionId = alias.ModelVersionId,
-                    ModelVersion = alias.ModelVersion,
-                    Artifact = new ModelArtifact { Uri = alias.Artifact.Uri, Format = alias.Artifact.Format, Sha256 = alias.Artifact.Sha256 },
-                    Metrics = championMetrics.ToDictionary(),
-                };
-            }
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+            deadline.CancelAfter(settings.Timeout);
+            var evaluation = await Evaluate(m, policy, setUri, settings.Limits, deadline.Token);
 
-            logger.LogInformation("Evaluated {ModelName} {ModelVersion}: accuracy {Accuracy:F4} on {Samples} samples", m.ModelName, m.ModelVersion, metrics.Accuracy, metrics.SampleCount);
+            logger.LogInformation("Evaluated {ModelName} {ModelVersion}: accuracy {Accuracy:F4} on {Samples} samples of {Set}",
+                m.ModelName, m.ModelVersion, evaluation.Metrics.Accuracy, evaluation.Metrics.SampleCount, setUri);
             await context.Publish(new ModelEvaluated
             {
                 ModelVersionId = m.ModelVersionId,
                 ModelName = m.ModelName,
                 ModelVersion = m.ModelVersion,
-                Metrics = metrics.ToDictionary(),
-                Champion = champion,
-                SampleCount = metrics.SampleCount,
+                Metrics = evaluation.Metrics.ToDictionary(),
+                Champion = evaluation.Champion,
+                SampleCount = evaluation.Metrics.SampleCount,
+                EvaluationSetUri = setUri,
+                ProducerSuppliedData = producerSupplied,
                 EvaluatedAt = DateTimeOffset.UtcNow,
                 Evaluator = identity.Name,
             });
+        }
+        catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            var reason = $"the evaluation ran past its deadline of {settings.Timeout} (Bus:Evaluation:Timeout) and was stopped";
+            logger.LogWarning("Evaluation of {ModelName} {ModelVersion} failed permanently: {Reason}", m.ModelName, m.ModelVersion, reason);
+            await Fail(context, reason, permanent: true);
         }
         catch (ModelConversionException ex)
         {
@@ -60,6 +62,64 @@ public sealed class EvaluateModelConsumer(S3ArtifactStore store, ModelRegistry r
         catch (Exception ex) when (Transient.Is(ex) && Transient.IsLastAttempt(context))
         {
             await Fail(context, ex.Message, permanent: false);
+        }
+    }
+
+    /// <summary>The governed set, unless the policy lets the producer choose and the announcement does.</summary>
+    static (string Uri, bool ProducerSupplied) DataOf(EvaluateModel m, ResolvedEvaluationPolicy policy)
+    {
+        if (!policy.AllowProducerValidationSet || m.ValidationSetUri is null)
+            return (policy.ValidationSetUri, false);
+        return ResolvedEvaluationPolicy.Outside(m.ValidationSetUri, policy.DatasetLocations, "the producer-supplied validation set") is { } refused
+            ? throw new ModelConversionException(refused)
+            : (m.ValidationSetUri, true);
+    }
+
+    async Task<(ClassificationMetrics Metrics, ChampionReference? Champion)> Evaluate(
+        EvaluateModel m, ResolvedEvaluationPolicy policy, string setUri, ArtifactLimits limits, CancellationToken deadline)
+    {
+        ValidationSet set;
+        try
+        {
+            set = ValidationSet.Parse(await store.ReadAsync(setUri, limits.MaxDataSetBytes, deadline), limits);
+        }
+        catch (ModelConversionException ex)
+        {
+            throw new ModelConversionException($"the evaluation set {setUri}: {ex.Message}", ex);
+        }
+
+        var candidate = new ArtifactReference(m.Artifact.Uri, m.Artifact.Format, m.Artifact.Sha256);
+        var metrics = await Measure(candidate, policy, set, limits, "the candidate", deadline);
+
+        ChampionReference? champion = null;
+        if (await registry.ChampionAsync(m.ModelName, deadline) is { } alias && alias.ModelVersionId != m.ModelVersionId)
+        {
+            var championMetrics = await Measure(alias.Artifact, policy, set, limits, $"the champion {alias.ModelVersion}", deadline);
+            champion = new ChampionReference
+            {
+                ModelVersionId = alias.ModelVersionId,
+                ModelVersion = alias.ModelVersion,
+                Artifact = new ModelArtifact { Uri = alias.Artifact.Uri, Format = alias.Artifact.Format, Sha256 = alias.Artifact.Sha256 },
+                Metrics = championMetrics.ToDictionary(),
+            };
+        }
+
+        return (metrics, champion);
+    }
+
+    /// <summary>Loads and runs one model; anything it throws that is not transient is that model's fault, reported with the reason.</summary>
+    async Task<ClassificationMetrics> Measure(ArtifactReference artifact, ResolvedEvaluationPolicy policy, ValidationSet set, ArtifactLimits limits, string who,
+        CancellationToken deadline)
+    {
+        try
+        {
+            var onnx = await store.LoadOnnxAsync(artifact, limits, policy.AllowControlFlow, deadline);
+            using var model = OnnxModel.Load(onnx);
+            return Evaluator.Evaluate(model, set, cancellationToken: deadline);
+        }
+        catch (Exception ex) when (ex is not (ModelConversionException or OperationCanceledException) && !Transient.Is(ex))
+        {
+            throw new ModelConversionException($"{who} could not be evaluated: {ex.GetType().Name}: {ex.Message}", ex);
         }
     }
 

@@ -19,6 +19,7 @@ sealed class HostedPipeline : IDisposable
     readonly ITestOutputHelper output;
     readonly SnsClient _sns;
     readonly Lazy<Task<string>> _topic;
+    readonly Lazy<Task> _evaluationSet;
 
     public HostedPipeline(EmulatorFixture emulator, string prefix, ITestOutputHelper output)
     {
@@ -28,7 +29,12 @@ sealed class HostedPipeline : IDisposable
         Data = Directory.CreateTempSubdirectory($"bus-{prefix}-").FullName;
         _sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
         _topic = new Lazy<Task<string>>(() => _sns.CreateTopicAsync($"{Scope}-training-complete"));
+        _evaluationSet = new Lazy<Task>(() => NodeScript.RunAsync("train.mjs", "--endpoint", emulator.ServiceUrl.ToString().TrimEnd('/'), "--quiet",
+            "--evaluation-set", EvaluationSetUri));
     }
+
+    /// <summary>Where the operator keeps digits' governed evaluation set (the hosts' default location for the scope).</summary>
+    public string EvaluationSetUri => $"s3://{Scope}-bus-evaluation/digits/validation.json";
 
     public string Scope { get; }
     public string Data { get; }
@@ -36,6 +42,7 @@ sealed class HostedPipeline : IDisposable
     /// <summary>Trains a model with the TF.js job (uploaded to the emulator's S3, not announced); its announcement fields.</summary>
     public async Task<JsonNode> TrainAsync(string version, bool weak = false, string epochs = "3")
     {
+        await _evaluationSet.Value;
         string[] arguments = ["--endpoint", emulator.ServiceUrl.ToString().TrimEnd('/'), "--scope", Scope, "--model", "digits", "--version", version,
             "--epochs", epochs, "--quiet", "--no-announce", .. weak ? new[] { "--weak" } : []];
         return JsonNode.Parse((await NodeScript.RunAsync("train.mjs", arguments)).Trim().Split('\n')[^1])!;

@@ -43,6 +43,11 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         services.AddSingleton(new StageIdentity("test-evaluator"));
         services.AddSingleton(new S3ArtifactStore(s3 ?? _s3));
         services.AddSingleton(new ModelRegistry(Path.Combine(_trained, "registry", "registry.db")));
+        services.Configure<EvaluationOptions>(o =>
+        {
+            o.Default.ValidationSetUri = $"s3://{_bucket}/digits/validation.json";
+            o.Default.ArtifactLocations = [$"s3://{_bucket}/digits/"];
+        });
         services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));
         services.AddMassTransitTestHarness(x =>
         {

@@ -20,3 +20,25 @@ public class When_a_model_version_id_is_derived
     public void Should_refuse_an_empty_name() =>
         FluentActions.Invoking(() => ModelVersionKey.For("", "1")).Should().Throw<ArgumentException>();
 }
+
+public class When_a_model_name_or_version_breaks_the_rule
+{
+    [Theory]
+    [InlineData("digits/9", "1")]
+    [InlineData("digits", "9/1")]
+    [InlineData("digits", "../1")]
+    [InlineData("-digits", "1")]
+    [InlineData("dig its", "1")]
+    [InlineData("digits", "1\n2")]
+    [InlineData("dígits", "1")]
+    public void Should_refuse_it_with_the_rule(string name, string version) =>
+        FluentActions.Invoking(() => ModelVersionKey.For(name, version)).Should().Throw<ArgumentException>().WithMessage($"*{ModelVersionKey.Rule}*");
+
+    [Fact]
+    public void Should_refuse_a_name_longer_than_64() =>
+        ModelVersionKey.Problem(new string('a', 65), "1").Should().Contain("modelName");
+
+    [Fact]
+    public void Should_accept_letters_digits_dots_underscores_and_dashes() =>
+        ModelVersionKey.Problem("fraud-detector_v2.1", "2026-12-02.rc_1").Should().BeNull();
+}

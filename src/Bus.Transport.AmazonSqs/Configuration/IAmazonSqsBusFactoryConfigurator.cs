@@ -9,9 +9,13 @@ public interface IAmazonSqsBusFactoryConfigurator : IBusFactoryConfigurator<IAma
     void Host(Action<AmazonSqsHostSettings> configure);
 
     /// <summary>
-    /// Messages of type <typeparamref name="T"/> may be published to their topic as plain JSON by non-MassTransit
-    /// producers (boto3, the AWS CLI). Queues subscribe to that topic with raw delivery off, so the SNS
-    /// notification tells which topic (and so which message type) a plain body came from.
+    /// Makes the topic of <typeparamref name="T"/> an ingress topic: non-MassTransit producers (boto3, the AWS CLI)
+    /// publish it as plain JSON. Queues subscribe to it with raw delivery off, so the SNS notification tells which
+    /// topic a body came from, and such a body is only ever data: it is bound to <typeparamref name="T"/>, only
+    /// <c>traceparent</c>, <c>tracestate</c> and the declared filter attributes of the publisher are kept, and
+    /// anything else (a MassTransit envelope, another content type, JSON that is not a <typeparamref name="T"/>)
+    /// goes to <c>&lt;queue&gt;_error</c> with the reason. What this bus publishes to that topic is sent as plain
+    /// JSON too.
     /// </summary>
     void AcceptPlainJson<T>() where T : class;
 

@@ -21,6 +21,15 @@ sealed class MessageAttributeConventions
         }
     }
 
+    /// <summary>The names of the filter attributes declared for <paramref name="type"/>.</summary>
+    public IReadOnlyList<string> NamesFor(Type type)
+    {
+        if (!_byType.TryGetValue(type, out var list))
+            return [];
+        lock (list)
+            return list.Select(a => a.Name).ToList();
+    }
+
     public IEnumerable<(string Name, string Value)> For(object message)
     {
         if (!_byType.TryGetValue(message.GetType(), out var list))

@@ -27,7 +27,7 @@ sealed class SqsBusFactoryConfigurator : BusFactoryConfigurator, IAmazonSqsBusFa
 
     public void AcceptPlainJson<T>()
         where T : class =>
-        _host.PlainJsonTypes[typeof(T)] = true;
+        _host.PlainJsonTypes[typeof(T)] = () => _host.PublishTopology.TopicName<T>();
 
     public void FilterAttribute<T>(string name, Func<T, string?> value)
         where T : class =>

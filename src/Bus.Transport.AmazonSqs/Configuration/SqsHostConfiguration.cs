@@ -41,8 +41,15 @@ sealed class SqsHostConfiguration : BaseHostConfiguration<SqsReceiveEndpointConf
     public SqsEntityClient Client => _client.Value;
     public ClientContextSupervisor Supervisor => _supervisor.Supervisor;
 
-    /// <summary>Message types (by URN) that non-MassTransit producers may publish as plain JSON.</summary>
-    public ConcurrentDictionary<Type, bool> PlainJsonTypes { get; } = new();
+    /// <summary>Message types that non-MassTransit producers may publish as plain JSON, with their logical topic names.</summary>
+    public ConcurrentDictionary<Type, Func<string>> PlainJsonTypes { get; } = new();
+
+    /// <summary>
+    /// Whether the physical topic carries plain JSON only (an ingress topic): what this bus publishes there is sent as
+    /// the bare message too, so that every subscriber can refuse anything else.
+    /// </summary>
+    public bool IsPlainJsonTopic(string physicalTopicName) =>
+        PlainJsonTypes.Values.Any(name => string.Equals(PhysicalTopicName(name()), physicalTopicName, StringComparison.Ordinal));
 
     public MessageAttributeConventions Attributes { get; } = new();
 

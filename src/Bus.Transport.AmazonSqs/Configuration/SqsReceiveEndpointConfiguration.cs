@@ -86,7 +86,9 @@ sealed class SqsReceiveEndpointConfiguration : ReceiveEndpointConfiguration, IAm
 
     public TopicSubscription SubscriptionFor<T>()
         where T : class =>
-        new(Topology.Publish.TopicName<T>(), MessageUrn.ForTypeString<T>(), !_host.PlainJsonTypes.ContainsKey(typeof(T)), null);
+        _host.PlainJsonTypes.ContainsKey(typeof(T))
+            ? new(Topology.Publish.TopicName<T>(), MessageUrn.ForTypeString<T>(), false, null) { PlainJsonType = typeof(T) }
+            : new(Topology.Publish.TopicName<T>(), MessageUrn.ForTypeString<T>(), true, null);
 }
 
 /// <summary>Subscribes the endpoint's queue to the topic of every message type it consumes.</summary>

@@ -20,6 +20,7 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
     readonly ClientContext _client;
     readonly SqsReceiveEndpointContext _context;
     readonly Dictionary<string, string> _typesByTopic;
+    readonly Dictionary<string, (Type Type, IReadOnlyList<string> FilterAttributes)> _ingressByTopic;
 
     public SqsMessageReceiver(ClientContext client, SqsReceiveEndpointContext context)
         : base(context, StringComparer.Ordinal)
@@ -29,6 +30,9 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         _typesByTopic = context.Settings.Subscriptions
             .Where(s => s.MessageTypeUrn is not null)
             .ToDictionary(s => context.Host.PhysicalTopicName(s.TopicName), s => s.MessageTypeUrn!, StringComparer.Ordinal);
+        _ingressByTopic = context.Settings.Subscriptions
+            .Where(s => s.PlainJsonType is not null)
+            .ToDictionary(s => context.Host.PhysicalTopicName(s.TopicName), s => (s.PlainJsonType!, context.Host.Attributes.NamesFor(s.PlainJsonType!)), StringComparer.Ordinal);
         TrySetConsumeTask(Task.Run(Consume));
     }
 
@@ -127,12 +131,15 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         }
 
         var redelivered = message.Attributes is not null && message.Attributes.TryGetValue("ApproximateReceiveCount", out var count) && count != "1";
-        var (body, headers) = Unwrap(message);
+        var (body, headers, refused) = Unwrap(message);
         var lockContext = new SqsReceiveLockContext(_client.Client, queue, message, _context.Settings, _context.InputAddress);
         var context = new SqsReceiveContext(message, body, headers, redelivered, _context, _client);
         try
         {
-            await Dispatch(message.MessageId, context, lockContext).ConfigureAwait(false);
+            if (refused is not null)
+                await RefuseAsync(context, lockContext, refused).ConfigureAwait(false);
+            else
+                await Dispatch(message.MessageId, context, lockContext).ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -143,6 +150,34 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
             context.Dispose();
         }
     }
+
+    /// <summary>Moves a refused ingress message to <c>&lt;queue&gt;_error</c> with the reason; no consumer ever sees it.</summary>
+    async Task RefuseAsync(SqsReceiveContext context, SqsReceiveLockContext lockContext, string reason)
+    {
+        LogContext.Warning?.Log("Refused SQS message {MessageId} on {Queue}: {Reason}", context.TransportMessage.MessageId, _context.QueueName, reason);
+        try
+        {
+            await SqsMove.Move(context, _context, _context.ErrorQueueName, new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["MT-Reason"] = "refused",
+                ["MT-Fault-ExceptionType"] = IngressRefusedType,
+                ["MT-Fault-Message"] = SqsErrorTransport.Truncate(reason, 4096),
+                ["MT-Fault-Timestamp"] = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                ["MT-Fault-InputAddress"] = _context.InputAddress.ToString(),
+            }).ConfigureAwait(false);
+            TransportMetrics.Refused.Add(1);
+            await lockContext.Complete().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Not moved: it becomes visible again and is refused on the next receive (or reaches the native DLQ).
+            await lockContext.Faulted(ex).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>The exception type named in the fault attributes of a refused ingress message.</summary>
+    public const string IngressRefusedType = "Bus.Transport.AmazonSqs.IngressRefused";
 
     async Task ReleaseAsync(QueueInfo queue, Message message)
     {
@@ -161,7 +196,7 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
     /// notification (raw delivery off) is unwrapped; a plain JSON body is given the message type bound to
     /// the topic it came from, so the raw JSON deserializer reads it as that type.
     /// </summary>
-    (string Body, Dictionary<string, string> Headers) Unwrap(Message message)
+    (string Body, Dictionary<string, string> Headers, string? Refused) Unwrap(Message message)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (message.MessageAttributes is not null)
@@ -176,7 +211,18 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         var body = message.Body ?? string.Empty;
         string? topicName = null;
         string? notificationId = null;
-        if (!headers.ContainsKey(MessageHeaders.ContentType) && TryReadNotification(body, out var notification))
+        string? refused = null;
+        var notification = headers.ContainsKey(MessageHeaders.ContentType) ? null : ReadNotification(body);
+        if (notification is not null && _ingressByTopic.TryGetValue(notification.TopicName, out var ingress))
+        {
+            // An ingress topic: the publisher's words are data. Nothing it says about type or content is believed.
+            body = notification.Message;
+            topicName = notification.TopicName;
+            notificationId = notification.MessageId;
+            headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            refused = PlainJsonIngress.Check(body, notification.Attributes, ingress.Type, topicName, ingress.FilterAttributes, headers);
+        }
+        else if (notification is not null)
         {
             body = notification.Message;
             topicName = notification.TopicName;
@@ -200,14 +246,15 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
                 headers[MessageHeaders.MessageId] = id;
         }
 
-        return (body, headers);
+        return (body, headers, refused);
     }
 
-    static bool TryReadNotification(string body, out (string Message, string TopicName, string? MessageId, Dictionary<string, string> Attributes) notification)
+    sealed record SnsNotification(string Message, string TopicName, string? MessageId, Dictionary<string, string> Attributes);
+
+    static SnsNotification? ReadNotification(string body)
     {
-        notification = default;
         if (body.Length == 0 || body[0] != '{' || !body.Contains("\"TopicArn\"", StringComparison.Ordinal))
-            return false;
+            return null;
         try
         {
             using var document = JsonDocument.Parse(body);
@@ -215,7 +262,7 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
             if (root.ValueKind != JsonValueKind.Object
                 || !root.TryGetProperty("Type", out var type) || type.GetString() != "Notification"
                 || !root.TryGetProperty("TopicArn", out var arn) || !root.TryGetProperty("Message", out var inner))
-                return false;
+                return null;
 
             var attributes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             if (root.TryGetProperty("MessageAttributes", out var map) && map.ValueKind == JsonValueKind.Object)
@@ -229,12 +276,11 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
 
             var topicArn = arn.GetString() ?? string.Empty;
             var messageId = root.TryGetProperty("MessageId", out var mid) ? mid.GetString() : null;
-            notification = (inner.GetString() ?? string.Empty, topicArn[(topicArn.LastIndexOf(':') + 1)..], messageId, attributes);
-            return true;
+            return new SnsNotification(inner.ValueKind == JsonValueKind.String ? inner.GetString()! : inner.GetRawText(), topicArn[(topicArn.LastIndexOf(':') + 1)..], messageId, attributes);
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            return false;
+            return null;
         }
     }
 }

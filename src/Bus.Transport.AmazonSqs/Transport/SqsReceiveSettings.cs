@@ -1,7 +1,14 @@
 namespace Bus.Transport.AmazonSqs.Transport;
 
 /// <summary>A topic a receive endpoint subscribes to, and the message type a plain JSON body from it is read as.</summary>
-public sealed record TopicSubscription(string TopicName, string? MessageTypeUrn, bool RawMessageDelivery, string? FilterPolicy);
+public sealed record TopicSubscription(string TopicName, string? MessageTypeUrn, bool RawMessageDelivery, string? FilterPolicy)
+{
+    /// <summary>
+    /// The message type of an ingress topic (one marked <c>AcceptPlainJson</c>): every body from it must be that type's
+    /// plain JSON, and nothing else a publisher sends (envelope, content type, headers) is believed.
+    /// </summary>
+    public Type? PlainJsonType { get; init; }
+}
 
 /// <summary>Everything about one receive endpoint's queue.</summary>
 public sealed class SqsReceiveSettings(string queueName)
@@ -42,6 +49,7 @@ public sealed class SqsReceiveSettings(string queueName)
                     MessageTypeUrn = _subscriptions[existing].MessageTypeUrn ?? subscription.MessageTypeUrn,
                     RawMessageDelivery = _subscriptions[existing].RawMessageDelivery && subscription.RawMessageDelivery,
                     FilterPolicy = subscription.FilterPolicy ?? _subscriptions[existing].FilterPolicy,
+                    PlainJsonType = _subscriptions[existing].PlainJsonType ?? subscription.PlainJsonType,
                 };
         }
     }

@@ -94,6 +94,14 @@ sealed class SqsSendTransportContext : BaseSendTransportContext, SendTransportCo
 
         foreach (var (name, value) in message.FilterAttributes)
             attributes[name] = value;
+        if (_address.Kind == SqsEntityKind.Topic && _host.IsPlainJsonTopic(EntityName))
+        {
+            // An ingress topic carries plain JSON only, whoever publishes: subscribers refuse envelopes there.
+            body = BareMessage(body);
+            attributes.Remove(MessageHeaders.ContentType);
+            attributes.Remove(MessageHeaders.MessageType);
+        }
+
         if (attributes.Count > 10)
             throw new InvalidOperationException($"{attributes.Count} message attributes for {TypeCache<T>.ShortName}: SQS and SNS allow 10 (SNS silently drops raw-delivered messages with more).");
 
@@ -136,5 +144,21 @@ sealed class SqsSendTransportContext : BaseSendTransportContext, SendTransportCo
             MessageDeduplicationId = deduplicationId,
         };
         await transportContext.Client.SendAsync(EntityName, request, sendContext.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The message inside a MassTransit envelope (a body that is no envelope is already bare).</summary>
+    static string BareMessage(string body)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && document.RootElement.TryGetProperty("message", out var inner)
+                ? inner.GetRawText()
+                : body;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return body;
+        }
     }
 }
