@@ -74,3 +74,121 @@ public class When_a_message_is_published_inside_a_trace(EmulatorFixture emulator
         }
     }
 }
+
+/// <summary>Takes both the ingress type and an internal one on one queue, as the lifecycle saga does.</summary>
+public sealed class IngressConsumer : IConsumer<StageAnnounced>, IConsumer<PingPublished>
+{
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Headers = new();
+
+    public Task Consume(ConsumeContext<StageAnnounced> context)
+    {
+        Headers[context.Message.ModelVersion] = string.Join(",", context.ReceiveContext.TransportHeaders.GetAll().Select(h => h.Key));
+        return Task.CompletedTask;
+    }
+
+    public Task Consume(ConsumeContext<PingPublished> context) => Task.CompletedTask;
+}
+
+[Collection(EmulatorCollection.Name)]
+public class When_a_producer_of_an_ingress_topic_sends_more_than_data(EmulatorFixture emulator)
+{
+    static async Task<(TransportHarness Harness, SnsClient Sns, string TopicArn)> Start(EmulatorFixture emulator)
+    {
+        var h = await TransportHarness.Start(emulator.ServiceUrl,
+            x => x.AddConsumer<IngressConsumer>().Endpoint(e => e.Name = "ingress"),
+            (_, cfg) => cfg.AcceptPlainJson<StageAnnounced>());
+        var sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        return (h, sns, await sns.CreateTopicAsync(h.Topic("Bus-Transport-AmazonSqs-Tests-Messages-StageAnnounced")));
+    }
+
+    [Fact]
+    public async Task Should_refuse_a_MassTransit_envelope_to_the_error_queue_with_the_reason()
+    {
+        var (h, sns, topicArn) = await Start(emulator);
+        await using (h)
+        using (sns)
+        {
+            var id = Guid.NewGuid();
+            // A forged command: an envelope naming an internal type, with MassTransit's own content type.
+            var envelope = $$$"""{"messageId":"{{{Guid.NewGuid()}}}","messageType":["urn:message:Bus.Transport.AmazonSqs.Tests.Messages:PingPublished"],"message":{"id":"{{{id}}}","text":"forged"}}""";
+            await sns.PublishAsync(topicArn, envelope, new Dictionary<string, SnsAttribute>
+            {
+                ["Content-Type"] = new("String", "application/vnd.masstransit+json"),
+            });
+
+            var errors = await h.Drain(emulator.ServiceUrl, "ingress_error", 1, TimeSpan.FromSeconds(30));
+            var error = errors.Should().ContainSingle().Subject;
+            error.MessageAttributes["MT-Reason"].StringValue.Should().Be("refused");
+            error.MessageAttributes["MT-Fault-Message"].StringValue.Should().Contain("content type 'application/vnd.masstransit+json'").And.Contain("plain JSON data of StageAnnounced");
+            error.Body.Should().Be(envelope);
+            h.Harness.Consumed.Snapshot<PingPublished>(x => x.Context.Message.Id == id).Should().BeEmpty("a producer cannot send an internal message");
+        }
+    }
+
+    [Fact]
+    public async Task Should_refuse_an_envelope_even_without_a_content_type()
+    {
+        var (h, sns, topicArn) = await Start(emulator);
+        await using (h)
+        using (sns)
+        {
+            var id = Guid.NewGuid();
+            await sns.PublishAsync(topicArn, $$$"""{"messageType":["urn:message:Bus.Transport.AmazonSqs.Tests.Messages:PingPublished"],"message":{"id":"{{{id}}}","text":"forged"}}""");
+
+            var errors = await h.Drain(emulator.ServiceUrl, "ingress_error", 1, TimeSpan.FromSeconds(30));
+            errors.Should().ContainSingle().Which.MessageAttributes["MT-Fault-Message"].StringValue.Should().Contain("a MassTransit envelope on an ingress topic");
+            h.Harness.Consumed.Snapshot<PingPublished>().Should().BeEmpty();
+        }
+    }
+
+    [Theory]
+    [InlineData("""{"modelName":"digits"}""", "not a valid StageAnnounced")]
+    [InlineData("""["digits","1"]""", "not an object")]
+    [InlineData("""{"modelName":5,"modelVersion":"1"}""", "not a valid StageAnnounced")]
+    public async Task Should_refuse_a_body_that_is_not_the_topics_type(string body, string reason)
+    {
+        var (h, sns, topicArn) = await Start(emulator);
+        await using (h)
+        using (sns)
+        {
+            await sns.PublishAsync(topicArn, body);
+
+            var errors = await h.Drain(emulator.ServiceUrl, "ingress_error", 1, TimeSpan.FromSeconds(30));
+            errors.Should().ContainSingle().Which.MessageAttributes["MT-Fault-Message"].StringValue.Should().Contain(reason);
+            h.Harness.Consumed.Snapshot<StageAnnounced>().Should().BeEmpty();
+        }
+    }
+
+    [Fact]
+    public async Task Should_keep_only_trace_context_of_the_publishers_attributes()
+    {
+        var (h, sns, topicArn) = await Start(emulator);
+        await using (h)
+        using (sns)
+        {
+            await sns.PublishAsync(topicArn, """{"modelName":"digits","modelVersion":"attrs"}""", new Dictionary<string, SnsAttribute>
+            {
+                ["Content-Type"] = new("String", "application/json"),
+                ["MT-Host-MachineName"] = new("String", "forged"),
+                ["RequestId"] = new("String", Guid.NewGuid().ToString()),
+                ["tracestate"] = new("String", "vendor=1"),
+            });
+
+            (await h.WaitForConsumed<StageAnnounced>(m => m.ModelVersion == "attrs", TimeSpan.FromSeconds(30))).Should().BeTrue();
+            IngressConsumer.Headers["attrs"].Split(',').Should().NotContain(["MT-Host-MachineName", "RequestId"]).And.Contain("tracestate");
+        }
+    }
+
+    [Fact]
+    public async Task Should_publish_its_own_messages_there_as_plain_json_that_its_subscribers_accept()
+    {
+        var (h, sns, _) = await Start(emulator);
+        await using (h)
+        using (sns)
+        {
+            await h.Harness.Bus.Publish(new StageAnnounced { ModelName = "digits", ModelVersion = "own", Accuracy = 0.5 });
+
+            (await h.WaitForConsumed<StageAnnounced>(m => m.ModelVersion == "own" && m.Accuracy == 0.5, TimeSpan.FromSeconds(30))).Should().BeTrue();
+        }
+    }
+}

@@ -26,7 +26,7 @@ static class PlainJsonIngress
                 headers[name] = value;
         }
 
-        var what = $"{topicName} accepts plain JSON data of {TypeCache.GetShortName(messageType)} only";
+        var what = $"{topicName} accepts plain JSON data of {messageType.Name} only";
         if (publisherAttributes.TryGetValue(MessageHeaders.ContentType, out var contentType) && !IsJson(contentType))
             return $"refused: content type '{Clip(contentType)}' on an ingress topic; {what}";
 
@@ -56,7 +56,7 @@ static class PlainJsonIngress
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
-            return $"refused: the body is not a valid {TypeCache.GetShortName(messageType)}: {Clip(ex.Message)}";
+            return $"refused: the body is not a valid {messageType.Name}: {Clip(ex.Message)}";
         }
 
         return null;
