@@ -1,4 +1,5 @@
 using Bus.Testing;
+using MassTransit;
 using Bus.Contracts;
 
 namespace Bus.Pipeline.Tests;
@@ -91,5 +92,35 @@ public class When_two_versions_of_one_model_are_announced
         (await h.InState(ModelVersionKey.For("digits", "1"), h.Machine.Evaluating)).Should().BeTrue();
         (await h.InState(ModelVersionKey.For("digits", "2"), h.Machine.Evaluating)).Should().BeTrue();
         ModelVersionKey.For("digits", "1").Should().NotBe(ModelVersionKey.For("digits", "2"));
+    }
+}
+
+public class When_an_announcement_names_a_model_outside_the_naming_rule
+{
+    [Theory]
+    [InlineData("digits/9", "1")]
+    [InlineData("digits", "9/1")]
+    public async Task Should_create_no_version_and_fail_the_message_with_the_rule(string model, string version)
+    {
+        await using var h = await LifecycleHarness.Start();
+
+        await h.Publish(LifecycleHarness.Announcement(model, version));
+
+        (await Poll.Until(() => h.Harness.Consumed.Snapshot<TrainingCompleted>(x => x.Exception is not null).Any())).Should().BeTrue();
+        var consumed = h.Harness.Consumed.Snapshot<TrainingCompleted>(x => x.Exception is not null).First();
+        consumed.Exception!.ToString().Should().Contain(ModelVersionKey.Rule);
+        h.Harness.Sent.Snapshot<EvaluateModel>().Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Should_leave_a_valid_version_of_the_same_spelling_untouched()
+    {
+        await using var h = await LifecycleHarness.Start();
+        await h.Publish(LifecycleHarness.Announcement("digits/9", "1"));
+        (await Poll.Until(() => h.Harness.Consumed.Snapshot<TrainingCompleted>(x => x.Exception is not null).Any())).Should().BeTrue();
+
+        await h.Publish(LifecycleHarness.Announcement("digits", "9"));
+
+        (await h.InState(ModelVersionKey.For("digits", "9"), h.Machine.Evaluating)).Should().BeTrue();
     }
 }
