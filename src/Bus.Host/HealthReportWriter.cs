@@ -8,9 +8,13 @@ static class HealthReportWriter
 {
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
+    /// <summary>Anonymous callers (a load balancer) get the status alone; operators get every check's details.</summary>
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
+        var security = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<SecurityOptions>>().Value;
+        if (!context.User.IsOperator(security))
+            return context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }, Json));
         var body = new
         {
             status = report.Status.ToString(),

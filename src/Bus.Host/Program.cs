@@ -2,8 +2,10 @@ using Bus.Host;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddBusHost();
+builder.AddBusSecurity();
 
 var app = builder.Build();
+app.UseBusSecurity();
 app.MapBusEndpoints();
 
 // Taken before the run: RunAsync disposes the host, and its services cannot be asked for afterwards.

@@ -110,6 +110,14 @@ public sealed class HostProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>SIGTERM by PID, as a supervisor stops it; the exit code it ended with (killed after 20 s: 137).</summary>
+    public async Task<int> TerminateAsync()
+    {
+        await Processes.StopGracefullyAsync(_process, TimeSpan.FromSeconds(20));
+        Interlocked.Exchange(ref _disposed, 1);
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)

@@ -51,6 +51,7 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             await pipeline.WaitFor(async () => (await State(db, "1")) == "Superseded", "digits 1 superseded", TimeSpan.FromMinutes(3), () => host.Log);
             using (var http = new HttpClient { BaseAddress = host.Url })
             {
+                http.DefaultRequestHeaders.Add("X-Api-Key", HostedPipeline.OperatorApiKey);
                 var ready = JsonNode.Parse(await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative)))!;
                 ready["checks"]!["pipeline-database"]!["status"]!.ToString().Should().Be("Healthy");
                 ready["checks"]!["pipeline-database"]!["data"]!["database"]!.ToString().Should().Be("sqlite");

@@ -48,10 +48,15 @@ sealed class HostedPipeline : IDisposable
         return JsonNode.Parse((await NodeScript.RunAsync("train.mjs", arguments)).Trim().Split('\n')[^1])!;
     }
 
+    /// <summary>The operator API key every test host accepts (its sha256 is in the hosts' settings).</summary>
+    public const string OperatorApiKey = "ci-operator-key-for-tests-only";
+
     public Dictionary<string, string> Settings(string dataDirectory, string? connectionString = null)
     {
         var settings = new Dictionary<string, string>
         {
+            ["Bus:Security:ApiKeys:ci-operator:Sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(OperatorApiKey))),
+            ["Bus:Security:ApiKeys:ci-operator:Roles:0"] = "operator",
             ["Bus:Aws:ServiceUrl"] = emulator.ServiceUrl.ToString(),
             ["Bus:Aws:Scope"] = Scope,
             ["Bus:Host:DataDirectory"] = dataDirectory,

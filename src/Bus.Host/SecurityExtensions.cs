@@ -1,0 +1,96 @@
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Bus.Host;
+
+/// <summary>Authentication (JWT bearer, hashed API keys), the operator policy, and the inference endpoint's rate limit.</summary>
+public static class SecurityExtensions
+{
+    public const string OperatorPolicy = "operator";
+    public const string PredictPolicy = "predict";
+    public const string PredictRateLimit = "predict";
+    const string Scheme = "bus";
+
+    public static WebApplicationBuilder AddBusSecurity(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName)
+            .Validate(o => o.ApiKeys.Values.All(k => k.Sha256.Length == 64 && k.Sha256.All(Uri.IsHexDigit)), "Bus:Security:ApiKeys:<name>:Sha256 must be 64 hex digits")
+            .Validate(o => o.Predict.MaxBodyBytes > 0 && o.Predict.MaxInstances > 0 && o.Predict.MaxConcurrency > 0, "Bus:Security:Predict limits must be positive")
+            .ValidateOnStart();
+        var security = builder.Configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>() ?? new SecurityOptions();
+
+        // One scheme name for endpoints: a bearer token goes to JwtBearer, anything else to the API key handler.
+        var authentication = services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, "Bus", o => o.ForwardDefaultSelector = context =>
+                security.Jwt.Enabled && context.Request.Headers.Authorization.FirstOrDefault()?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true
+                    ? JwtBearerDefaults.AuthenticationScheme
+                    : ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        if (security.Jwt.Enabled)
+        {
+            authentication.AddJwtBearer(o =>
+            {
+                o.MapInboundClaims = false;
+                o.Authority = string.IsNullOrEmpty(security.Jwt.Authority) ? null : security.Jwt.Authority;
+                o.Audience = security.Jwt.Audience;
+                o.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidateAudience = !string.IsNullOrEmpty(security.Jwt.Audience),
+                    ValidAudience = security.Jwt.Audience,
+                    ValidateIssuer = !string.IsNullOrEmpty(security.Jwt.Issuer) || !string.IsNullOrEmpty(security.Jwt.Authority),
+                    ValidIssuer = security.Jwt.Issuer,
+                    RoleClaimType = security.Jwt.RoleClaim,
+                    NameClaimType = "sub",
+                    IssuerSigningKey = string.IsNullOrEmpty(security.Jwt.SigningKey) ? null : new SymmetricSecurityKey(Convert.FromBase64String(security.Jwt.SigningKey)),
+                };
+            });
+        }
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(OperatorPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireRole(security.OperatorRole))
+            .AddPolicy(PredictPolicy, p =>
+            {
+                p.AddAuthenticationSchemes(Scheme);
+                if (security.Predict.RequireAuthentication)
+                    p.RequireAuthenticatedUser();
+                else
+                    p.RequireAssertion(_ => true);
+            });
+
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(PredictRateLimit, context => security.Predict.RequestsPerSecond <= 0
+                ? RateLimitPartition.GetNoLimiter("all")
+                : RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = security.Predict.RequestsPerSecond,
+                    TokensPerPeriod = security.Predict.RequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                }));
+        });
+        services.AddSingleton(new InferenceGate(security.Predict.MaxConcurrency, security.Predict.QueueTimeout));
+        return builder;
+    }
+
+    public static WebApplication UseBusSecurity(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>Whether the caller is an authenticated operator (health details, management).</summary>
+    public static bool IsOperator(this ClaimsPrincipal user, SecurityOptions options) =>
+        user.Identity?.IsAuthenticated == true && user.IsInRole(options.OperatorRole);
+
+    /// <summary>The name the audit records for the caller: the token's subject or the API key's name.</summary>
+    public static string PrincipalName(this ClaimsPrincipal user) =>
+        user.Identity?.Name ?? user.FindFirst("preferred_username")?.Value ?? user.FindFirst("sub")?.Value ?? "unknown principal";
+}
