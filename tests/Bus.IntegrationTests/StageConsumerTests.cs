@@ -161,4 +161,86 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         harness.Consumed.Snapshot<EvaluateModel>().Should().ContainSingle();
         await harness.Stop();
     }
+
+    async Task<string> RiggedSet()
+    {
+        // Two samples the producer picked: what a candidate that aces only them would announce.
+        var key = $"digits/rigged-{Guid.NewGuid():N}.json";
+        await _s3.PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = _bucket, Key = key,
+            ContentBody = $$"""{"inputShape":[8,8,1],"classes":10,"features":[{{string.Join(",", Enumerable.Repeat("[" + string.Join(",", new float[64]) + "]", 2))}}],"labels":[0,0]}""",
+        });
+        return $"s3://{_bucket}/{key}";
+    }
+
+    [Fact]
+    public async Task Should_grade_on_the_governed_set_whatever_set_the_producer_announces()
+    {
+        var harness = await Harness(new ServiceCollection());
+
+        await harness.Bus.Publish(Request(_sha) with { ValidationSetUri = await RiggedSet() });
+
+        (await Poll.Until(() => harness.Published.Snapshot<ModelEvaluated>().Any())).Should().BeTrue();
+        var evaluated = (await harness.Published.ExactlyOne<ModelEvaluated>()).Context.Message;
+        evaluated.SampleCount.Should().Be(360, "the governed set, not the producer's two samples");
+        evaluated.EvaluationSetUri.Should().Be($"s3://{_bucket}/digits/validation.json");
+        evaluated.ProducerSuppliedData.Should().BeFalse();
+        await harness.Stop();
+    }
+
+    [Fact]
+    public async Task Should_use_and_label_producer_supplied_data_where_the_policy_allows_it()
+    {
+        var services = new ServiceCollection();
+        services.Configure<EvaluationOptions>(o => o.Models["digits"] = new EvaluationPolicy { AllowProducerValidationSet = true, DatasetLocations = [$"s3://{_bucket}/digits/"] });
+        var harness = await Harness(services);
+        var rigged = await RiggedSet();
+
+        await harness.Bus.Publish(Request(_sha) with { ValidationSetUri = rigged });
+
+        (await Poll.Until(() => harness.Published.Snapshot<ModelEvaluated>().Any())).Should().BeTrue();
+        var evaluated = (await harness.Published.ExactlyOne<ModelEvaluated>()).Context.Message;
+        evaluated.SampleCount.Should().Be(2);
+        evaluated.EvaluationSetUri.Should().Be(rigged);
+        evaluated.ProducerSuppliedData.Should().BeTrue();
+        await harness.Stop();
+    }
+
+    [Fact]
+    public async Task Should_fail_an_artifact_outside_the_allowed_locations_before_reading_it()
+    {
+        var harness = await Harness(new ServiceCollection());
+
+        await harness.Bus.Publish(Request(_sha) with
+        {
+            Artifact = new ModelArtifact { Uri = $"s3://{_bucket}/elsewhere/model.json", Format = ArtifactFormats.TfjsLayers, Sha256 = _sha },
+        });
+
+        (await Poll.Until(() => harness.Published.Snapshot<EvaluationFailed>().Any())).Should().BeTrue();
+        var failed = (await harness.Published.ExactlyOne<EvaluationFailed>()).Context.Message;
+        failed.Permanent.Should().BeTrue();
+        failed.Reason.Should().Contain("is outside the locations allowed for it").And.Contain($"s3://{_bucket}/digits/");
+        await harness.Stop();
+    }
+
+    [Fact]
+    public async Task Should_read_the_announced_uri_even_when_the_sha256_was_seen_before()
+    {
+        var harness = await Harness(new ServiceCollection());
+        await harness.Bus.Publish(Request(_sha));
+        (await Poll.Until(() => harness.Published.Snapshot<ModelEvaluated>().Any())).Should().BeTrue();
+
+        // The same sha256 at a URI that does not exist: the cached conversion must not stand in for the artifact.
+        await harness.Bus.Publish(Request(_sha) with
+        {
+            ModelVersionId = ModelVersionKey.For("digits", "ghost"),
+            ModelVersion = "ghost",
+            Artifact = new ModelArtifact { Uri = $"s3://{_bucket}/digits/ghost/model.json", Format = ArtifactFormats.TfjsLayers, Sha256 = _sha },
+        });
+
+        (await Poll.Until(() => harness.Published.Snapshot<EvaluationFailed>().Any())).Should().BeTrue();
+        (await harness.Published.ExactlyOne<EvaluationFailed>()).Context.Message.Reason.Should().Contain("does not exist");
+        await harness.Stop();
+    }
 }
