@@ -13,7 +13,7 @@ public sealed class SecurityOptions
 
     public JwtOptions Jwt { get; set; } = new();
 
-    /// <summary>Named API keys for small installations, each stored as the lower-case hex sha256 of the key (<c>bus api-key</c> makes one).</summary>
+    /// <summary>Named API keys for small installations, each stored as the lower-case hex sha256 of the key (<c>printf %s "$KEY" | sha256sum</c>).</summary>
     public Dictionary<string, ApiKeyOptions> ApiKeys { get; set; } = new(StringComparer.Ordinal);
 
     public PredictOptions Predict { get; set; } = new();

@@ -18,6 +18,27 @@ public class When_callers_knock_on_a_hosts_http_doors(EmulatorFixture emulator, 
 
     static string Sha(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
+    static readonly byte[] SigningKey = Enumerable.Range(1, 32).Select(i => (byte)(i * 7)).ToArray();
+
+    static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>An HS256 JWT, signed by hand (RFC 7519): what an OIDC provider issues, with a symmetric key.</summary>
+    static string Token(string subject, string role, byte[] key)
+    {
+        var header = Base64Url(Encoding.UTF8.GetBytes("""{"alg":"HS256","typ":"JWT"}"""));
+        var exp = DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeSeconds();
+        var payload = Base64Url(Encoding.UTF8.GetBytes($$"""{"sub":"{{subject}}","iss":"bus-test","roles":["{{role}}"],"exp":{{exp}}}"""));
+        var signature = Base64Url(HMACSHA256.HashData(key, Encoding.ASCII.GetBytes($"{header}.{payload}")));
+        return $"{header}.{payload}.{signature}";
+    }
+
+    static HttpRequestMessage Bearer(string token)
+    {
+        var request = Rollback(null);
+        request.Headers.Add("Authorization", $"Bearer {token}");
+        return request;
+    }
+
     static HttpRequestMessage Rollback(string? key)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/lifecycle/digits/1/rollback")
@@ -40,6 +61,8 @@ public class When_callers_knock_on_a_hosts_http_doors(EmulatorFixture emulator, 
         settings["Bus:Security:ApiKeys:dashboard:Roles:0"] = "viewer";
         settings["Bus:Security:Predict:MaxBodyBytes"] = "8192";
         settings["Bus:Security:Predict:MaxInstances"] = "4";
+        settings["Bus:Security:Jwt:SigningKey"] = Convert.ToBase64String(SigningKey);
+        settings["Bus:Security:Jwt:Issuer"] = "bus-test";
         var host = await HostProcess.StartAsync("secured", ["lifecycle", "deployment"], settings, default);
         try
         {
@@ -51,6 +74,12 @@ public class When_callers_knock_on_a_hosts_http_doors(EmulatorFixture emulator, 
             var accepted = await http.SendAsync(Rollback(OperatorKey));
             accepted.StatusCode.Should().Be(HttpStatusCode.Accepted);
             (await accepted.Content.ReadFromJsonAsync<JsonObject>())!["requestedBy"]!.ToString().Should().Be("apikey:oncall", "the actor is the principal, not the body's claim");
+
+            var byToken = await http.SendAsync(Bearer(Token("alice", "operator", SigningKey)));
+            byToken.StatusCode.Should().Be(HttpStatusCode.Accepted);
+            (await byToken.Content.ReadFromJsonAsync<JsonObject>())!["requestedBy"]!.ToString().Should().Be("alice");
+            (await http.SendAsync(Bearer(Token("bob", "viewer", SigningKey)))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+            (await http.SendAsync(Bearer(Token("mallory", "operator", new byte[32])))).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "signed with another key");
 
             var big = new { instances = Enumerable.Range(0, 40).Select(_ => new float[64]).ToArray() };
             (await http.PostAsJsonAsync("/models/digits/predict", big)).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge, "the body is over 8 KiB");
