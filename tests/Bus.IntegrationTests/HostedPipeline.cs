@@ -61,6 +61,9 @@ sealed class HostedPipeline : IDisposable
             ["Bus:Aws:Scope"] = Scope,
             ["Bus:Host:DataDirectory"] = dataDirectory,
             ["Bus:Lifecycle:EvaluationTimeout"] = "00:05:00",
+            // As an operator whose model names (digits-0, digits-1, …) share one artifact prefix and one governed set.
+            ["Bus:Evaluation:Default:ValidationSetUri"] = EvaluationSetUri,
+            ["Bus:Evaluation:Default:ArtifactLocations:0"] = $"s3://{Scope}-bus-models/digits/",
         };
         if (connectionString is not null)
             settings["Bus:Persistence:ConnectionString"] = connectionString;

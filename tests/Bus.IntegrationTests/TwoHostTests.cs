@@ -112,6 +112,7 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             // through the bus outbox, the saga restores the previous champion.
             var champion = sagas.Single(x => x.ModelName == "digits-0" && x.CurrentState == "Deployed");
             using var http = new HttpClient { BaseAddress = b.Url };
+            http.DefaultRequestHeaders.Add("X-Api-Key", HostedPipeline.OperatorApiKey);
             (await http.PostAsJsonAsync($"/lifecycle/digits-0/{champion.ModelVersion}/rollback", new { reason = "" })).StatusCode
                 .Should().Be(System.Net.HttpStatusCode.BadRequest, "an unaudited rollback is refused");
             var accepted = await http.PostAsJsonAsync($"/lifecycle/digits-0/{champion.ModelVersion}/rollback", new { reason = "latency regression", requestedBy = "oncall@test" });
@@ -121,7 +122,8 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             var after = await Sagas(connectionString);
             after.Single(x => x.CorrelationId == champion.PreviousChampionId).CurrentState.Should().Be("Deployed", "the previous champion serves again");
             after.Where(x => x.ModelName == "digits-0").Count(x => x.CurrentState == "Deployed").Should().Be(1);
-            after.Single(x => x.CorrelationId == champion.CorrelationId).History.Should().Contain(h => h.Actor == "oncall@test", "who asked is in the audit trail");
+            after.Single(x => x.CorrelationId == champion.CorrelationId).History.Should()
+                .Contain(h => h.Actor == "apikey:ci-operator" && h.Detail != null && h.Detail.Contains("on behalf of oncall@test", StringComparison.Ordinal), "the authenticated principal is the actor; the body's claim a note");
         }
         finally
         {
