@@ -223,23 +223,29 @@ public sealed class SqsEntityClient : IAsyncDisposable
         if (!Settings.CreateEntities)
             return;
 
-        var policy = new
+        // Read, merge, write, then read back: SQS has no compare-and-set, so two hosts writing at once could each
+        // drop the other's topic; the one that finds its topics missing writes again.
+        for (var attempt = 1; ; attempt++)
         {
-            Version = "2012-10-17",
-            Statement = new[]
-            {
-                new
-                {
-                    Sid = "bus-sns-topics",
-                    Effect = "Allow",
-                    Principal = new { Service = "sns.amazonaws.com" },
-                    Action = "sqs:SendMessage",
-                    Resource = queue.Arn,
-                    Condition = new { ArnEquals = new Dictionary<string, string[]> { ["aws:SourceArn"] = arns } },
-                },
-            },
-        };
-        await Sqs.SetQueueAttributesAsync(queue.Url, new Dictionary<string, string> { ["Policy"] = JsonSerializer.Serialize(policy) }, cancellationToken).ConfigureAwait(false);
+            var current = await PolicyOfAsync(queue, cancellationToken).ConfigureAwait(false);
+            if (arns.All(QueuePolicy.AllowedTopics(current).Contains))
+                return;
+            await Sqs.SetQueueAttributesAsync(queue.Url, new Dictionary<string, string> { ["Policy"] = QueuePolicy.Merge(current, queue.Arn, arns) }, cancellationToken)
+                .ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(20, 120)), cancellationToken).ConfigureAwait(false);
+            var written = QueuePolicy.AllowedTopics(await PolicyOfAsync(queue, cancellationToken).ConfigureAwait(false));
+            if (arns.All(written.Contains))
+                return;
+            if (attempt >= 5)
+                throw new InvalidOperationException($"the policy of queue {queue.Name} kept losing topics {string.Join(", ", arns.Where(a => !written.Contains(a)))}");
+        }
+    }
+
+    async Task<string?> PolicyOfAsync(QueueInfo queue, CancellationToken cancellationToken)
+    {
+        var read = await Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = queue.Url, AttributeNames = ["Policy"] }, cancellationToken)
+            .ConfigureAwait(false);
+        return read.Attributes?.GetValueOrDefault("Policy");
     }
 
     static async Task<T> Cached<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> factory)
