@@ -14,6 +14,16 @@ public sealed class ModelLifecycleOptions
     /// </summary>
     public TimeSpan EvaluationTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long an Approved version waits for its deployment, and a Restoring one for its restore, before it ends with
+    /// the reason (at most 15 minutes, the SQS delay limit). A deployment confirmed later still counts: the version
+    /// served, and its record says so.
+    /// </summary>
+    public TimeSpan DeploymentTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a rollback may take before the champion is marked Deployed again with the reason.</summary>
+    public TimeSpan RollbackTimeout { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>How many times an evaluation is requested before the version is Failed (timeouts and transient failures count).</summary>
     public int MaxEvaluationAttempts { get; set; } = 3;
 
@@ -37,6 +47,12 @@ public sealed partial class ModelLifecycleOptionsValidator : IValidateOptions<Mo
         var errors = new List<string>();
         if (options.EvaluationTimeout < TimeSpan.FromSeconds(1) || options.EvaluationTimeout > TimeSpan.FromMinutes(15))
             errors.Add($"{ModelLifecycleOptions.SectionName}:EvaluationTimeout must be between 00:00:01 and 00:15:00 (the SQS delay limit); got {options.EvaluationTimeout}.");
+        foreach (var (key, timeout) in new[] { ("DeploymentTimeout", options.DeploymentTimeout), ("RollbackTimeout", options.RollbackTimeout) })
+        {
+            if (timeout < TimeSpan.FromSeconds(1) || timeout > TimeSpan.FromMinutes(15))
+                errors.Add($"{ModelLifecycleOptions.SectionName}:{key} must be between 00:00:01 and 00:15:00 (the SQS delay limit); got {timeout}.");
+        }
+
         if (options.MaxEvaluationAttempts is < 1 or > 20)
             errors.Add($"{ModelLifecycleOptions.SectionName}:MaxEvaluationAttempts must be between 1 and 20; got {options.MaxEvaluationAttempts}.");
         if (options.MaxHistoryEntries is < 16 or > 10_000)

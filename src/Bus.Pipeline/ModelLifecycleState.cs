@@ -21,6 +21,10 @@ public class ModelLifecycleState : SagaStateMachineInstance, ISagaVersion
 
     public int EvaluationAttempts { get; set; }
     public Guid? EvaluationTimeoutTokenId { get; set; }
+    public Guid? StageTimeoutTokenId { get; set; }
+
+    /// <summary>Failed because no deployment answer came in time: a deployment confirmed later is still recorded.</summary>
+    public bool DeploymentUnconfirmed { get; set; }
     public Dictionary<string, double> Metrics { get; set; } = [];
     public string? ChampionAtEvaluation { get; set; }
     public string? EvaluationSetUri { get; set; }

@@ -58,6 +58,13 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
             s.Received = r => r.CorrelateById(ctx => ctx.Message.ModelVersionId);
         });
 
+        // Stages that wait on another host end with a reason when it never answers (a lost message, a host gone).
+        Schedule(() => StageTimeout, x => x.StageTimeoutTokenId, s =>
+        {
+            s.Delay = _options.DeploymentTimeout;
+            s.Received = r => r.CorrelateById(ctx => ctx.Message.ModelVersionId);
+        });
+
         Initially(
             When(TrainingCompleted, ctx => ValidateAnnouncement(ctx.Message) is null)
                 .Then(ctx => Accept(ctx.Saga, ctx.Message))
@@ -99,6 +106,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                             ApprovedAt = DateTimeOffset.UtcNow,
                         })
                         .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Promotion))
+                        .Schedule(StageTimeout, ctx => StageTimer(ctx.Saga, LifecycleStates.Approved), _ => _options.DeploymentTimeout)
                         .TransitionTo(Approved)
                         .Audit(max, ctx => ctx.Message.Evaluator, ctx => $"{FormatMetrics(ctx.Message.Metrics)}; {Gate(ctx).Summary}{ChampionNote(ctx.Message.Champion)}{DataNote(ctx.Message)}"),
                     rejected => rejected
@@ -132,6 +140,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
             Ignore(EvaluationFailed),
             Ignore(EvaluationTimeout.Received),
             When(DeploymentConfirmed)
+                .Unschedule(StageTimeout)
                 .Then(ctx =>
                 {
                     ctx.Saga.AliasRevision = ctx.Message.AliasRevision;
@@ -141,12 +150,22 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .TransitionTo(Deployed)
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => DeployedNote(ctx.Message)),
+            When(StageTimeout.Received, ctx => ctx.Message.State == LifecycleStates.Approved)
+                .Then(ctx =>
+                {
+                    ctx.Saga.DeploymentUnconfirmed = true;
+                    ctx.Saga.Reason = $"no deployment answer within {_options.DeploymentTimeout} (Bus:Lifecycle:DeploymentTimeout); a later confirmation is still recorded";
+                })
+                .TransitionTo(Failed)
+                .Audit(max, _ => "model-lifecycle", ctx => ctx.Saga.Reason),
             When(DeploymentFailed)
+                .Unschedule(StageTimeout)
                 .Then(ctx => ctx.Saga.Reason = $"deployment failed: {ctx.Message.Reason}; the previous champion keeps serving")
                 .TransitionTo(Failed)
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => ctx.Saga.Reason),
             // Out of order: a later deployment replaced this version before its own ModelDeployed arrived.
             When(Replaced)
+                .Unschedule(StageTimeout)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
                 .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}) before its own deployment was confirmed"));
@@ -187,6 +206,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                     Reason = ctx.Message.Reason,
                     RequestedBy = ctx.Message.RequestedBy,
                 })
+                .Schedule(StageTimeout, ctx => StageTimer(ctx.Saga, LifecycleStates.RollingBack), _ => _options.RollbackTimeout)
                 .TransitionTo(RollingBack)
                 .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"rollback requested: {ctx.Message.Reason}; restoring {ctx.Saga.PreviousChampionVersion}"));
 
@@ -197,6 +217,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
             Ignore(DeploymentConfirmed),
             Ignore(RollbackRequested),
             When(Replaced)
+                .Unschedule(StageTimeout)
                 .Then(ctx =>
                 {
                     ctx.Saga.AliasRevision = ctx.Message.AliasRevision;
@@ -216,8 +237,20 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 .TransitionTo(RolledBack)
                 .Audit(max, ctx => ctx.Saga.RollbackRequestedBy, ctx => $"{ctx.Message.SupersededByVersion} serves again (alias revision {ctx.Message.AliasRevision})"),
             When(RollbackRefused)
+                .Unschedule(StageTimeout)
                 .TransitionTo(Deployed)
-                .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"rollback failed, still the champion: {ctx.Message.Reason}"));
+                .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"rollback failed, still the champion: {ctx.Message.Reason}"),
+            When(StageTimeout.Received, ctx => ctx.Message.State == LifecycleStates.RollingBack)
+                .Publish(ctx => new RollbackRejected
+                {
+                    ModelVersionId = ctx.Saga.CorrelationId,
+                    ModelName = ctx.Saga.ModelName,
+                    ModelVersion = ctx.Saga.ModelVersion,
+                    Reason = $"the rollback did not complete within {_options.RollbackTimeout} (Bus:Lifecycle:RollbackTimeout)",
+                    RequestedBy = ctx.Saga.RollbackRequestedBy ?? "unknown",
+                })
+                .TransitionTo(Deployed)
+                .Audit(max, _ => "model-lifecycle", ctx => $"rollback did not complete within {_options.RollbackTimeout}; still the champion"));
 
         During(Superseded,
             Ignore(TrainingCompleted),
@@ -228,6 +261,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
             When(RestoreRequested)
                 .Then(ctx => ctx.Saga.RolledBackFromId = ctx.Message.RolledBackFromId)
                 .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Rollback))
+                .Schedule(StageTimeout, ctx => StageTimer(ctx.Saga, LifecycleStates.Restoring), _ => _options.DeploymentTimeout)
                 .TransitionTo(Restoring)
                 .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"restoring as champion: {ctx.Message.Reason}"),
             // This version's own confirmation, after a newer deployment already replaced it: it is no longer the
@@ -248,12 +282,25 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
             Ignore(EvaluationFailed),
             Ignore(RestoreRequested),
             When(DeploymentConfirmed)
+                .Unschedule(StageTimeout)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .Then(ctx => ctx.Saga.RolledBackFromId = null)
                 .TransitionTo(Deployed)
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"champion again after rollback; {DeployedNote(ctx.Message)}"),
+            When(StageTimeout.Received, ctx => ctx.Message.State == LifecycleStates.Restoring)
+                .Publish(ctx => new RollbackRejected
+                {
+                    ModelVersionId = ctx.Saga.RolledBackFromId ?? Guid.Empty,
+                    ModelName = ctx.Saga.ModelName,
+                    Reason = $"restoring {ctx.Saga.ModelVersion} got no answer within {_options.DeploymentTimeout} (Bus:Lifecycle:DeploymentTimeout)",
+                    RequestedBy = "model-lifecycle",
+                })
+                .Then(ctx => ctx.Saga.RolledBackFromId = null)
+                .TransitionTo(Superseded)
+                .Audit(max, _ => "model-lifecycle", ctx => $"restore got no answer within {_options.DeploymentTimeout}; a later confirmation still makes it champion"),
             When(DeploymentFailed)
+                .Unschedule(StageTimeout)
                 .Publish(ctx => new RollbackRejected
                 {
                     ModelVersionId = ctx.Saga.RolledBackFromId ?? Guid.Empty,
@@ -265,6 +312,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 .TransitionTo(Superseded)
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"restore failed: {ctx.Message.Reason}"),
             When(Replaced, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
+                .Unschedule(StageTimeout)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
                 .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} while being restored"));
@@ -272,13 +320,41 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
         During(Rejected, Failed, RolledBack,
             Ignore(TrainingCompleted),
             Ignore(EvaluationTimeout.Received),
+            Ignore(StageTimeout.Received),
             Ignore(RestoreRequested),
             Ignore(RollbackRefused),
-            Ignore(Replaced),
             When(Evaluated).Then(ctx => LateEvent(ctx, "ModelEvaluated")),
             When(EvaluationFailed).Then(ctx => LateEvent(ctx, "EvaluationFailed")),
-            When(DeploymentConfirmed).Then(ctx => LateEvent(ctx, "ModelDeployed")),
             When(DeploymentFailed).Then(ctx => LateEvent(ctx, "DeploymentFailed")));
+        During(Rejected, RolledBack,
+            Ignore(Replaced),
+            When(DeploymentConfirmed).Then(ctx => LateEvent(ctx, "ModelDeployed")));
+
+        // Failed for want of a deployment answer: a confirmation that comes after all means the version served, and
+        // the record must say so (Deployed, or Superseded when a newer one already replaced it).
+        During(Failed,
+            When(DeploymentConfirmed, ctx => !ctx.Saga.DeploymentUnconfirmed).Then(ctx => LateEvent(ctx, "ModelDeployed")),
+            When(DeploymentConfirmed, ctx => ctx.Saga.DeploymentUnconfirmed)
+                .Then(ctx =>
+                {
+                    ctx.Saga.DeploymentUnconfirmed = false;
+                    ctx.Saga.Reason = null;
+                    ctx.Saga.AliasRevision = ctx.Message.AliasRevision;
+                    ctx.Saga.PreviousChampionId = ctx.Message.PreviousModelVersionId;
+                    ctx.Saga.PreviousChampionVersion = ctx.Message.PreviousModelVersion;
+                })
+                .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
+                .TransitionTo(Deployed)
+                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"deployment confirmed after its timeout; {DeployedNote(ctx.Message)}"),
+            When(Replaced, ctx => !ctx.Saga.DeploymentUnconfirmed).Then(_ => { }),
+            When(Replaced, ctx => ctx.Saga.DeploymentUnconfirmed)
+                .Then(ctx =>
+                {
+                    ctx.Saga.DeploymentUnconfirmed = false;
+                    ctx.Saga.AliasRevision = ctx.Message.AliasRevision;
+                })
+                .TransitionTo(Superseded)
+                .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}); its own deployment was never confirmed"));
 
         DuringAny(
             When(StatusRequested).RespondAsync(ctx => ctx.Init<ModelVersionStatus>(Status(ctx.Saga))));
@@ -393,6 +469,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
         Attempt = saga.EvaluationAttempts,
     };
 
+    static StageTimedOut StageTimer(ModelLifecycleState saga, string state) => new() { ModelVersionId = saga.CorrelationId, State = state };
+
     static EvaluationTimedOut Timeout(ModelLifecycleState saga) => new()
     {
         ModelVersionId = saga.CorrelationId,
@@ -476,4 +554,5 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
     public Event<RollbackRejected> RollbackRefused { get; private set; } = null!;
     public Event<GetModelVersionStatus> StatusRequested { get; private set; } = null!;
     public Schedule<ModelLifecycleState, EvaluationTimedOut> EvaluationTimeout { get; private set; } = null!;
+    public Schedule<ModelLifecycleState, StageTimedOut> StageTimeout { get; private set; } = null!;
 }

@@ -132,6 +132,9 @@ public sealed class AliasRegistry
     readonly Dictionary<string, (Guid Id, string Version, long Revision)> _aliases = [];
     public HashSet<string> FailingVersions { get; } = [];
 
+    /// <summary>Versions whose DeployModel is swallowed: no answer ever comes (a lost message, a host gone).</summary>
+    public HashSet<string> SilentVersions { get; } = [];
+
     public (Guid? PreviousId, string? PreviousVersion, long Revision) Promote(string model, Guid id, string version)
     {
         lock (_aliases)
@@ -156,6 +159,8 @@ public sealed class StandInDeploymentConsumer(AliasRegistry registry) : IConsume
     public async Task Consume(ConsumeContext<DeployModel> context)
     {
         var m = context.Message;
+        if (registry.SilentVersions.Contains(m.ModelVersion))
+            return;
         if (registry.FailingVersions.Contains(m.ModelVersion))
         {
             await context.Publish(new DeploymentFailed
