@@ -57,7 +57,7 @@ sealed class Arguments
 
     /// <summary>The pipeline database: --db, else Bus:Persistence:ConnectionString, else the host's default SQLite file.</summary>
     public string ConnectionString =>
-        Option("db") is { Length: > 0 } db ? db
+        Option("db") is { Length: > 0 } db ? db.Contains('=', StringComparison.Ordinal) ? db : $"Data Source={db}"
         : _environment["Bus:Persistence:ConnectionString"] is { Length: > 0 } configured ? configured
         : $"Data Source={Path.Combine(_environment["Bus:Host:DataDirectory"] is { Length: > 0 } data ? data : ".bus", "bus.db")}";
 

@@ -13,9 +13,9 @@ namespace Bus.Cli;
 /// </summary>
 static class ErrorsCommand
 {
-    static readonly HashSet<string> Options = ["scope", "service-url", "region", "json", "kind", "max", "redrive"];
+    static readonly HashSet<string> Options = ["scope", "service-url", "region", "json", "kind", "max", "redrive", "db"];
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-    const string Usage = "usage: bus errors <queue> [--kind error|skipped|dlq] [--max <n>] [--redrive] [--json]";
+    const string Usage = "usage: bus errors <queue> [--kind error|skipped|dlq] [--max <n>] [--redrive] [--json]\n       bus errors outbox [--db <connection string or SQLite file>] [--max <n>] [--json]";
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -33,6 +33,9 @@ static class ErrorsCommand
         var max = a.Option("max") is { } text
             ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new UsageException($"--max takes a positive whole number, not '{text}'")
             : a.Flag("redrive") ? int.MaxValue : 20;
+
+        if (queue == "outbox")
+            return await DeadOutboxesAsync(a, max == int.MaxValue ? 1000 : max, cancellationToken).ConfigureAwait(false);
 
         var settings = a.Aws(createEntities: false);
         await using var client = new SqsEntityClient(settings);
@@ -82,5 +85,37 @@ static class ErrorsCommand
     {
         var line = (text ?? "").ReplaceLineEndings(" ");
         return line.Length <= max ? line : line[..max] + "…";
+    }
+
+    /// <summary>Outboxes the broker refused for good (the pipeline database's dead outboxes): what, where to, why.</summary>
+    static async Task<int> DeadOutboxesAsync(Arguments a, int max, CancellationToken cancellationToken)
+    {
+        var database = new Bus.Persistence.Outbox.BusDatabase(a.ConnectionString);
+        IReadOnlyList<Bus.Persistence.Outbox.DeadOutbox> dead;
+        try
+        {
+            dead = await database.DeadAsync(max, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            throw new CommandException($"the pipeline database cannot be read: {ex.Message}");
+        }
+
+        if (a.Flag("json"))
+        {
+            Console.WriteLine(JsonSerializer.Serialize(dead, Json));
+            return 0;
+        }
+
+        Console.WriteLine(dead.Count == 0 ? "outbox: no dead messages" : $"outbox: {dead.Count} dead message(s): the broker refused them for good; they are kept, not sent");
+        foreach (var d in dead)
+        {
+            Console.WriteLine();
+            Console.WriteLine($"  message   {d.MessageId} ({d.MessageType ?? "?"}) to {d.Destination}");
+            Console.WriteLine($"  committed {d.CommittedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC, dead since {d.DeadAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC after {d.Attempts} attempt(s)");
+            Console.WriteLine($"  reason    {OneLine(d.Reason, 300)}");
+        }
+
+        return 0;
     }
 }

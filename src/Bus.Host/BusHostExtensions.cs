@@ -50,7 +50,12 @@ public static class BusHostExtensions
         var connectionString = builder.Configuration["Bus:Persistence:ConnectionString"] is { Length: > 0 } configured
             ? configured
             : $"Data Source={Path.Combine(host.DataDirectory, "bus.db")}";
-        services.AddOptions<BusOutboxOptions>().BindConfiguration(BusOutboxOptions.SectionName);
+        services.AddOptions<BusOutboxOptions>().BindConfiguration(BusOutboxOptions.SectionName)
+            .PostConfigure(o =>
+            {
+                var general = o.IsPermanent;
+                o.IsPermanent = ex => general(ex) || ex is Bus.Transport.AmazonSqs.MessageTooLargeException;
+            });
 
         // The model registry (the production alias per model name) lives with the pipeline when that is PostgreSQL, so
         // deployment hosts on several machines share one alias and one revision sequence; on SQLite it is a file

@@ -30,7 +30,10 @@ sealed class PipelineHealthCheck(BusDatabase database) : IHealthCheck
         {
             ["database"] = database.Dialect.Name,
             ["outboxPending"] = backlog.Pending,
+            ["outboxDead"] = backlog.Dead,
         };
+        if (backlog.Dead > 0)
+            return HealthCheckResult.Degraded($"{backlog.Dead} outbox(es) can never be delivered (the broker refused a message for good): see bus errors outbox", data: data);
         if (backlog.Oldest is not { } oldest)
             return HealthCheckResult.Healthy("the outbox is empty", data);
         var age = DateTimeOffset.UtcNow - oldest;

@@ -98,3 +98,75 @@ public class When_SNS_is_down_while_the_API_publishes
         (await condition()).Should().BeTrue($"{what} within {seconds} s");
     }
 }
+
+public sealed record BulkyNote
+{
+    public required Guid Id { get; init; }
+    public required string Text { get; init; }
+}
+
+/// <summary>A message SNS can never take (over 256 KiB): its outbox is set aside as dead, and what follows still flows.</summary>
+[Collection(EmulatorCollection.Name)]
+public class When_the_broker_refuses_an_outbox_message_for_good(EmulatorFixture emulator)
+{
+    [Fact]
+    public async Task Should_set_the_outbox_aside_as_dead_and_keep_delivering_the_rest()
+    {
+        var connectionString = Emulated.SqliteFile("dead-outbox");
+        var services = new ServiceCollection();
+        services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));
+        services.AddMassTransitTestHarness(x =>
+        {
+            x.DisableUsageTelemetry();
+            x.AddBusOutbox(connectionString, o =>
+            {
+                o.PollInterval = TimeSpan.FromMilliseconds(200);
+                o.MaxRetryDelay = TimeSpan.FromSeconds(1);
+                o.IsPermanent = ex => ex is MessageTooLargeException;
+            });
+            x.AddConsumer<OperatorNoteConsumer>().Endpoint(e => e.Name = "operator-notes");
+            x.UsingAmazonSqs((context, cfg) =>
+            {
+                cfg.EmulatorHost(emulator.ServiceUrl, Emulated.Scope("dead"));
+                cfg.ConfigureEndpoints(context);
+            });
+        });
+        await using var provider = services.BuildServiceProvider(true);
+        var harness = provider.GetRequiredService<ITestHarness>();
+        harness.TestTimeout = TimeSpan.FromSeconds(60);
+        await harness.Start();
+        try
+        {
+            var database = new BusDatabase(connectionString);
+            await using (var scope = provider.CreateAsyncScope())
+            {
+                await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new BulkyNote { Id = Guid.NewGuid(), Text = new string('x', 300_000) });
+                await scope.ServiceProvider.GetRequiredService<BusUnitOfWork>().CommitAsync();
+            }
+
+            var until = DateTime.UtcNow.AddSeconds(60);
+            OutboxBacklog backlog;
+            while ((backlog = await database.BacklogAsync()).Dead == 0 && DateTime.UtcNow < until)
+                await Task.Delay(200);
+            backlog.Dead.Should().Be(1, "three refusals for a reason that will not heal");
+            backlog.Pending.Should().Be(0, "a dead outbox no longer counts as waiting");
+            var dead = (await database.DeadAsync(10)).Should().ContainSingle().Subject;
+            dead.Reason.Should().Contain("SNS accepts at most");
+            dead.Destination.Should().Contain(nameof(BulkyNote));
+            dead.Attempts.Should().Be(3);
+
+            var note = new OperatorNote { Id = Guid.NewGuid() };
+            await using (var scope = provider.CreateAsyncScope())
+            {
+                await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(note);
+                await scope.ServiceProvider.GetRequiredService<BusUnitOfWork>().CommitAsync();
+            }
+
+            (await Poll.Until(() => harness.Consumed.Snapshot<OperatorNote>().Any(m => m.Context.Message.Id == note.Id))).Should().BeTrue("the rest keeps flowing");
+        }
+        finally
+        {
+            await harness.Stop();
+        }
+    }
+}

@@ -8,7 +8,7 @@ namespace Bus.Persistence.Outbox;
 public sealed class BusDatabase(string connectionString)
 {
     public const string Component = "outbox";
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
     readonly SchemaGate _schema = new();
 
     public SqlDialect Dialect { get; } = SqlDialect.For(connectionString);
@@ -26,6 +26,12 @@ public sealed class BusDatabase(string connectionString)
             "CREATE INDEX IF NOT EXISTS ix_bus_outbox_pending ON bus_outbox (delivered_at, next_attempt_at, created_at)",
             "CREATE TABLE IF NOT EXISTS bus_outbox_message (outbox_id TEXT NOT NULL, sequence_number BIGINT NOT NULL, message_id TEXT NOT NULL, destination TEXT NOT NULL, content_type TEXT, message_type TEXT, body TEXT NOT NULL, headers TEXT, properties TEXT, conversation_id TEXT, correlation_id TEXT, initiator_id TEXT, request_id TEXT, source_address TEXT, response_address TEXT, fault_address TEXT, sent_time BIGINT NOT NULL, enqueue_time BIGINT, expiration_time BIGINT, PRIMARY KEY (outbox_id, sequence_number))",
         ]),
+        // An outbox whose message the broker refuses for good is set aside (dead_at) instead of retried forever.
+        new(2, _ =>
+        [
+            "ALTER TABLE bus_outbox ADD COLUMN dead_at BIGINT",
+            "ALTER TABLE bus_outbox ADD COLUMN permanent_failures INTEGER NOT NULL DEFAULT 0",
+        ]),
     ];
 
     public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) =>
@@ -37,7 +43,7 @@ public sealed class BusDatabase(string connectionString)
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Sql.Command(connection, null,
-            "SELECT COUNT(*), MIN(created_at), MAX(attempts) FROM bus_outbox WHERE delivered_at IS NULL");
+            "SELECT COUNT(*), MIN(created_at), MAX(attempts) FROM bus_outbox WHERE delivered_at IS NULL AND dead_at IS NULL");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         var pending = reader.GetInt64(0);
@@ -46,13 +52,42 @@ public sealed class BusDatabase(string connectionString)
         await reader.DisposeAsync().ConfigureAwait(false);
         var error = pending == 0
             ? null
-            : await Sql.ScalarAsync(connection, null, "SELECT last_error FROM bus_outbox WHERE delivered_at IS NULL AND last_error IS NOT NULL ORDER BY created_at LIMIT 1",
+            : await Sql.ScalarAsync(connection, null, "SELECT last_error FROM bus_outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND last_error IS NOT NULL ORDER BY created_at LIMIT 1",
                 cancellationToken).ConfigureAwait(false) as string;
-        return new OutboxBacklog(pending, oldest, attempts, error);
+        var dead = Convert.ToInt64(await Sql.ScalarAsync(connection, null, "SELECT COUNT(*) FROM bus_outbox WHERE dead_at IS NOT NULL", cancellationToken).ConfigureAwait(false),
+            System.Globalization.CultureInfo.InvariantCulture);
+        return new OutboxBacklog(pending, oldest, attempts, error, dead);
+    }
+
+    /// <summary>Outboxes set aside because the broker refused a message for good: what, where to, and why.</summary>
+    public async Task<IReadOnlyList<DeadOutbox>> DeadAsync(int max, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Sql.Command(connection, null,
+            "SELECT o.outbox_id, o.created_at, o.dead_at, o.attempts, o.last_error, m.message_id, m.message_type, m.destination FROM bus_outbox o " +
+            "JOIN bus_outbox_message m ON m.outbox_id = o.outbox_id AND m.sequence_number = o.last_sequence + 1 WHERE o.dead_at IS NOT NULL ORDER BY o.dead_at LIMIT @n",
+            ("n", max));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var result = new List<DeadOutbox>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(new DeadOutbox(reader.GetString(0), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(2)),
+                reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.GetString(7)));
+        }
+
+        return result;
     }
 
     public bool IsSameDatabase(SqlDialect other) => other.Name == Dialect.Name && other.ConnectionString == Dialect.ConnectionString;
 }
 
-/// <summary>Undelivered outboxes, when the oldest was committed, the most attempts any has had, and the oldest failing one's last error.</summary>
-public sealed record OutboxBacklog(long Pending, DateTimeOffset? Oldest, int MostAttempts, string? LastError);
+/// <summary>
+/// Undelivered outboxes, when the oldest was committed, the most attempts any has had, the oldest failing one's last
+/// error, and how many were set aside as dead.
+/// </summary>
+public sealed record OutboxBacklog(long Pending, DateTimeOffset? Oldest, int MostAttempts, string? LastError, long Dead = 0);
+
+/// <summary>An outbox the broker refused for good: the message it stopped at, where it was going, and why.</summary>
+public sealed record DeadOutbox(string OutboxId, DateTimeOffset CommittedAt, DateTimeOffset DeadAt, int Attempts, string? Reason, string MessageId, string? MessageType,
+    string Destination);

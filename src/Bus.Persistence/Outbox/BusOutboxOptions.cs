@@ -32,6 +32,16 @@ public sealed class BusOutboxOptions
 
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// A message the broker refuses for good (too large, a delay it cannot take) is tried this many times, then its
+    /// outbox is set aside as dead: it stops blocking delivery, shows in health and in <c>bus errors outbox</c>.
+    /// Transient failures (the broker unreachable) never make an outbox dead.
+    /// </summary>
+    public int MaxPermanentFailures { get; set; } = 3;
+
+    /// <summary>Which send failures will not heal by trying again; the host adds its transport's own (message too large).</summary>
+    public Func<Exception, bool> IsPermanent { get; set; } = ex => ex is ArgumentException or NotSupportedException or FormatException;
+
     /// <summary>Time allowed for one message's send to the broker.</summary>
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

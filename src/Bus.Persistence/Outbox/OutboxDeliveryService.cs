@@ -25,6 +25,7 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
     static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("bus.outbox.delivery.latency", "ms", "Time from commit to send, per message");
     static readonly Counter<long> Delivered = Meter.CreateCounter<long>("bus.outbox.delivered", description: "Messages sent from the outbox");
     static readonly Counter<long> Failures = Meter.CreateCounter<long>("bus.outbox.failures", description: "Outbox deliveries that failed and were rescheduled");
+    static readonly Counter<long> DeadOutboxes = Meter.CreateCounter<long>("bus.outbox.dead", description: "Outboxes set aside: the broker refused a message for good");
     readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     readonly BusOutboxOptions _options = options.Value;
     DateTime _nextCleanup = DateTime.UtcNow;
@@ -136,7 +137,7 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         await using var transaction = await database.Dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         var claimed = new List<(string, long)>();
         await using (var select = Sql.Command(connection, transaction,
-                         $"SELECT outbox_id, last_sequence FROM bus_outbox WHERE delivered_at IS NULL AND next_attempt_at <= @now AND (locked_until IS NULL OR locked_until < @now) ORDER BY created_at LIMIT @n {database.Dialect.SkipLocked}",
+                         $"SELECT outbox_id, last_sequence FROM bus_outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= @now AND (locked_until IS NULL OR locked_until < @now) ORDER BY created_at LIMIT @n {database.Dialect.SkipLocked}",
                          ("now", now), ("n", _options.BatchSize)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -238,6 +239,25 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         var attempts = Convert.ToInt32(await Sql.ScalarAsync(connection, null, "SELECT attempts FROM bus_outbox WHERE outbox_id = @id", cancellationToken, ("id", outboxId))
             .ConfigureAwait(false) ?? 0, System.Globalization.CultureInfo.InvariantCulture) + 1;
+        if (_options.IsPermanent(ex) || _options.IsPermanent(ex.GetBaseException()))
+        {
+            var permanent = Convert.ToInt32(await Sql.ScalarAsync(connection, null, "SELECT permanent_failures FROM bus_outbox WHERE outbox_id = @id", cancellationToken,
+                ("id", outboxId)).ConfigureAwait(false) ?? 0, System.Globalization.CultureInfo.InvariantCulture) + 1;
+            if (permanent >= _options.MaxPermanentFailures)
+            {
+                logger.LogError(ex, "Outbox {OutboxId} is dead: the broker refused its message {Failures} time(s) for a reason that will not heal", outboxId, permanent);
+                DeadOutboxes.Add(1);
+                await Sql.ExecuteAsync(connection, null,
+                    "UPDATE bus_outbox SET locked_by = NULL, locked_until = NULL, attempts = @a, permanent_failures = @p, dead_at = @now, last_error = @e WHERE outbox_id = @id AND locked_by = @me",
+                    CancellationToken.None, ("a", attempts), ("p", permanent), ("now", Sql.Now()), ("e", ex.GetBaseException().Message), ("id", outboxId), ("me", _owner))
+                    .ConfigureAwait(false);
+                return;
+            }
+
+            await Sql.ExecuteAsync(connection, null, "UPDATE bus_outbox SET permanent_failures = @p WHERE outbox_id = @id", CancellationToken.None, ("p", permanent), ("id", outboxId))
+                .ConfigureAwait(false);
+        }
+
         var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 1000 * Math.Pow(2, Math.Min(attempts - 1, 16))));
         logger.LogWarning(ex, "Outbox {OutboxId} delivery failed (attempt {Attempts}); retrying in {Delay}", outboxId, attempts, delay);
         await Sql.ExecuteAsync(connection, null,
