@@ -29,9 +29,26 @@ public static class BusOutboxRegistration
         configurator.TryAddSingleton<OutboxDeliveryService>();
         configurator.AddHostedService(sp => sp.GetRequiredService<OutboxDeliveryService>());
         configurator.Replace(ServiceDescriptor.Scoped<IScopedBusContextProvider<IBus>, BusOutboxScopedBusContextProvider>());
-        configurator.AddConfigureEndpointsCallback((context, _, endpoint) => endpoint.UseBusInbox(context));
+        configurator.AddConfigureEndpointsCallback((context, _, endpoint) =>
+        {
+            endpoint.UseDatabaseRetry();
+            endpoint.UseBusInbox(context);
+        });
         return configurator;
     }
+
+    /// <summary>
+    /// The pipeline database unreachable or failing over is a transient fault for every consumer on the endpoint: the
+    /// message is held (its SQS visibility extended) and tried again for about three and a half minutes, growing pauses
+    /// from one second to thirty, before it goes to the error queue. Without this an inbox claim that meets a database
+    /// restart would send an announcement or a deployment straight to <c>_error</c>.
+    /// </summary>
+    public static void UseDatabaseRetry(this IReceiveEndpointConfigurator endpoint) =>
+        endpoint.UseMessageRetry(r =>
+        {
+            r.Handle<System.Data.Common.DbException>();
+            r.Exponential(10, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2));
+        });
 
     /// <summary>Puts the inbox/outbox on one receive endpoint's consumers and sagas (done for all by <see cref="AddBusOutbox"/>).</summary>
     public static void UseBusInbox(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context, Action<IOutboxOptionsConfigurator>? configure = null)
