@@ -99,7 +99,9 @@ public static class BusHostExtensions
             });
         });
 
-        services.AddHealthChecks().AddCheck<PipelineHealthCheck>("pipeline-database", tags: ["ready"]);
+        var health = services.AddHealthChecks().AddCheck<PipelineHealthCheck>("pipeline-database", tags: ["ready"]);
+        if (host.Runs("deployment") || host.Runs("serving"))
+            health.AddCheck<ServingHealthCheck>("serving", tags: ["ready"]);
         var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(host.Name))

@@ -24,6 +24,12 @@ public sealed class ServingOptions
 /// </summary>
 public sealed class ChampionFollower(ModelRegistry registry, S3ArtifactStore store, ModelServer server, ILogger<ChampionFollower> logger)
 {
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, (AliasRecord Alias, string Reason)> _problems = new(StringComparer.Ordinal);
+
+    /// <summary>Champions this host could not load and does not serve yet, with the reason (a health signal).</summary>
+    public IReadOnlyList<(AliasRecord Alias, string Reason)> Problems =>
+        _problems.Values.Where(p => Behind(p.Alias)).OrderBy(p => p.Alias.ModelName, StringComparer.Ordinal).ToList();
+
     /// <summary>Serves the alias of <paramref name="modelName"/> if it is newer than what is served; null when there is no alias.</summary>
     public async Task<(AliasRecord Alias, bool Swapped)?> CatchUpAsync(string modelName, CancellationToken cancellationToken)
     {
@@ -55,8 +61,19 @@ public sealed class ChampionFollower(ModelRegistry registry, S3ArtifactStore sto
         if (!Behind(alias))
             return false;
 
-        var model = OnnxModel.Load(await store.LoadOnnxAsync(alias.Artifact, cancellationToken).ConfigureAwait(false));
+        OnnxModel model;
+        try
+        {
+            model = OnnxModel.Load(await store.LoadOnnxAsync(alias.Artifact, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _problems[alias.ModelName] = (alias, ex.Message);
+            throw;
+        }
+
         server.Swap(new ServedModel(alias.ModelName, alias.ModelVersionId, alias.ModelVersion, alias.Revision, model));
+        _problems.TryRemove(alias.ModelName, out _);
         logger.LogInformation("Serving {ModelName} {ModelVersion} (alias revision {Revision})", alias.ModelName, alias.ModelVersion, alias.Revision);
         return true;
     }

@@ -20,10 +20,13 @@ public sealed class HostProcess : IAsyncDisposable
 
     public static string HostAssembly() => Processes.BuiltAssembly(Path.Combine("src", "Bus.Host"), "Bus.Host.dll");
 
-    public static Task<HostProcess> StartAsync(string name, IEnumerable<string> stages, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken) =>
-        Processes.OnFreePortAsync(port => StartAsync(port, name, stages.ToList(), settings, cancellationToken));
+    /// <summary>Starts a host and waits until it is ready (or, with <paramref name="untilLive"/>, only until it answers: a host expected to be unhealthy).</summary>
+    public static Task<HostProcess> StartAsync(string name, IEnumerable<string> stages, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken,
+        bool untilLive = false) =>
+        Processes.OnFreePortAsync(port => StartAsync(port, name, stages.ToList(), settings, untilLive, cancellationToken));
 
-    static async Task<HostProcess> StartAsync(int port, string name, IReadOnlyList<string> stages, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    static async Task<HostProcess> StartAsync(int port, string name, IReadOnlyList<string> stages, IReadOnlyDictionary<string, string> settings, bool untilLive,
+        CancellationToken cancellationToken)
     {
         var url = new Uri($"http://127.0.0.1:{port}");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryPaths.Root };
@@ -60,7 +63,7 @@ public sealed class HostProcess : IAsyncDisposable
                 throw new InvalidOperationException($"host {name} exited with {process.ExitCode}:\n{host.Log}");
             try
             {
-                var ready = await http.GetAsync(new Uri(url, "/health/ready"), cancellationToken);
+                var ready = await http.GetAsync(new Uri(url, untilLive ? "/health/live" : "/health/ready"), cancellationToken);
                 if (ready.IsSuccessStatusCode)
                     return host;
             }

@@ -102,3 +102,29 @@ public class When_callers_knock_on_a_hosts_http_doors(EmulatorFixture emulator, 
         }
     }
 }
+
+/// <summary>A serving host whose registry names a champion it cannot load (the artifact is gone) says so on /health/ready.</summary>
+[Collection(EmulatorCollection.Name)]
+public class When_a_serving_host_cannot_load_its_champion(EmulatorFixture emulator, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Should_be_unhealthy_and_say_which_model_and_why()
+    {
+        using var pipeline = new HostedPipeline(emulator, "ghost", output);
+        var data = Path.Combine(pipeline.Data, "replica");
+        Directory.CreateDirectory(data);
+        var registry = new Ml.ModelRegistry(Path.Combine(data, "registry.db"));
+        await registry.PromoteAsync("digits", Contracts.ModelVersionKey.For("digits", "1"), "1",
+            new Ml.ArtifactReference($"s3://{pipeline.Scope}-bus-models/digits/gone/model.json", "tfjs-layers", new string('a', 64)), new Dictionary<string, double>(), "test");
+
+        await using var replica = await HostProcess.StartAsync("replica", ["serving"], pipeline.Settings(data), default, untilLive: true);
+        using var http = new HttpClient { BaseAddress = replica.Url };
+        http.DefaultRequestHeaders.Add("X-Api-Key", HostedPipeline.OperatorApiKey);
+        HttpResponseMessage? ready = null;
+        await pipeline.WaitFor(async () => (ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.ServiceUnavailable,
+            "the replica unhealthy", TimeSpan.FromMinutes(1), () => replica.Log);
+        var serving = JsonNode.Parse(await ready!.Content.ReadAsStringAsync())!["checks"]!["serving"]!;
+        serving["status"]!.ToString().Should().Be("Unhealthy");
+        serving["description"]!.ToString().Should().Contain("cannot load the champion digits 1 (alias revision 1)").And.Contain("does not exist");
+    }
+}
