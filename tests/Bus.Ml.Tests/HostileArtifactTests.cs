@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
+using Bus.Testing;
 using Onnx;
 
 namespace Bus.Ml.Tests;
@@ -150,28 +151,11 @@ public class When_an_artifact_is_hostile
 /// <summary>ONNX files written to escape: external data, custom operators, control flow that never ends.</summary>
 public class When_an_onnx_file_is_hostile
 {
-    static ValueInfoProto Float(string name, params long[] dims)
-    {
-        var shape = new TensorShapeProto();
-        foreach (var d in dims)
-            shape.Dim.Add(d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = "batch" } : new TensorShapeProto.Types.Dimension { DimValue = d });
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
-    }
-
-    static byte[] Model(GraphProto graph, string domain = "", long opset = 13)
-    {
-        var model = new ModelProto { IrVersion = 8, Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = domain, Version = opset });
-        if (domain.Length > 0)
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = 13 });
-        return model.ToByteArray();
-    }
-
     static GraphProto AddBias(TensorProto bias, string domain = "")
     {
         var graph = new GraphProto { Name = "g" };
-        graph.Input.Add(Float("input", -1, 2));
-        graph.Output.Add(Float("output", -1, 2));
+        graph.Input.Add(OnnxFiles.Float("input", -1, 2));
+        graph.Output.Add(OnnxFiles.Float("output", -1, 2));
         graph.Initializer.Add(bias);
         var node = new NodeProto { OpType = "Add", Domain = domain, Name = "add" };
         node.Input.Add("input");
@@ -193,7 +177,7 @@ public class When_an_onnx_file_is_hostile
     [Fact]
     public void Should_accept_a_plain_self_contained_model()
     {
-        var onnx = Model(AddBias(Bias()));
+        var onnx = OnnxFiles.Model(AddBias(Bias()));
         OnnxInspector.Check(onnx, ArtifactLimits.Default, allowControlFlow: false);
         using var model = OnnxModel.Load(onnx);
         model.Predict([1f, 1f], 1)[0].Should().Equal(2f, 3f);
@@ -206,70 +190,29 @@ public class When_an_onnx_file_is_hostile
         bias.Dims.Add(2);
         bias.ExternalData.Add(new StringStringEntryProto { Key = "location", Value = "../../etc/passwd" });
 
-        FluentActions.Invoking(() => OnnxInspector.Check(Model(AddBias(bias)), ArtifactLimits.Default, false))
+        FluentActions.Invoking(() => OnnxInspector.Check(OnnxFiles.Model(AddBias(bias)), ArtifactLimits.Default, false))
             .Should().Throw<ModelConversionException>().WithMessage("*tensor 'bias' keeps its data outside the file*");
     }
 
     [Fact]
     public void Should_refuse_an_operator_of_a_custom_domain() =>
-        FluentActions.Invoking(() => OnnxInspector.Check(Model(AddBias(Bias(), "com.evil"), "com.evil", 1), ArtifactLimits.Default, false))
+        FluentActions.Invoking(() => OnnxInspector.Check(OnnxFiles.Model(AddBias(Bias(), "com.evil"), "com.evil", 1), ArtifactLimits.Default, false))
             .Should().Throw<ModelConversionException>().WithMessage("*operator domain 'com.evil'*");
 
     [Fact]
     public void Should_refuse_an_opset_out_of_range() =>
-        FluentActions.Invoking(() => OnnxInspector.Check(Model(AddBias(Bias()), opset: 99), ArtifactLimits.Default, false))
+        FluentActions.Invoking(() => OnnxInspector.Check(OnnxFiles.Model(AddBias(Bias()), opset: 99), ArtifactLimits.Default, false))
             .Should().Throw<ModelConversionException>().WithMessage("*opset 99*");
-
-    /// <summary>output = input + Σ 1 over a Loop of int64.MaxValue iterations: it never ends.</summary>
-    static byte[] EndlessLoop()
-    {
-        var body = new GraphProto { Name = "body" };
-        body.Input.Add(new ValueInfoProto { Name = "i", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Int64, Shape = new TensorShapeProto() } } });
-        body.Input.Add(new ValueInfoProto { Name = "cond_in", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Bool, Shape = new TensorShapeProto() } } });
-        body.Input.Add(Float("v_in", -1, 2));
-        body.Output.Add(new ValueInfoProto { Name = "cond_out", Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Bool, Shape = new TensorShapeProto() } } });
-        body.Output.Add(Float("v_out", -1, 2));
-        var one = new TensorProto { Name = "one", DataType = (int)TensorProto.Types.DataType.Float };
-        one.FloatData.Add(1f);
-        body.Initializer.Add(one);
-        var identity = new NodeProto { OpType = "Identity", Name = "keep" };
-        identity.Input.Add("cond_in");
-        identity.Output.Add("cond_out");
-        var add = new NodeProto { OpType = "Add", Name = "inc" };
-        add.Input.Add("v_in");
-        add.Input.Add("one");
-        add.Output.Add("v_out");
-        body.Node.Add(identity);
-        body.Node.Add(add);
-
-        var graph = new GraphProto { Name = "endless" };
-        graph.Input.Add(Float("input", -1, 2));
-        graph.Output.Add(Float("output", -1, 2));
-        var trips = new TensorProto { Name = "trips", DataType = (int)TensorProto.Types.DataType.Int64 };
-        trips.Int64Data.Add(long.MaxValue);
-        var condition = new TensorProto { Name = "cond", DataType = (int)TensorProto.Types.DataType.Bool };
-        condition.Int32Data.Add(1);
-        graph.Initializer.Add(trips);
-        graph.Initializer.Add(condition);
-        var loop = new NodeProto { OpType = "Loop", Name = "loop" };
-        loop.Input.Add("trips");
-        loop.Input.Add("cond");
-        loop.Input.Add("input");
-        loop.Output.Add("output");
-        loop.Attribute.Add(new AttributeProto { Name = "body", Type = AttributeProto.Types.AttributeType.Graph, G = body });
-        graph.Node.Add(loop);
-        return Model(graph);
-    }
 
     [Fact]
     public void Should_refuse_control_flow_unless_the_policy_allows_it() =>
-        FluentActions.Invoking(() => OnnxInspector.Check(EndlessLoop(), ArtifactLimits.Default, allowControlFlow: false))
+        FluentActions.Invoking(() => OnnxInspector.Check(OnnxFiles.EndlessLoop(), ArtifactLimits.Default, allowControlFlow: false))
             .Should().Throw<ModelConversionException>().WithMessage("*is a Loop: control flow is refused*");
 
     [Fact]
     public void Should_stop_a_loop_that_never_ends_at_the_deadline()
     {
-        var onnx = EndlessLoop();
+        var onnx = OnnxFiles.EndlessLoop();
         OnnxInspector.Check(onnx, ArtifactLimits.Default, allowControlFlow: true);
         using var model = OnnxModel.Load(onnx);
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(1));
