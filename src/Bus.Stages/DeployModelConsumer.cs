@@ -16,54 +16,70 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
     {
         var m = context.Message;
         var artifact = new ArtifactReference(m.Artifact.Uri, m.Artifact.Format, m.Artifact.Sha256);
-        OnnxModel model;
+        OnnxModel? model = null;
+        var served = false;
         try
         {
-            model = OnnxModel.Load(await store.LoadOnnxAsync(artifact, context.CancellationToken));
-            Canary(model);
-        }
-        catch (ModelConversionException ex)
-        {
-            logger.LogWarning("Deployment of {ModelName} {ModelVersion} refused: {Reason}", m.ModelName, m.ModelVersion, ex.Message);
-            await Fail(context, ex.Message);
-            return;
-        }
-        catch (Exception ex) when (Transient.Is(ex) && Transient.IsLastAttempt(context))
-        {
-            await Fail(context, ex.Message);
-            return;
-        }
+            try
+            {
+                model = OnnxModel.Load(await store.LoadOnnxAsync(artifact, context.CancellationToken));
+                Canary(model);
+            }
+            catch (Exception ex) when (ex is ModelConversionException || (!Transient.Is(ex) && ex is not (OperationCanceledException or System.Data.Common.DbException)))
+            {
+                // Whatever the artifact makes ONNX Runtime throw is the candidate's fault: refused once, with the reason.
+                var reason = ex is ModelConversionException ? ex.Message : $"the model cannot be served: {ex.GetType().Name}: {ex.Message}";
+                logger.LogWarning("Deployment of {ModelName} {ModelVersion} refused: {Reason}", m.ModelName, m.ModelVersion, reason);
+                await Fail(context, reason);
+                return;
+            }
+            catch (Exception ex) when (Transient.Is(ex) && Transient.IsLastAttempt(context))
+            {
+                await Fail(context, ex.Message);
+                return;
+            }
 
-        // Keyed by the command's message id: a DeployModel redelivered after a crash (the alias moved, the commit of
-        // this consumer's outbox did not happen) replays its original outcome instead of moving the alias back.
-        var promotion = await registry.PromoteAsync(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason, context.MessageId,
-            context.CancellationToken);
-        if (promotion.Replayed)
-        {
-            logger.LogInformation("{ModelName} {ModelVersion} was already promoted by this request (alias revision {Revision}); replaying its outcome",
-                m.ModelName, m.ModelVersion, promotion.Current.Revision);
-            if (await registry.ChampionAsync(m.ModelName, context.CancellationToken) is { } champion && champion.ModelVersionId == m.ModelVersionId)
-                server.Swap(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, champion.Revision, model));
-        }
-        else
-        {
-            server.Swap(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, promotion.Current.Revision, model));
-            logger.LogInformation("{ModelName} {ModelVersion} serves at alias revision {Revision}", m.ModelName, m.ModelVersion, promotion.Current.Revision);
-        }
+            // Keyed by the command's message id: a DeployModel redelivered after a crash (the alias moved, the commit of
+            // this consumer's outbox did not happen) replays its original outcome instead of moving the alias back.
+            var promotion = await registry.PromoteAsync(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason, context.MessageId,
+                context.CancellationToken);
+            if (promotion.Replayed)
+            {
+                logger.LogInformation("{ModelName} {ModelVersion} was already promoted by this request (alias revision {Revision}); replaying its outcome",
+                    m.ModelName, m.ModelVersion, promotion.Current.Revision);
+                if (await registry.ChampionAsync(m.ModelName, context.CancellationToken) is { } champion && champion.ModelVersionId == m.ModelVersionId)
+                {
+                    server.Swap(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, champion.Revision, model));
+                    served = true;
+                }
+            }
+            else
+            {
+                server.Swap(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, promotion.Current.Revision, model));
+                served = true;
+                logger.LogInformation("{ModelName} {ModelVersion} serves at alias revision {Revision}", m.ModelName, m.ModelVersion, promotion.Current.Revision);
+            }
 
-        await context.Publish(new ModelDeployed
+            await context.Publish(new ModelDeployed
+            {
+                ModelVersionId = m.ModelVersionId,
+                ModelName = m.ModelName,
+                ModelVersion = m.ModelVersion,
+                AliasRevision = promotion.Current.Revision,
+                PreviousModelVersionId = promotion.PreviousId,
+                PreviousModelVersion = promotion.PreviousVersion,
+                Reason = m.Reason,
+                Endpoint = $"/models/{m.ModelName}/predict",
+                DeployedAt = DateTimeOffset.UtcNow,
+                DeployedBy = identity.Name,
+            });
+        }
+        finally
         {
-            ModelVersionId = m.ModelVersionId,
-            ModelName = m.ModelName,
-            ModelVersion = m.ModelVersion,
-            AliasRevision = promotion.Current.Revision,
-            PreviousModelVersionId = promotion.PreviousId,
-            PreviousModelVersion = promotion.PreviousVersion,
-            Reason = m.Reason,
-            Endpoint = $"/models/{m.ModelName}/predict",
-            DeployedAt = DateTimeOffset.UtcNow,
-            DeployedBy = identity.Name,
-        });
+            // Handed to the server, the session is its to dispose; on every other path it is ours.
+            if (!served)
+                model?.Dispose();
+        }
     }
 
     /// <summary>One prediction on a neutral input must succeed and give finite probabilities.</summary>
