@@ -105,6 +105,8 @@ static class StatusCommands
         Field("produced by", $"{s.Producer ?? "-"}{(s.RunId is null ? "" : $", run {s.RunId}")}");
         if (s.Metrics.Count > 0)
             Field("metrics", string.Join(", ", s.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value.ToString("0.####", CultureInfo.InvariantCulture)}")));
+        if (s.EvaluationSetUri is not null)
+            Field("evaluated on", s.ProducerSuppliedData ? $"producer-supplied data {s.EvaluationSetUri}" : $"the governed set {s.EvaluationSetUri}");
         if (s.ChampionAtEvaluation is not null)
             Field("compared with", s.ChampionAtEvaluation);
         if (s.AliasRevision > 0)

@@ -87,6 +87,8 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             saga["currentState"]!.ToString().Should().Be("RolledBack");
             saga["rollbackRequestedBy"]!.ToString().Should().Be("oncall@test");
             saga["producer"]!.ToString().Should().Be("ci@test", "announced with bus publish");
+            saga["evaluationSetUri"]!.ToString().Should().Be(pipeline.EvaluationSetUri, "graded on the governed set, not the --validation the producer announced");
+            saga["producerSuppliedData"]!.GetValue<bool>().Should().BeFalse();
             saga["history"]!.AsArray().Select(h => h!["state"]!.ToString()).Should().EndWith(["Deployed", "RollingBack", "RolledBack"]);
 
             // The audit export: every transition of both versions, oldest first, in JSON Lines and in CSV.

@@ -122,3 +122,23 @@ public class When_a_model_name_has_its_own_policy
         (await h.Harness.Published.ExactlyOne<ModelRejected>()).Context.Message.Policy.Should().Be("fraud");
     }
 }
+
+public class When_a_version_is_evaluated_on_data_its_producer_chose
+{
+    [Fact]
+    public async Task Should_say_so_in_the_status_and_the_timeline()
+    {
+        await using var h = await LifecycleHarness.Start();
+        var id = ModelVersionKey.For("digits", "1");
+        await h.Publish(LifecycleHarness.Announcement("digits", "1"));
+        (await h.InState(id, h.Machine.Evaluating)).Should().BeTrue();
+
+        await h.Publish(LifecycleHarness.Evaluation(id, "digits", "1", 0.97) with { EvaluationSetUri = "s3://d/digits/mine.json", ProducerSuppliedData = true });
+
+        (await h.InState(id, h.Machine.Deployed)).Should().BeTrue();
+        var saga = h.Instance(id)!;
+        saga.ProducerSuppliedData.Should().BeTrue();
+        saga.EvaluationSetUri.Should().Be("s3://d/digits/mine.json");
+        saga.History.Should().Contain(e => e.Detail != null && e.Detail.Contains("evaluated on producer-supplied data s3://d/digits/mine.json", StringComparison.Ordinal));
+    }
+}
