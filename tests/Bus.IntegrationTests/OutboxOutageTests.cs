@@ -18,14 +18,11 @@ public sealed class OperatorNoteConsumer : IConsumer<OperatorNote>
     public Task Consume(ConsumeContext<OperatorNote> context) => Task.CompletedTask;
 }
 
-/// <summary>Its own emulator: this test stops it.</summary>
-public class When_SNS_is_down_while_the_API_publishes
+/// <summary>A bus on the emulator with the durable outbox on SQLite and the operator-notes consumer, as the outbox tests need it.</summary>
+static class NoteBus
 {
-    [Fact]
-    public async Task Should_accept_the_write_and_deliver_it_once_SNS_is_back()
+    public static ServiceProvider Build(Uri serviceUrl, string connectionString, string scope, Action<BusOutboxOptions> configure)
     {
-        await using var emulator = await EmulatorProcess.StartAsync(persistent: true);
-        var connectionString = Emulated.SqliteFile("outage");
         var services = new ServiceCollection();
         services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));
         services.AddMassTransitTestHarness(x =>
@@ -34,19 +31,35 @@ public class When_SNS_is_down_while_the_API_publishes
             x.AddBusOutbox(connectionString, o =>
             {
                 o.PollInterval = TimeSpan.FromMilliseconds(200);
-                o.MaxRetryDelay = TimeSpan.FromSeconds(2);
-                o.SendTimeout = TimeSpan.FromSeconds(3);
+                configure(o);
             });
             x.AddConsumer<OperatorNoteConsumer>().Endpoint(e => e.Name = "operator-notes");
             x.UsingAmazonSqs((context, cfg) =>
             {
-                cfg.EmulatorHost(emulator.ServiceUrl, Emulated.Scope("outage"));
+                cfg.EmulatorHost(serviceUrl, Emulated.Scope(scope));
                 cfg.ConfigureEndpoints(context);
             });
         });
-        await using var provider = services.BuildServiceProvider(true);
+        var provider = services.BuildServiceProvider(true);
+        provider.GetRequiredService<ITestHarness>().TestTimeout = TimeSpan.FromSeconds(60);
+        return provider;
+    }
+}
+
+/// <summary>Its own emulator: this test stops it.</summary>
+public class When_SNS_is_down_while_the_API_publishes
+{
+    [Fact]
+    public async Task Should_accept_the_write_and_deliver_it_once_SNS_is_back()
+    {
+        await using var emulator = await EmulatorProcess.StartAsync(persistent: true);
+        var connectionString = Emulated.SqliteFile("outage");
+        await using var provider = NoteBus.Build(emulator.ServiceUrl, connectionString, "outage", o =>
+        {
+            o.MaxRetryDelay = TimeSpan.FromSeconds(2);
+            o.SendTimeout = TimeSpan.FromSeconds(3);
+        });
         var harness = provider.GetRequiredService<ITestHarness>();
-        harness.TestTimeout = TimeSpan.FromSeconds(60);
         await harness.Start();
         try
         {
@@ -113,27 +126,12 @@ public class When_the_broker_refuses_an_outbox_message_for_good(EmulatorFixture 
     public async Task Should_set_the_outbox_aside_as_dead_and_keep_delivering_the_rest()
     {
         var connectionString = Emulated.SqliteFile("dead-outbox");
-        var services = new ServiceCollection();
-        services.AddTestDefaults(inactivity: TimeSpan.FromSeconds(5));
-        services.AddMassTransitTestHarness(x =>
+        await using var provider = NoteBus.Build(emulator.ServiceUrl, connectionString, "dead", o =>
         {
-            x.DisableUsageTelemetry();
-            x.AddBusOutbox(connectionString, o =>
-            {
-                o.PollInterval = TimeSpan.FromMilliseconds(200);
-                o.MaxRetryDelay = TimeSpan.FromSeconds(1);
-                o.IsPermanent = ex => ex is MessageTooLargeException;
-            });
-            x.AddConsumer<OperatorNoteConsumer>().Endpoint(e => e.Name = "operator-notes");
-            x.UsingAmazonSqs((context, cfg) =>
-            {
-                cfg.EmulatorHost(emulator.ServiceUrl, Emulated.Scope("dead"));
-                cfg.ConfigureEndpoints(context);
-            });
+            o.MaxRetryDelay = TimeSpan.FromSeconds(1);
+            o.IsPermanent = ex => ex is MessageTooLargeException;
         });
-        await using var provider = services.BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
-        harness.TestTimeout = TimeSpan.FromSeconds(60);
         await harness.Start();
         try
         {
