@@ -84,7 +84,8 @@ static class MlBench
         var url = new Uri($"http://127.0.0.1:{port}");
         var hostDll = Processes.BuiltAssembly(Path.Combine("src", "Bus.Host"), "Bus.Host.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { hostDll, "--urls", url.ToString(), "--Bus:Host:Stages:0=deployment", $"--Bus:Aws:ServiceUrl={emulator.ServiceUrl}", "--Bus:Aws:Scope=bench", $"--Bus:Host:DataDirectory={data}" })
+        foreach (var a in new[] { hostDll, "--urls", url.ToString(), "--Bus:Host:Stages:0=deployment", $"--Bus:Aws:ServiceUrl={emulator.ServiceUrl}",
+            "--Bus:Aws:Scope=bench", $"--Bus:Host:DataDirectory={data}" })
             start.ArgumentList.Add(a);
         start.Environment["AWS_ACCESS_KEY_ID"] = "bench";
         start.Environment["AWS_SECRET_ACCESS_KEY"] = "bench";
@@ -112,7 +113,8 @@ static class MlBench
                 await Task.Delay(100);
             }
 
-            using var model = OnnxModel.Load(KerasOnnxConverter.Convert(File.ReadAllBytes(Path.Combine(trained, "model.json")), s => File.ReadAllBytes(Path.Combine(trained, s))));
+            using var model = OnnxModel.Load(KerasOnnxConverter.Convert(File.ReadAllBytes(Path.Combine(trained, "model.json")), s =>
+                File.ReadAllBytes(Path.Combine(trained, s))));
             var sw = Stopwatch.StartNew();
             var calls = 0;
             while (sw.Elapsed < TimeSpan.FromSeconds(seconds))

@@ -35,7 +35,8 @@ static class PersistenceBench
         var quietLite = await Round("quiet_sqlite_outbox", sqliteOutbox, 100, outbox: true, oneAtATime: true);
         var quietPg = await Round("quiet_postgresql_outbox", postgres.ConnectionString, 100, outbox: true, oneAtATime: true);
 
-        Console.WriteLine($"{versions} model versions at once, 2 transitions each (Evaluating, then Rejected), {Environment.ProcessorCount} cores, in-memory transport");
+        Console.WriteLine($"{versions} model versions at once, 2 transitions each (Evaluating, then Rejected), {Environment.ProcessorCount} cores, in-memory " +
+            "transport");
         Console.WriteLine("| repository | transitions/s | vs in-memory | publish→consume p50 | p99 |");
         Console.WriteLine("|---|---|---|---|---|");
         Row("in-memory (MassTransit in-memory outbox)", memory, memory);
@@ -73,7 +74,8 @@ static class PersistenceBench
             if (connectionString is null)
                 saga.InMemoryRepository();
             else
-                saga.BusRepository(connectionString, "bench_" + name.Replace('-', '_'), s => s.CurrentState, new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
+                saga.BusRepository(connectionString, "bench_" + name.Replace('-', '_'), s => s.CurrentState,
+                    new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
             x.AddConsumer<RejectedCounter>();
             x.AddConsumer<InstantEvaluator>().Endpoint(e => e.Name = "evaluate-model");
             x.UsingInMemory((context, cfg) =>
@@ -94,8 +96,13 @@ static class PersistenceBench
         var sw = Stopwatch.StartNew();
         TrainingCompleted Announcement(int i) => new()
         {
-            ModelName = prefix, ModelVersion = i.ToString(CultureInfo.InvariantCulture), ArtifactUri = "s3://m/x/model.json",
-            ArtifactFormat = "onnx", ArtifactSha256 = new string('e', 64), ValidationSetUri = "s3://d/v.json", Producer = "bench",
+            ModelName = prefix,
+            ModelVersion = i.ToString(CultureInfo.InvariantCulture),
+            ArtifactUri = "s3://m/x/model.json",
+            ArtifactFormat = "onnx",
+            ArtifactSha256 = new string('e', 64),
+            ValidationSetUri = "s3://d/v.json",
+            Producer = "bench",
         };
         if (oneAtATime)
         {
@@ -119,7 +126,8 @@ static class PersistenceBench
         return (rate, Percentile(latencies, 0.50), Percentile(latencies, 0.99));
     }
 
-    static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
+    static double Percentile(double[] sorted, double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1,
+        (int)Math.Ceiling(p * sorted.Length) - 1)];
 }
 
 public sealed class LatencyLog

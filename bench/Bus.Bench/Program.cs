@@ -1,14 +1,14 @@
-using Bus.Tooling;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Bus.Bench;
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Bus.Bench;
 
 // bench transport [messages] [idle-seconds]: raw AWSSDK.SQS against Bus (SNS publish → SQS → MassTransit
 // consumer), in one run on one emulator, with the same concurrency; then the idle cost of one endpoint.
@@ -64,18 +64,26 @@ static async Task<double> RawRound(IAmazonSQS sqs, string name, int count)
     {
         while (Volatile.Read(ref received) < count)
         {
-            var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 10, WaitTimeSeconds = 1, MessageAttributeNames = ["All"] });
+            var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
+            {
+                QueueUrl = url,
+                MaxNumberOfMessages = 10,
+                WaitTimeSeconds = 1,
+                MessageAttributeNames = ["All"]
+            });
             var messages = response.Messages ?? [];
             if (messages.Count == 0)
                 continue;
-            await sqs.DeleteMessageBatchAsync(url, messages.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList());
+            await sqs.DeleteMessageBatchAsync(url, messages.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture),
+                m.ReceiptHandle)).ToList());
             Interlocked.Add(ref received, messages.Count);
         }
     });
     await Task.WhenAll(senders);
     var sendSeconds = stopwatch.Elapsed.TotalSeconds;
     await Task.WhenAll(receivers);
-    Console.WriteLine($"  raw {name}: all sent after {sendSeconds:F2} s ({count / sendSeconds:F0}/s), all received and deleted after {stopwatch.Elapsed.TotalSeconds:F2} s");
+    Console.WriteLine($"  raw {name}: all sent after {sendSeconds:F2} s ({count / sendSeconds:F0}/s), all received and deleted after " +
+        $"{stopwatch.Elapsed.TotalSeconds:F2} s");
     return count / stopwatch.Elapsed.TotalSeconds;
 }
 

@@ -81,7 +81,14 @@ sealed class Arguments
             throw new CommandException($"no AWS credentials: {ex.Message}");
         }
 
-        return new Bus.Transport.AmazonSqs.AmazonSqsHostSettings { Region = Region, ServiceUrl = ServiceUrl, Scope = Scope, Credentials = credentials, CreateEntities = createEntities };
+        return new Bus.Transport.AmazonSqs.AmazonSqsHostSettings
+        {
+            Region = Region,
+            ServiceUrl = ServiceUrl,
+            Scope = Scope,
+            Credentials = credentials,
+            CreateEntities = createEntities
+        };
     }
 
     public string? Scope => Option("scope") ?? (_environment["Bus:Aws:Scope"] is { Length: > 0 } scope ? scope : null);

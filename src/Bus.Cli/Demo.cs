@@ -56,7 +56,8 @@ static class Demo
 
             Step($"training digits v1 with TensorFlow.js ({epochs} epochs) and announcing it on training-complete");
             var v1 = await Train(emulator, scope, "1", epochs, weak: false, cancel.Token);
-            Info($"artifact {v1["artifactUri"]} sha256 {v1["artifactSha256"]?.ToString()[..16]}…, validation accuracy {Number(v1["trainingMetrics"]?["valAccuracy"])}");
+            Info($"artifact {v1["artifactUri"]} sha256 {v1["artifactSha256"]?.ToString()[..16]}…, validation accuracy " +
+                $"{Number(v1["trainingMetrics"]?["valAccuracy"])}");
             var good = await Follow(http, pipeline, "digits", "1", "Deployed", cancel.Token);
 
             var prediction = await Predict(http, serving, v1["out"]!.ToString(), cancel.Token);
@@ -103,7 +104,8 @@ static class Demo
 
     static async Task<JsonNode> Train(EmulatorProcess emulator, string scope, string version, string epochs, bool weak, CancellationToken cancellationToken)
     {
-        var arguments = new List<string> { "--endpoint", emulator.ServiceUrl.ToString().TrimEnd('/'), "--scope", scope, "--model", "digits", "--version", version, "--epochs", epochs, "--quiet" };
+        var arguments = new List<string> { "--endpoint", emulator.ServiceUrl.ToString().TrimEnd('/'), "--scope", scope, "--model", "digits", "--version",
+            version, "--epochs", epochs, "--quiet" };
         if (weak)
             arguments.Add("--weak");
         var output = await NodeScript.RunAsync("train.mjs", [.. arguments]);
@@ -112,7 +114,8 @@ static class Demo
     }
 
     /// <summary>Polls the lifecycle saga (through the pipeline host) and prints each new transition until the expected state.</summary>
-    static async Task<JsonNode?> Follow(HttpClient http, HostProcess pipeline, string model, string version, string expected, CancellationToken cancellationToken)
+    static async Task<JsonNode?> Follow(HttpClient http, HostProcess pipeline, string model, string version, string expected,
+        CancellationToken cancellationToken)
     {
         Step($"following {model} {version} through the pipeline");
         var shown = 0;
@@ -182,7 +185,8 @@ static class Demo
     }
 
     static string Time(JsonNode? at) =>
-        DateTimeOffset.TryParse(at?.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t.ToLocalTime().ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) : "?";
+        DateTimeOffset.TryParse(at?.ToString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out var t) ? t.ToLocalTime().ToString("HH:mm:ss.fff",
+            CultureInfo.InvariantCulture) : "?";
 
     static string Number(JsonNode? value) => value is null ? "?" : value.GetValue<double>().ToString("0.####", CultureInfo.InvariantCulture);
 

@@ -15,7 +15,8 @@ static class ErrorsCommand
 {
     static readonly HashSet<string> Options = ["scope", "service-url", "region", "json", "kind", "max", "redrive", "db"];
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-    const string Usage = "usage: bus errors <queue> [--kind error|skipped|dlq] [--max <n>] [--redrive] [--json]\n       bus errors outbox [--db <connection string or SQLite file>] [--max <n>] [--json]";
+    const string Usage = "usage: bus errors <queue> [--kind error|skipped|dlq] [--max <n>] [--redrive] [--json]\n       bus errors outbox [--db <connection " +
+        "string or SQLite file>] [--max <n>] [--json]";
 
     public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -31,7 +32,8 @@ static class ErrorsCommand
             var other => throw new UsageException($"--kind is error, skipped or dlq, not '{other}'"),
         };
         var max = a.Option("max") is { } text
-            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new UsageException($"--max takes a positive whole number, not '{text}'")
+            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
+                ? n : throw new UsageException($"--max takes a positive whole number, not '{text}'")
             : a.Flag("redrive") ? int.MaxValue : 20;
 
         if (queue == "outbox")
@@ -57,13 +59,16 @@ static class ErrorsCommand
                 return 0;
             }
 
-            Console.WriteLine(messages.Count == 0 ? $"{name}: empty (or not created yet)" : $"{name}: {messages.Count} message(s){(messages.Count == max ? $" (the first {max}; --max for more)" : "")}");
+            Console.WriteLine(messages.Count == 0
+                ? $"{name}: empty (or not created " +
+                    "yet)" : $"{name}: {messages.Count} message(s){(messages.Count == max ? $" (the first {max}; --max for more)" : "")}");
             foreach (var m in messages)
             {
                 Console.WriteLine();
                 Console.WriteLine($"  message   {m.SqsMessageId} (receive count {m.ReceiveCount}: each look counts)");
                 if (m.FailedAt is { } at)
-                    Console.WriteLine($"  failed at {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC on {m.InputAddress ?? "?"}");
+                    Console.WriteLine($"  failed at {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC on " +
+                        $"{m.InputAddress ?? "?"}");
                 if (m.ExceptionType is not null)
                     Console.WriteLine($"  exception {m.ExceptionType}: {OneLine(m.ExceptionMessage, 300)}");
                 else if (m.Reason is not null)
@@ -72,7 +77,8 @@ static class ErrorsCommand
             }
 
             if (messages.Count > 0)
-                Console.WriteLine($"\nonce the cause is fixed: bus errors {queue}{(kind == FailureQueue.Error ? "" : $" --kind {a.Option("kind")}")} --redrive");
+                Console.WriteLine($"\nonce the cause is fixed: bus errors {queue}{(kind == FailureQueue.Error ? "" : $" --kind {a.Option("kind")}")} " +
+                    "--redrive");
             return 0;
         }
         catch (Exception ex) when (ex is AmazonServiceException or SnsException or HttpRequestException or InvalidOperationException)
@@ -107,12 +113,14 @@ static class ErrorsCommand
             return 0;
         }
 
-        Console.WriteLine(dead.Count == 0 ? "outbox: no dead messages" : $"outbox: {dead.Count} dead message(s): the broker refused them for good; they are kept, not sent");
+        Console.WriteLine(dead.Count == 0
+            ? "outbox: no dead messages" : $"outbox: {dead.Count} dead message(s): the broker refused them for good; they are kept, not sent");
         foreach (var d in dead)
         {
             Console.WriteLine();
             Console.WriteLine($"  message   {d.MessageId} ({d.MessageType ?? "?"}) to {d.Destination}");
-            Console.WriteLine($"  committed {d.CommittedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC, dead since {d.DeadAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC after {d.Attempts} attempt(s)");
+            Console.WriteLine($"  committed {d.CommittedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC, dead since " +
+                $"{d.DeadAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC after {d.Attempts} attempt(s)");
             Console.WriteLine($"  reason    {OneLine(d.Reason, 300)}");
         }
 

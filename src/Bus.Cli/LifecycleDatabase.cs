@@ -36,7 +36,8 @@ sealed class LifecycleDatabase
         DbConnectionStringBuilder builder;
         try
         {
-            builder = SqlDialect.For(connectionString).Name == "sqlite" ? new SqliteConnectionStringBuilder(connectionString) : new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            builder = SqlDialect.For(connectionString).Name == "sqlite"
+                ? new SqliteConnectionStringBuilder(connectionString) : new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
         }
         catch (ArgumentException ex)
         {
@@ -47,7 +48,8 @@ sealed class LifecycleDatabase
         {
             var path = Path.GetFullPath(sqlite.DataSource);
             if (!File.Exists(path))
-                throw new CommandException($"no pipeline database at {path}: run this where the lifecycle host keeps its data (Bus:Host:DataDirectory), or pass --db");
+                throw new CommandException($"no pipeline database at {path}: run this where the lifecycle host keeps its data (Bus:Host:DataDirectory), or " +
+                    "pass --db");
             return new LifecycleDatabase(connectionString, path);
         }
 
@@ -59,7 +61,8 @@ sealed class LifecycleDatabase
         ReadAsync((c, t) => _store.LoadAsync(c, t, ModelVersionKey.For(model, version), cancellationToken), cancellationToken);
 
     public async Task<IReadOnlyList<ModelLifecycleState>> VersionsAsync(string model, CancellationToken cancellationToken) =>
-        (await ReadAsync(async (c, t) => (await _store.QueryAsync(c, t, s => s.ModelName == model, cancellationToken).ConfigureAwait(false)).ToList(), cancellationToken)
+        (await ReadAsync(async (c, t) => (await _store.QueryAsync(c, t, s => s.ModelName == model, cancellationToken).ConfigureAwait(false)).ToList(),
+            cancellationToken)
             .ConfigureAwait(false))
         .OrderBy(s => s.CreatedAt).ThenBy(s => s.ModelVersion, StringComparer.Ordinal).ToList();
 
@@ -67,7 +70,8 @@ sealed class LifecycleDatabase
     public async Task<IReadOnlyList<ModelLifecycleState>> AllAsync(string? model, DateTimeOffset? since, CancellationToken cancellationToken) =>
         await ReadAsync(async (c, t) => (model is null
                 ? await _store.QueryAsync(c, t, s => since == null || s.UpdatedAt >= since, cancellationToken).ConfigureAwait(false)
-                : await _store.QueryAsync(c, t, s => s.ModelName == model && (since == null || s.UpdatedAt >= since), cancellationToken).ConfigureAwait(false)).ToList(),
+                : await _store.QueryAsync(c, t, s => s.ModelName == model && (since == null || s.UpdatedAt >= since), cancellationToken).ConfigureAwait(false))
+                    .ToList(),
             cancellationToken).ConfigureAwait(false);
 
     async Task<T> ReadAsync<T>(Func<DbConnection, DbTransaction, Task<T>> read, CancellationToken cancellationToken)

@@ -17,7 +17,10 @@ static partial class PublishCommand
 {
     static readonly HashSet<string> Options =
         ["scope", "service-url", "region", "model", "version", "artifact", "format", "sha256", "validation", "dataset", "run", "producer"];
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
     const string Usage = "usage: bus publish training-complete --model <name> --version <v> --artifact s3://bucket/key --sha256 <hex> " +
                          "[--format tfjs-layers|onnx] [--validation s3://…] [--dataset s3://…] [--run <id>] [--producer <who>]";
 
@@ -29,12 +32,14 @@ static partial class PublishCommand
         var a = new Arguments(args, Options);
         if (a.Positional is not ["training-complete"])
             throw new UsageException(Usage);
-        var format = a.Option("format") ?? (a.Required("artifact", "where the model is").EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? "onnx" : "tfjs-layers");
+        var format = a.Option("format") ?? (a.Required("artifact", "where the model is").EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
+            ? "onnx" : "tfjs-layers");
         if (format is not ("tfjs-layers" or "onnx"))
             throw new UsageException($"--format is tfjs-layers or onnx, not '{format}'");
         var sha = a.Required("sha256", "the evaluator refuses an artifact whose bytes do not match it").ToLowerInvariant();
         if (!Sha256().IsMatch(sha))
-            throw new UsageException("--sha256 takes the artifact's sha256 as 64 hex digits (for tfjs-layers: of model.json followed by each shard in manifest order)");
+            throw new UsageException("--sha256 takes the artifact's sha256 as 64 hex digits (for tfjs-layers: of model.json followed by each shard in " +
+                "manifest order)");
         var announcement = new TrainingCompleted
         {
             ModelName = a.Required("model", "the model's name"),
@@ -58,8 +63,10 @@ static partial class PublishCommand
         try
         {
             var arn = await client.GetTopicArnAsync(topic, cancellationToken).ConfigureAwait(false);
-            var id = await client.Sns.PublishAsync(arn, JsonSerializer.Serialize(announcement, Json), cancellationToken: cancellationToken).ConfigureAwait(false);
-            Console.WriteLine($"announced {announcement.ModelName} {announcement.ModelVersion} on {topic} (SNS message {id}); follow it with: bus status {announcement.ModelName} {announcement.ModelVersion}");
+            var id = await client.Sns.PublishAsync(arn, JsonSerializer.Serialize(announcement, Json), cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            Console.WriteLine($"announced {announcement.ModelName} {announcement.ModelVersion} on {topic} (SNS message {id}); follow it with: bus status " +
+                $"{announcement.ModelName} {announcement.ModelVersion}");
             return 0;
         }
         catch (Exception ex) when (ex is SnsException or HttpRequestException or AmazonServiceException)

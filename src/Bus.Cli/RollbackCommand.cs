@@ -25,7 +25,8 @@ static class RollbackCommand
     {
         var a = new Arguments(args, Options);
         if (a.Positional.Count != 2)
-            throw new UsageException("usage: bus rollback <model> <version> --reason <why> --by <who> [--wait <seconds>] [--db ...] [--service-url ...] [--scope ...] [--region ...]");
+            throw new UsageException("usage: bus rollback <model> <version> --reason <why> --by <who> [--wait <seconds>] [--db ...] [--service-url ...] " +
+                "[--scope ...] [--region ...]");
         var (model, version) = (a.Positional[0], a.Positional[1]);
         var reason = a.Required("reason", "every transition is audited with why");
         var by = a.Required("by", "every transition is audited with who asked");
@@ -59,7 +60,8 @@ static class RollbackCommand
             var until = DateTime.UtcNow + wait;
             if (!await WaitAsync(() => DeliveredAsync(database, messageId, cancellationToken), until, cancellationToken).ConfigureAwait(false))
             {
-                Console.WriteLine($"not yet delivered after {wait.TotalSeconds:0} s (is SNS reachable?); any Bus host's outbox delivery sends it. Follow it with: bus timeline {model} {version}");
+                Console.WriteLine($"not yet delivered after {wait.TotalSeconds:0} s (is SNS reachable?); any Bus host's outbox delivery sends it. Follow it " +
+                    $"with: bus timeline {model} {version}");
                 return 3;
             }
 
@@ -72,7 +74,8 @@ static class RollbackCommand
             }, until, cancellationToken).ConfigureAwait(false);
             if (!outcome)
             {
-                Console.WriteLine($"{model} {version} is {now?.CurrentState ?? "?"} after {wait.TotalSeconds:0} s; the saga is still working on it. Follow it with: bus timeline {model} {version}");
+                Console.WriteLine($"{model} {version} is {now?.CurrentState ?? "?"} after {wait.TotalSeconds:0} s; the saga is still working on it. Follow " +
+                    $"it with: bus timeline {model} {version}");
                 return 3;
             }
 

@@ -49,14 +49,24 @@ static class StatusCommands
         {
             Console.WriteLine(JsonSerializer.Serialize(versions.Select(s => new
             {
-                s.ModelName, s.ModelVersion, s.CurrentState, Champion = s == champion, s.AliasRevision, s.Metrics, s.Reason, s.CreatedAt, s.UpdatedAt,
+                s.ModelName,
+                s.ModelVersion,
+                s.CurrentState,
+                Champion = s == champion,
+                s.AliasRevision,
+                s.Metrics,
+                s.Reason,
+                s.CreatedAt,
+                s.UpdatedAt,
             }), Json));
             return 0;
         }
 
-        Console.WriteLine(champion is null ? $"{model}: no version is serving" : $"{model}: champion {champion.ModelVersion} (alias revision {champion.AliasRevision})");
+        Console.WriteLine(champion is null
+            ? $"{model}: no version is serving" : $"{model}: champion {champion.ModelVersion} (alias revision {champion.AliasRevision})");
         foreach (var stale in deployed.Skip(1))
-            Console.WriteLine($"  note: {stale.ModelVersion} is still marked Deployed at alias revision {stale.AliasRevision}; its superseded notice has not arrived yet");
+            Console.WriteLine($"  note: {stale.ModelVersion} is still marked Deployed at alias revision {stale.AliasRevision}; its superseded notice has not " +
+                "arrived yet");
         TextTable.Write(["", "VERSION", "STATE", "ACCURACY", "UPDATED (UTC)", "REASON"],
             versions.Select(s => new[]
             {
@@ -104,7 +114,8 @@ static class StatusCommands
         Field("artifact", s.Artifact is null ? "-" : $"{s.Artifact.Uri} ({s.Artifact.Format}, sha256 {s.Artifact.Sha256})");
         Field("produced by", $"{s.Producer ?? "-"}{(s.RunId is null ? "" : $", run {s.RunId}")}");
         if (s.Metrics.Count > 0)
-            Field("metrics", string.Join(", ", s.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => $"{m.Key} {m.Value.ToString("0.####", CultureInfo.InvariantCulture)}")));
+            Field("metrics", string.Join(", ", s.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m =>
+                $"{m.Key} {m.Value.ToString("0.####", CultureInfo.InvariantCulture)}")));
         if (s.EvaluationSetUri is not null)
             Field("evaluated on", s.ProducerSuppliedData ? $"producer-supplied data {s.EvaluationSetUri}" : $"the governed set {s.EvaluationSetUri}");
         if (s.ChampionAtEvaluation is not null)

@@ -22,7 +22,8 @@ static class TopologyCommand
     public sealed record QueueDepth(string Name, string Arn, long Visible, long InFlight, long Delayed)
     {
         /// <summary>_error (failed after retries), _skipped (no consumer took it), _dlq (SQS's redrive: received too often without being deleted).</summary>
-        public string? Holds => Kinds.FirstOrDefault(k => Name.EndsWith(k.Suffix, StringComparison.Ordinal) || Name.EndsWith(k.Suffix + ".fifo", StringComparison.Ordinal)).Meaning;
+        public string? Holds => Kinds.FirstOrDefault(k => Name.EndsWith(k.Suffix, StringComparison.Ordinal) || Name.EndsWith(k.Suffix + ".fifo",
+            StringComparison.Ordinal)).Meaning;
 
         static readonly (string Suffix, string? Meaning)[] Kinds =
         [
@@ -70,7 +71,8 @@ static class TopologyCommand
         string? next = null;
         do
         {
-            var page = await client.Sqs.ListQueuesAsync(new ListQueuesRequest { QueueNamePrefix = prefix, MaxResults = 1000, NextToken = next }, cancellationToken)
+            var page = await client.Sqs.ListQueuesAsync(new ListQueuesRequest { QueueNamePrefix = prefix, MaxResults = 1000, NextToken = next },
+                cancellationToken)
                 .ConfigureAwait(false);
             foreach (var url in page.QueueUrls ?? [])
             {
@@ -81,7 +83,8 @@ static class TopologyCommand
                 }, cancellationToken).ConfigureAwait(false);
                 var arn = attributes.Attributes.GetValueOrDefault("QueueArn") ?? url;
                 var name = url.TrimEnd('/')[(url.TrimEnd('/').LastIndexOf('/') + 1)..];
-                queues[arn] = new QueueDepth(name, arn, Count(attributes, "ApproximateNumberOfMessages"), Count(attributes, "ApproximateNumberOfMessagesNotVisible"),
+                queues[arn] = new QueueDepth(name, arn, Count(attributes, "ApproximateNumberOfMessages"), Count(attributes,
+                    "ApproximateNumberOfMessagesNotVisible"),
                     Count(attributes, "ApproximateNumberOfMessagesDelayed"));
             }
 
@@ -128,7 +131,8 @@ static class TopologyCommand
         var strip = string.IsNullOrEmpty(t.Scope) ? "" : t.Scope + "-";
         string Short(string name) => strip.Length > 0 && name.StartsWith(strip, StringComparison.Ordinal) ? name[strip.Length..] : name;
         string[] Depth(QueueDepth q) =>
-            [q.Visible.ToString(CultureInfo.InvariantCulture), q.InFlight.ToString(CultureInfo.InvariantCulture), q.Delayed.ToString(CultureInfo.InvariantCulture)];
+            [q.Visible.ToString(CultureInfo.InvariantCulture), q.InFlight.ToString(CultureInfo.InvariantCulture),
+                q.Delayed.ToString(CultureInfo.InvariantCulture)];
 
         Console.WriteLine($"{t.Endpoint}{(strip.Length > 0 ? $", scope {t.Scope} (left out of the names below)" : "")}");
         var rows = new List<string[]>();
@@ -137,14 +141,16 @@ static class TopologyCommand
             if (topic.Subscriptions.Count == 0)
                 rows.Add([Short(topic.Name), "(no subscriber: what is published here is dropped)", "", "", ""]);
             foreach (var (s, i) in topic.Subscriptions.Select((s, i) => (s, i)))
-                rows.Add([i == 0 ? Short(topic.Name) : "", s.Queue is null ? $"{s.Protocol} {s.Endpoint}" : Short(s.Queue.Name), .. s.Queue is null ? ["", "", ""] : Depth(s.Queue)]);
+                rows.Add([i == 0 ? Short(topic.Name) : "", s.Queue is null ? $"{s.Protocol} {s.Endpoint}" : Short(s.Queue.Name), .. s.Queue is null ? ["", "",
+                    ""] : Depth(s.Queue)]);
         }
 
         TextTable.Write(["TOPIC", "SUBSCRIBER", "VISIBLE", "IN FLIGHT", "DELAYED"], rows, leftColumns: 2);
         if (t.OtherQueues.Count > 0)
         {
             Console.WriteLine();
-            TextTable.Write(["QUEUE (no stage topic)", "VISIBLE", "IN FLIGHT", "DELAYED"], t.OtherQueues.Select(q => (string[])[Short(q.Name), .. Depth(q)]), leftColumns: 1);
+            TextTable.Write(["QUEUE (no stage topic)", "VISIBLE", "IN FLIGHT", "DELAYED"], t.OtherQueues.Select(q => (string[])[Short(q.Name), .. Depth(q)]),
+                leftColumns: 1);
         }
 
         if (t.StagesWithoutTopic.Count > 0)

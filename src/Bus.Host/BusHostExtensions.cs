@@ -24,7 +24,8 @@ public static class BusHostExtensions
             .Validate(o => o.Stages.All(BusHostOptions.KnownStages.Contains), $"Bus:Host:Stages may name only: {string.Join(", ", BusHostOptions.KnownStages)}")
             .ValidateOnStart();
         services.AddOptions<AwsOptions>().BindConfiguration(AwsOptions.SectionName)
-            .Validate(o => string.IsNullOrEmpty(o.ServiceUrl) || Uri.TryCreate(o.ServiceUrl, UriKind.Absolute, out _), "Bus:Aws:ServiceUrl must be an absolute URL")
+            .Validate(o => string.IsNullOrEmpty(o.ServiceUrl) || Uri.TryCreate(o.ServiceUrl, UriKind.Absolute, out _),
+                "Bus:Aws:ServiceUrl must be an absolute URL")
             .ValidateOnStart();
         services.AddOptions<ModelLifecycleOptions>().BindConfiguration(ModelLifecycleOptions.SectionName).ValidateOnStart();
         services.AddOptions<TaggingOptions>().BindConfiguration("Bus:Tagging");

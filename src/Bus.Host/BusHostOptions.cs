@@ -4,7 +4,8 @@ namespace Bus.Host;
 public sealed class BusHostOptions
 {
     public const string SectionName = "Bus:Host";
-    public static readonly IReadOnlySet<string> KnownStages = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "lifecycle", "evaluation", "deployment", "serving", "tagging" };
+    public static readonly IReadOnlySet<string> KnownStages = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "lifecycle", "evaluation", "deployment",
+        "serving", "tagging" };
 
     /// <summary>
     /// Any of lifecycle, evaluation, deployment (which also serves), serving (an inference replica that follows the

@@ -33,7 +33,8 @@ sealed class PipelineHealthCheck(BusDatabase database) : IHealthCheck
             ["outboxDead"] = backlog.Dead,
         };
         if (backlog.Dead > 0)
-            return HealthCheckResult.Degraded($"{backlog.Dead} outbox(es) can never be delivered (the broker refused a message for good): see bus errors outbox", data: data);
+            return HealthCheckResult.Degraded($"{backlog.Dead} outbox(es) can never be delivered (the broker refused a message for good): see bus errors " +
+                "outbox", data: data);
         if (backlog.Oldest is not { } oldest)
             return HealthCheckResult.Healthy("the outbox is empty", data);
         var age = DateTimeOffset.UtcNow - oldest;
@@ -42,7 +43,8 @@ sealed class PipelineHealthCheck(BusDatabase database) : IHealthCheck
         if (backlog.LastError is not null)
             data["lastError"] = backlog.LastError;
         return age > Stuck
-            ? HealthCheckResult.Degraded($"{backlog.Pending} outbox(es) undelivered, the oldest for {age.TotalSeconds:0} s: {backlog.LastError ?? "no delivery attempt yet"}", data: data)
+            ? HealthCheckResult.Degraded($"{backlog.Pending} outbox(es) undelivered, the oldest for {age.TotalSeconds:0} s: " +
+                $"{backlog.LastError ?? "no delivery attempt yet"}", data: data)
             : HealthCheckResult.Healthy($"{backlog.Pending} outbox(es) being delivered", data);
     }
 }

@@ -18,15 +18,18 @@ public static class SecurityExtensions
     {
         var services = builder.Services;
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName)
-            .Validate(o => o.ApiKeys.Values.All(k => k.Sha256.Length == 64 && k.Sha256.All(Uri.IsHexDigit)), "Bus:Security:ApiKeys:<name>:Sha256 must be 64 hex digits")
-            .Validate(o => o.Predict.MaxBodyBytes > 0 && o.Predict.MaxInstances > 0 && o.Predict.MaxConcurrency > 0, "Bus:Security:Predict limits must be positive")
+            .Validate(o => o.ApiKeys.Values.All(k => k.Sha256.Length == 64 && k.Sha256.All(Uri.IsHexDigit)),
+                "Bus:Security:ApiKeys:<name>:Sha256 must be 64 hex digits")
+            .Validate(o => o.Predict.MaxBodyBytes > 0 && o.Predict.MaxInstances > 0 && o.Predict.MaxConcurrency > 0,
+                "Bus:Security:Predict limits must be positive")
             .ValidateOnStart();
         var security = builder.Configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>() ?? new SecurityOptions();
 
         // One scheme name for endpoints: a bearer token goes to JwtBearer, anything else to the API key handler.
         var authentication = services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "Bus", o => o.ForwardDefaultSelector = context =>
-                security.Jwt.Enabled && context.Request.Headers.Authorization.FirstOrDefault()?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true
+                security.Jwt.Enabled && context.Request.Headers.Authorization.FirstOrDefault()?.StartsWith("Bearer ",
+                    StringComparison.OrdinalIgnoreCase) == true
                     ? JwtBearerDefaults.AuthenticationScheme
                     : ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -45,7 +48,8 @@ public static class SecurityExtensions
                     ValidIssuer = security.Jwt.Issuer,
                     RoleClaimType = security.Jwt.RoleClaim,
                     NameClaimType = "sub",
-                    IssuerSigningKey = string.IsNullOrEmpty(security.Jwt.SigningKey) ? null : new SymmetricSecurityKey(Convert.FromBase64String(security.Jwt.SigningKey)),
+                    IssuerSigningKey = string.IsNullOrEmpty(security.Jwt.SigningKey)
+                        ? null : new SymmetricSecurityKey(Convert.FromBase64String(security.Jwt.SigningKey)),
                 };
             });
         }

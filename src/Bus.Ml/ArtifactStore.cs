@@ -43,7 +43,8 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
     /// The model as ONNX bytes: read from its URI (every time), checked against its sha256, an ONNX file inspected
     /// (<see cref="OnnxInspector"/>), a TF.js model converted within <paramref name="limits"/>.
     /// </summary>
-    public async Task<byte[]> LoadOnnxAsync(ArtifactReference artifact, ArtifactLimits limits, bool allowControlFlow, CancellationToken cancellationToken = default)
+    public async Task<byte[]> LoadOnnxAsync(ArtifactReference artifact, ArtifactLimits limits, bool allowControlFlow,
+        CancellationToken cancellationToken = default)
     {
         using var span = Evaluator.Activity.StartActivity("artifact.download");
         span?.SetTag("bus.artifact", artifact.Uri);
@@ -109,7 +110,8 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
         }
     }
 
-    public Task<byte[]> ReadAsync(string uri, CancellationToken cancellationToken = default) => ReadAsync(uri, ArtifactLimits.Default.MaxDataSetBytes, cancellationToken);
+    public Task<byte[]> ReadAsync(string uri, CancellationToken cancellationToken = default) => ReadAsync(uri, ArtifactLimits.Default.MaxDataSetBytes,
+        cancellationToken);
 
     /// <summary>
     /// Reads an object of at most <paramref name="maxBytes"/> (refused before the body is read when S3 says it is larger);

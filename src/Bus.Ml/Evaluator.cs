@@ -15,7 +15,8 @@ public static class Evaluator
     {
         using var span = Activity.StartActivity("evaluate");
         if (model.InputSize != set.SampleSize)
-            throw new ModelConversionException($"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] per sample, the validation set has [{string.Join(",", set.InputShape)}]");
+            throw new ModelConversionException($"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] per sample, the validation set has " +
+                $"[{string.Join(",", set.InputShape)}]");
         var predictions = new List<float[]>(set.Features.Length);
         var buffer = new float[batchSize * set.SampleSize];
         for (var start = 0; start < set.Features.Length; start += batchSize)

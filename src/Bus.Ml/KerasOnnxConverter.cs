@@ -89,9 +89,11 @@ public static class KerasOnnxConverter
                 throw new ModelConversionException("a weightsManifest group has no paths array");
             foreach (var path in list.EnumerateArray())
             {
-                var name = path.ValueKind == JsonValueKind.String ? path.GetString()! : throw new ModelConversionException("a weight shard path is not a string");
+                var name = path.ValueKind == JsonValueKind.String
+                    ? path.GetString()! : throw new ModelConversionException("a weight shard path is not a string");
                 if (!IsPlainRelative(name))
-                    throw new ModelConversionException($"weight shard path '{(name.Length > 120 ? name[..120] + "…" : name)}' is refused: shards are named relative to model.json, without '..', '/' at the start, '\\' or a scheme");
+                    throw new ModelConversionException($"weight shard path '{(name.Length > 120 ? name[..120] + "…" : name)}' is refused: shards are named " +
+                        "relative to model.json, without '..', '/' at the start, '\\' or a scheme");
                 paths.Add(name);
                 if (paths.Count > limits.MaxShards)
                     throw new ModelConversionException($"the model names more than {limits.MaxShards:N0} weight shards (the limit)");
@@ -151,7 +153,8 @@ public static class KerasOnnxConverter
                 if (parameters > limits.MaxParameters)
                     throw new ModelConversionException($"the model has more than {limits.MaxParameters:N0} parameters (the limit)");
                 if (offset + count * 4 > data.Length)
-                    throw new ModelConversionException($"weight shards hold {data.Length} bytes but '{name}' needs bytes {offset}..{offset + count * 4}: a shard is truncated or missing");
+                    throw new ModelConversionException($"weight shards hold {data.Length} bytes but '{name}' needs bytes {offset}..{offset + count * 4}: a " +
+                        "shard is truncated or missing");
                 var values = new float[count];
                 Buffer.BlockCopy(data, (int)offset, values, 0, (int)(count * 4));
                 offset += count * 4;
@@ -166,7 +169,8 @@ public static class KerasOnnxConverter
     }
 
     internal static string Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new ModelConversionException($"missing '{name}' in {Truncate(e)}");
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+            ? v.GetString()! : throw new ModelConversionException($"missing '{name}' in {Truncate(e)}");
 
     internal static string Truncate(JsonElement e)
     {
@@ -194,7 +198,8 @@ public static class KerasOnnxConverter
                 var layerConfig = layer.GetProperty("config");
                 if (current is null)
                 {
-                    var shape = BatchInputShape(layerConfig) ?? throw new ModelConversionException("the first layer of a Sequential model has no batch_input_shape");
+                    var shape = BatchInputShape(layerConfig)
+                        ?? throw new ModelConversionException("the first layer of a Sequential model has no batch_input_shape");
                     current = AddInput(shape);
                     if (Str(layer, "class_name") == "InputLayer")
                         continue;
@@ -230,7 +235,8 @@ public static class KerasOnnxConverter
             var order = new List<string>();
             foreach (var layer in layers.EnumerateArray())
             {
-                var name = layer.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : Str(layer.GetProperty("config"), "name");
+                var name = layer.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : Str(layer.GetProperty("config"),
+                    "name");
                 var sources = new List<string>();
                 if (Str(layer, "class_name") != "InputLayer")
                 {
@@ -269,7 +275,8 @@ public static class KerasOnnxConverter
                 var name = ready.Dequeue();
                 var (layer, sources) = byName[name];
                 if (Str(layer, "class_name") == "InputLayer")
-                    _outputs[name] = AddInput(BatchInputShape(layer.GetProperty("config")) ?? throw new ModelConversionException($"input layer {name} has no batch_input_shape"));
+                    _outputs[name] = AddInput(BatchInputShape(layer.GetProperty("config"))
+                        ?? throw new ModelConversionException($"input layer {name} has no batch_input_shape"));
                 else if (sources.Count == 0)
                     throw new ModelConversionException($"layer {name} has no inputs");
                 else
@@ -291,12 +298,15 @@ public static class KerasOnnxConverter
             }
 
             if (resolved != order.Count)
-                throw new ModelConversionException($"the layer graph cannot be resolved (a cycle) at {string.Join(", ", order.Where(n => !_outputs.ContainsKey(n)).Take(5))}");
+                throw new ModelConversionException($"the layer graph cannot be resolved (a cycle) at " +
+                    $"{string.Join(", ", order.Where(n => !_outputs.ContainsKey(n)).Take(5))}");
 
             var output = outputs[0].ValueKind == JsonValueKind.Array && outputs[0].GetArrayLength() > 0 && outputs[0][0].ValueKind == JsonValueKind.String
                 ? outputs[0][0].GetString()!
-                : throw new ModelConversionException($"output_layers is not in the form [[name, node, tensor]]: {Truncate(config.GetProperty("output_layers"))}");
-            AddOutput(_outputs.TryGetValue(output, out var tensor) ? tensor : throw new ModelConversionException($"the output layer '{output}' is not a layer of the model"));
+                : throw new ModelConversionException($"output_layers is not in the form [[name, node, tensor]]: " +
+                    $"{Truncate(config.GetProperty("output_layers"))}");
+            AddOutput(_outputs.TryGetValue(output, out var tensor)
+                ? tensor : throw new ModelConversionException($"the output layer '{output}' is not a layer of the model"));
         }
 
         static IEnumerable<string> Inbound(JsonElement node)
@@ -356,7 +366,8 @@ public static class KerasOnnxConverter
         {
             var tensorShape = new TensorShapeProto();
             foreach (var d in shape)
-                tensorShape.Dim.Add(d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = "batch" } : new TensorShapeProto.Types.Dimension { DimValue = d });
+                tensorShape.Dim.Add(d < 0
+                    ? new TensorShapeProto.Types.Dimension { DimParam = "batch" } : new TensorShapeProto.Types.Dimension { DimValue = d });
             return new ValueInfoProto
             {
                 Name = name,
@@ -370,7 +381,8 @@ public static class KerasOnnxConverter
             var config = layer.GetProperty("config");
             var name = layer.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : Str(config, "name");
             if (!SupportedLayers.Contains(type))
-                throw new ModelConversionException($"unsupported layer '{type}' ({name}); supported: {string.Join(", ", SupportedLayers.Order(StringComparer.Ordinal))}");
+                throw new ModelConversionException($"unsupported layer '{type}' ({name}); supported: " +
+                    $"{string.Join(", ", SupportedLayers.Order(StringComparer.Ordinal))}");
             if (config.TryGetProperty("dtype", out var dtype) && dtype.ValueKind == JsonValueKind.String && dtype.GetString() != "float32")
                 throw new ModelConversionException($"layer {name} has dtype '{dtype.GetString()}'; only float32 is supported");
             if (config.TryGetProperty("data_format", out var format) && format.GetString() is { } f && f != "channels_last")
@@ -457,7 +469,8 @@ public static class KerasOnnxConverter
                     return Activation(name, "relu", x);
                 case "LeakyReLU":
                 {
-                    var alpha = config.TryGetProperty("alpha", out var a) ? a.GetSingle() : config.TryGetProperty("negative_slope", out var ns) ? ns.GetSingle() : 0.3f;
+                    var alpha = config.TryGetProperty("alpha", out var a) ? a.GetSingle() : config.TryGetProperty("negative_slope", out var ns)
+                        ? ns.GetSingle() : 0.3f;
                     result = Node("LeakyRelu", [x], attributes: [Float("alpha", alpha)]);
                     _ranks[result] = rank;
                     return result;
@@ -555,7 +568,8 @@ public static class KerasOnnxConverter
                     result = Node("LeakyRelu", [x], attributes: [Float("alpha", 0.2f)]);
                     break;
                 default:
-                    throw new ModelConversionException($"layer {layer}: unsupported activation '{activation}' (relu, sigmoid, tanh, softmax, linear, elu, selu, leaky relu are)");
+                    throw new ModelConversionException($"layer {layer}: unsupported activation '{activation}' (relu, sigmoid, tanh, softmax, linear, elu, " +
+                        "selu, leaky relu are)");
             }
 
             _ranks[result] = rank;
@@ -563,7 +577,8 @@ public static class KerasOnnxConverter
         }
 
         static string? Activation(JsonElement config) =>
-            config.TryGetProperty("activation", out var a) ? a.ValueKind == JsonValueKind.String ? a.GetString() : a.GetProperty("class_name").GetString()?.ToLowerInvariant() : null;
+            config.TryGetProperty("activation", out var a) ? a.ValueKind == JsonValueKind.String ? a.GetString() : a.GetProperty("class_name")
+                .GetString()?.ToLowerInvariant() : null;
 
         string ToNchw(string x) => Transposed(x, [0, 3, 1, 2]);
 
@@ -673,7 +688,12 @@ public static class KerasOnnxConverter
 
         static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
-        static AttributeProto Text(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+        static AttributeProto Text(string name, string value) => new()
+        {
+            Name = name,
+            Type = AttributeProto.Types.AttributeType.String,
+            S = ByteString.CopyFromUtf8(value)
+        };
 
         public ModelProto Build()
         {

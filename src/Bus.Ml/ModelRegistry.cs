@@ -50,9 +50,11 @@ public sealed class ModelRegistry
     [
         new(1, d =>
         [
-            $"CREATE TABLE IF NOT EXISTS aliases (model_name TEXT PRIMARY KEY, model_version_id TEXT NOT NULL, model_version TEXT NOT NULL, revision {Long(d)} NOT NULL, " +
+            $"CREATE TABLE IF NOT EXISTS aliases (model_name TEXT PRIMARY KEY, model_version_id TEXT NOT NULL, model_version TEXT NOT NULL, revision " +
+                $"{Long(d)} NOT NULL, " +
             "artifact_uri TEXT NOT NULL, artifact_format TEXT NOT NULL, artifact_sha256 TEXT NOT NULL, metrics TEXT NOT NULL, updated_at TEXT NOT NULL)",
-            $"CREATE TABLE IF NOT EXISTS alias_history (model_name TEXT NOT NULL, revision {Long(d)} NOT NULL, model_version_id TEXT NOT NULL, model_version TEXT NOT NULL, " +
+            $"CREATE TABLE IF NOT EXISTS alias_history (model_name TEXT NOT NULL, revision {Long(d)} NOT NULL, model_version_id TEXT NOT NULL, model_version " +
+                "TEXT NOT NULL, " +
             "reason TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (model_name, revision))",
         ]),
         // The request (DeployModel message id) that made each change, so a redelivered command replays its outcome
@@ -78,9 +80,11 @@ public sealed class ModelRegistry
     async Task AdoptUnversionedSqliteFileAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var hasRequestId = Convert.ToInt64(await Sql.ScalarAsync(connection, null, "SELECT COUNT(*) FROM pragma_table_info('alias_history') WHERE name = 'request_id'", cancellationToken)
+        var hasRequestId = Convert.ToInt64(await Sql.ScalarAsync(connection, null,
+            "SELECT COUNT(*) FROM pragma_table_info('alias_history') WHERE name = 'request_id'", cancellationToken)
             .ConfigureAwait(false), CultureInfo.InvariantCulture) > 0;
-        var hasTable = Convert.ToInt64(await Sql.ScalarAsync(connection, null, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'alias_history'", cancellationToken)
+        var hasTable = Convert.ToInt64(await Sql.ScalarAsync(connection, null, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'alias_history'",
+            cancellationToken)
             .ConfigureAwait(false), CultureInfo.InvariantCulture) > 0;
         if (!hasTable)
             return;
@@ -89,7 +93,8 @@ public sealed class ModelRegistry
             await SchemaMigrator.MigrateAsync(_dialect, Component, Steps, cancellationToken, upTo: 1).ConfigureAwait(false);
         if (version <= 1 && hasRequestId)
         {
-            await Sql.ExecuteAsync(connection, null, "UPDATE bus_schema SET version = 2 WHERE component = @c", cancellationToken, ("c", Component)).ConfigureAwait(false);
+            await Sql.ExecuteAsync(connection, null, "UPDATE bus_schema SET version = 2 WHERE component = @c", cancellationToken, ("c", Component))
+                .ConfigureAwait(false);
         }
     }
 
@@ -122,20 +127,24 @@ public sealed class ModelRegistry
     /// Points the alias at this version (idempotent: promoting the current champion again changes nothing; the same
     /// request id again replays its original outcome).
     /// </summary>
-    public async Task<Promotion> PromoteAsync(string modelName, Guid versionId, string version, ArtifactReference artifact, IReadOnlyDictionary<string, double> metrics,
+    public async Task<Promotion> PromoteAsync(string modelName, Guid versionId, string version, ArtifactReference artifact, IReadOnlyDictionary<string,
+        double> metrics,
         string reason, Guid? requestId = null, CancellationToken cancellationToken = default)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await _dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         if (_dialect.Name == "postgresql")
-            await Sql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext(@k))", cancellationToken, ("k", "bus-registry:" + modelName)).ConfigureAwait(false);
+            await Sql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext(@k))", cancellationToken, ("k", "bus-registry:" + modelName))
+                .ConfigureAwait(false);
 
-        if (requestId is not null && await AppliedRevisionAsync(connection, transaction, modelName, requestId.Value, cancellationToken).ConfigureAwait(false) is { } applied)
+        if (requestId is not null && await AppliedRevisionAsync(connection, transaction, modelName, requestId.Value, cancellationToken)
+            .ConfigureAwait(false) is { } applied)
         {
             var (previousId, previousVersion) = await HistoryAtAsync(connection, transaction, modelName, applied - 1, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return new Promotion(new AliasRecord(modelName, versionId, version, applied, artifact, metrics, DateTimeOffset.UtcNow), previousId, previousVersion, AlreadyCurrent: false)
+            return new Promotion(new AliasRecord(modelName, versionId, version, applied, artifact, metrics, DateTimeOffset.UtcNow), previousId, previousVersion,
+                AlreadyCurrent: false)
             {
                 Replayed = true,
             };
@@ -155,26 +164,31 @@ public sealed class ModelRegistry
         await Sql.ExecuteAsync(connection, transaction, """
             INSERT INTO aliases (model_name, model_version_id, model_version, revision, artifact_uri, artifact_format, artifact_sha256, metrics, updated_at)
             VALUES (@name, @id, @version, @revision, @uri, @format, @sha, @metrics, @at)
-            ON CONFLICT (model_name) DO UPDATE SET model_version_id = excluded.model_version_id, model_version = excluded.model_version, revision = excluded.revision,
+            ON CONFLICT (model_name) DO UPDATE SET model_version_id = excluded.model_version_id, model_version = excluded.model_version,
+                revision = excluded.revision,
                 artifact_uri = excluded.artifact_uri, artifact_format = excluded.artifact_format, artifact_sha256 = excluded.artifact_sha256,
                 metrics = excluded.metrics, updated_at = excluded.updated_at
             """, cancellationToken,
             ("name", modelName), ("id", versionId.ToString()), ("version", version), ("revision", revision), ("uri", artifact.Uri), ("format", artifact.Format),
             ("sha", artifact.Sha256), ("metrics", JsonSerializer.Serialize(metrics)), ("at", at)).ConfigureAwait(false);
         await Sql.ExecuteAsync(connection, transaction,
-            "INSERT INTO alias_history (model_name, revision, model_version_id, model_version, reason, at, request_id) VALUES (@name, @revision, @id, @version, @reason, @at, @request)",
+            "INSERT INTO alias_history (model_name, revision, model_version_id, model_version, reason, at, request_id) VALUES (@name, @revision, @id, " +
+                "@version, @reason, @at, @request)",
             cancellationToken, ("name", modelName), ("revision", revision), ("id", versionId.ToString()), ("version", version), ("reason", reason), ("at", at),
             ("request", requestId?.ToString())).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new Promotion(new AliasRecord(modelName, versionId, version, revision, artifact, metrics, now), current?.ModelVersionId, current?.ModelVersion, AlreadyCurrent: false);
+        return new Promotion(new AliasRecord(modelName, versionId, version, revision, artifact, metrics, now), current?.ModelVersionId, current?.ModelVersion,
+            AlreadyCurrent: false);
     }
 
     /// <summary>Every change of a model name's alias, oldest first: (revision, version, reason, when).</summary>
-    public async Task<IReadOnlyList<(long Revision, string ModelVersion, string Reason, DateTimeOffset At)>> HistoryAsync(string modelName, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<(long Revision, string ModelVersion, string Reason, DateTimeOffset At)>> HistoryAsync(string modelName,
+        CancellationToken cancellationToken = default)
     {
         await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         await using var connection = await _dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = Sql.Command(connection, null, "SELECT revision, model_version, reason, at FROM alias_history WHERE model_name = @name ORDER BY revision", ("name", modelName));
+        await using var command = Sql.Command(connection, null,
+            "SELECT revision, model_version, reason, at FROM alias_history WHERE model_name = @name ORDER BY revision", ("name", modelName));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var rows = new List<(long, string, string, DateTimeOffset)>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -182,15 +196,19 @@ public sealed class ModelRegistry
         return rows;
     }
 
-    static async Task<long?> AppliedRevisionAsync(DbConnection connection, DbTransaction transaction, string modelName, Guid requestId, CancellationToken cancellationToken) =>
-        await Sql.ScalarAsync(connection, transaction, "SELECT revision FROM alias_history WHERE model_name = @name AND request_id = @request", cancellationToken,
+    static async Task<long?> AppliedRevisionAsync(DbConnection connection, DbTransaction transaction, string modelName, Guid requestId,
+        CancellationToken cancellationToken) =>
+        await Sql.ScalarAsync(connection, transaction, "SELECT revision FROM alias_history WHERE model_name = @name AND request_id = @request",
+            cancellationToken,
             ("name", modelName), ("request", requestId.ToString())).ConfigureAwait(false) is { } revision
             ? Convert.ToInt64(revision, CultureInfo.InvariantCulture)
             : null;
 
-    static async Task<(Guid?, string?)> HistoryAtAsync(DbConnection connection, DbTransaction transaction, string modelName, long revision, CancellationToken cancellationToken)
+    static async Task<(Guid?, string?)> HistoryAtAsync(DbConnection connection, DbTransaction transaction, string modelName, long revision,
+        CancellationToken cancellationToken)
     {
-        await using var command = Sql.Command(connection, transaction, "SELECT model_version_id, model_version FROM alias_history WHERE model_name = @name AND revision = @revision",
+        await using var command = Sql.Command(connection, transaction,
+            "SELECT model_version_id, model_version FROM alias_history WHERE model_name = @name AND revision = @revision",
             ("name", modelName), ("revision", revision));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (Guid.Parse(reader.GetString(0)), reader.GetString(1)) : (null, null);
@@ -199,7 +217,8 @@ public sealed class ModelRegistry
     static async Task<AliasRecord?> ReadAsync(DbConnection connection, DbTransaction? transaction, string modelName, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(connection, transaction,
-            "SELECT model_version_id, model_version, revision, artifact_uri, artifact_format, artifact_sha256, metrics, updated_at FROM aliases WHERE model_name = @name",
+            "SELECT model_version_id, model_version, revision, artifact_uri, artifact_format, artifact_sha256, metrics, updated_at FROM aliases WHERE " +
+                "model_name = @name",
             ("name", modelName));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -30,13 +30,15 @@ public static class OnnxInspector
         foreach (var import in model.OpsetImport)
         {
             if (!DefaultDomains.Contains(import.Domain))
-                throw new ModelConversionException($"the ONNX model imports operator domain '{import.Domain}'; only the default domains (ai.onnx, ai.onnx.ml) are accepted");
+                throw new ModelConversionException($"the ONNX model imports operator domain '{import.Domain}'; only the default domains (ai.onnx, " +
+                    "ai.onnx.ml) are accepted");
             if (import.Domain is "" or "ai.onnx" && (import.Version < limits.MinOpset || import.Version > limits.MaxOpset))
                 throw new ModelConversionException($"the ONNX model uses opset {import.Version}; accepted: {limits.MinOpset}-{limits.MaxOpset}");
         }
 
         if (model.Functions.Count > 0)
-            throw new ModelConversionException($"the ONNX model defines {model.Functions.Count} local function(s) ({model.Functions[0].Domain}:{model.Functions[0].Name}); they are not accepted");
+            throw new ModelConversionException($"the ONNX model defines {model.Functions.Count} local function(s) " +
+                $"({model.Functions[0].Domain}:{model.Functions[0].Name}); they are not accepted");
 
         long parameters = 0;
         var nodes = 0;
@@ -57,7 +59,8 @@ public static class OnnxInspector
             if (!DefaultDomains.Contains(node.Domain))
                 throw new ModelConversionException($"node {node.Name} uses operator {node.Domain}:{node.OpType}; only the default domains are accepted");
             if (ControlFlow.Contains(node.OpType) && !allowControlFlow)
-                throw new ModelConversionException($"node {node.Name} is a {node.OpType}: control flow is refused unless the model's policy allows it (Bus:Evaluation:Models:<name>:AllowControlFlow)");
+                throw new ModelConversionException($"node {node.Name} is a {node.OpType}: control flow is refused unless the model's policy allows it " +
+                    "(Bus:Evaluation:Models:<name>:AllowControlFlow)");
             foreach (var attribute in node.Attribute)
             {
                 if (attribute.T is not null)
@@ -75,8 +78,10 @@ public static class OnnxInspector
     static long CheckTensor(TensorProto tensor, ArtifactLimits limits, long parameters)
     {
         if (tensor.DataLocation == TensorProto.Types.DataLocation.External || tensor.ExternalData.Count > 0)
-            throw new ModelConversionException($"tensor '{tensor.Name}' keeps its data outside the file (external data); only self-contained ONNX files are accepted");
-        var elements = tensor.Dims.Count == 0 ? 1 : ArtifactLimits.Elements(tensor.Dims.Select(d => d == 0 ? 1 : d), limits.MaxTensorElements, $"tensor '{tensor.Name}'");
+            throw new ModelConversionException($"tensor '{tensor.Name}' keeps its data outside the file (external data); only self-contained ONNX files are " +
+                "accepted");
+        var elements = tensor.Dims.Count == 0 ? 1 : ArtifactLimits.Elements(tensor.Dims.Select(d => d == 0 ? 1 : d), limits.MaxTensorElements,
+            $"tensor '{tensor.Name}'");
         var total = parameters + elements;
         if (total > limits.MaxParameters)
             throw new ModelConversionException($"the ONNX model has more than {limits.MaxParameters:N0} parameters (the limit)");

@@ -107,8 +107,10 @@ public sealed class OnnxModel : IDisposable
         var shape = new int[InputShape.Length + 1];
         shape[0] = batch;
         InputShape.CopyTo(shape, 1);
-        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, new DenseTensor<float>(inputs, shape))], [_outputName, KerasOnnxConverter.EmbeddingName]);
-        return (Rows(results.First(r => r.Name == _outputName).AsTensor<float>(), batch), Rows(results.First(r => r.Name == KerasOnnxConverter.EmbeddingName).AsTensor<float>(), batch));
+        using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, new DenseTensor<float>(inputs, shape))], [_outputName,
+            KerasOnnxConverter.EmbeddingName]);
+        return (Rows(results.First(r => r.Name == _outputName).AsTensor<float>(), batch), Rows(results.First(r => r.Name == KerasOnnxConverter.EmbeddingName)
+            .AsTensor<float>(), batch));
     }
 
     static float[][] Rows(Tensor<float> tensor, int batch)

@@ -20,7 +20,8 @@ public sealed record ValidationSet(int[] InputShape, int Classes, float[][] Feat
             var shape = root.GetProperty("inputShape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
             if (shape.Length == 0)
                 throw new ModelConversionException("the validation set's inputShape is empty");
-            var sampleSize = (int)ArtifactLimits.Elements(shape.Select(d => (long)d), Math.Min(limits.MaxTensorElements, int.MaxValue / 64), "the validation set's inputShape");
+            var sampleSize = (int)ArtifactLimits.Elements(shape.Select(d => (long)d), Math.Min(limits.MaxTensorElements, int.MaxValue / 64),
+                "the validation set's inputShape");
 
             var featureRows = root.GetProperty("features");
             var labelValues = root.GetProperty("labels");
@@ -37,7 +38,8 @@ public sealed record ValidationSet(int[] InputShape, int Classes, float[][] Feat
             foreach (var value in labelValues.EnumerateArray())
                 labels[i++] = value.GetInt32();
 
-            var classes = root.TryGetProperty("classes", out var c) ? c.GetInt32() : labels.Max() >= limits.MaxClasses ? limits.MaxClasses + 1 : labels.Max() + 1;
+            var classes = root.TryGetProperty("classes", out var c) ? c.GetInt32() : labels.Max() >= limits.MaxClasses
+                ? limits.MaxClasses + 1 : labels.Max() + 1;
             if (classes < 2 || classes > limits.MaxClasses)
                 throw new ModelConversionException($"the validation set has {classes:N0} classes; between 2 and {limits.MaxClasses:N0} are accepted");
             for (i = 0; i < labels.Length; i++)

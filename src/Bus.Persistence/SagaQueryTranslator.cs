@@ -9,12 +9,14 @@ namespace Bus.Persistence;
 /// </summary>
 public static class SagaQueryTranslator
 {
-    public static (string Where, (string Name, object? Value)[] Parameters) Translate<TSaga>(Expression<Func<TSaga, bool>> filter, IReadOnlyDictionary<string, string> columns)
+    public static (string Where, (string Name, object? Value)[] Parameters) Translate<TSaga>(Expression<Func<TSaga, bool>> filter, IReadOnlyDictionary<string,
+        string> columns)
     {
         var terms = new List<(string Column, object? Value)>();
         Collect(filter.Body, filter.Parameters[0], columns, terms);
         var parameters = terms.Select((t, i) => ($"q{i}", t.Value)).ToArray();
-        return (string.Join(" AND ", terms.Select((t, i) => t.Value is null ? $"{t.Column} IS NULL" : $"{t.Column} = @q{i}")), parameters.Where(p => p.Item2 is not null).ToArray());
+        return (string.Join(" AND ", terms.Select((t, i) => t.Value is null ? $"{t.Column} IS NULL" : $"{t.Column} = @q{i}")), parameters.Where(p =>
+            p.Item2 is not null).ToArray());
     }
 
     static void Collect(Expression expression, ParameterExpression saga, IReadOnlyDictionary<string, string> columns, List<(string, object?)> terms)

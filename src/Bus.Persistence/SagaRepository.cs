@@ -32,7 +32,8 @@ public sealed class SagaDatabaseContext<TSaga>(SagaStore<TSaga> store, DbConnect
     }
 }
 
-public sealed class BusSagaRepositoryContextFactory<TSaga>(SagaStore<TSaga> store, ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> factory, IServiceProvider services)
+public sealed class BusSagaRepositoryContextFactory<TSaga>(SagaStore<TSaga> store, ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> factory,
+    IServiceProvider services)
     : ISagaRepositoryContextFactory<TSaga>, IQuerySagaRepositoryContextFactory<TSaga>, ILoadSagaRepositoryContextFactory<TSaga>
     where TSaga : class, ISagaVersion
 {
@@ -42,7 +43,8 @@ public sealed class BusSagaRepositoryContextFactory<TSaga>(SagaStore<TSaga> stor
         if (services.GetService<Outbox.BusUnitOfWork>() is { Enlisted: true } unitOfWork)
         {
             if (!unitOfWork.Database.IsSameDatabase(store.Options.Dialect))
-                throw new InvalidOperationException($"{typeof(TSaga).Name} is stored in another database than the outbox; give the saga repository and AddBusOutbox the same connection string so they commit together.");
+                throw new InvalidOperationException($"{typeof(TSaga).Name} is stored in another database than the outbox; give the saga repository and " +
+                    "AddBusOutbox the same connection string so they commit together.");
             var (shared, sharedTransaction) = await unitOfWork.BeginAsync(cancellationToken).ConfigureAwait(false);
             return new SagaDatabaseContext<TSaga>(store, shared, sharedTransaction, owned: false);
         }
@@ -50,7 +52,8 @@ public sealed class BusSagaRepositoryContextFactory<TSaga>(SagaStore<TSaga> stor
         var connection = await store.Options.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return new SagaDatabaseContext<TSaga>(store, connection, await store.Options.Dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false));
+            return new SagaDatabaseContext<TSaga>(store, connection, await store.Options.Dialect.BeginWriteAsync(connection, cancellationToken)
+                .ConfigureAwait(false));
         }
         catch
         {
@@ -71,7 +74,8 @@ public sealed class BusSagaRepositoryContextFactory<TSaga>(SagaStore<TSaga> stor
         where T : class
     {
         await using var database = await Open(context.CancellationToken).ConfigureAwait(false);
-        var instances = await store.QueryAsync(database.Connection, database.Transaction, query.FilterExpression, context.CancellationToken).ConfigureAwait(false);
+        var instances = await store.QueryAsync(database.Connection, database.Transaction, query.FilterExpression, context.CancellationToken)
+            .ConfigureAwait(false);
         var repository = new BusSagaRepositoryContext<TSaga, T>(database, context, factory);
         await next.Send(new LoadedSagaRepositoryQueryContext<TSaga, T>(repository, instances)).ConfigureAwait(false);
         await database.CommitAsync(context.CancellationToken).ConfigureAwait(false);
@@ -100,42 +104,47 @@ public sealed class BusSagaRepositoryContext<TSaga, TMessage> : ConsumeContextSc
     where TSaga : class, ISagaVersion
     where TMessage : class
 {
-    readonly SagaDatabaseContext<TSaga> database;
-    readonly ConsumeContext<TMessage> consumeContext;
-    readonly ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> factory;
+    readonly SagaDatabaseContext<TSaga> _database;
+    readonly ConsumeContext<TMessage> _consumeContext;
+    readonly ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> _factory;
 
-    public BusSagaRepositoryContext(SagaDatabaseContext<TSaga> database, ConsumeContext<TMessage> consumeContext, ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> factory)
+    public BusSagaRepositoryContext(SagaDatabaseContext<TSaga> database, ConsumeContext<TMessage> consumeContext,
+        ISagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga> factory)
         : base(consumeContext, database)
     {
-        this.database = database;
-        this.consumeContext = consumeContext;
-        this.factory = factory;
+        _database = database;
+        _consumeContext = consumeContext;
+        _factory = factory;
     }
 
     public Task<SagaConsumeContext<TSaga, T>> CreateSagaConsumeContext<T>(ConsumeContext<T> context, TSaga instance, SagaConsumeContextMode mode)
         where T : class =>
-        factory.CreateSagaConsumeContext(database, context, instance, mode);
+        _factory.CreateSagaConsumeContext(_database, context, instance, mode);
 
     public Task<SagaConsumeContext<TSaga, TMessage>> Add(TSaga instance) =>
-        factory.CreateSagaConsumeContext(database, consumeContext, instance, SagaConsumeContextMode.Add);
+        _factory.CreateSagaConsumeContext(_database, _consumeContext, instance, SagaConsumeContextMode.Add);
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Insert(TSaga instance)
     {
-        await database.Store.InsertAsync(database.Connection, database.Transaction, instance, CancellationToken).ConfigureAwait(false);
-        return await factory.CreateSagaConsumeContext(database, consumeContext, instance, SagaConsumeContextMode.Insert).ConfigureAwait(false);
+        await _database.Store.InsertAsync(_database.Connection, _database.Transaction, instance, CancellationToken).ConfigureAwait(false);
+        return await _factory.CreateSagaConsumeContext(_database, _consumeContext, instance, SagaConsumeContextMode.Insert).ConfigureAwait(false);
     }
 
     public async Task<SagaConsumeContext<TSaga, TMessage>> Load(Guid correlationId)
     {
-        var instance = await database.Store.LoadAsync(database.Connection, database.Transaction, correlationId, CancellationToken).ConfigureAwait(false);
-        return instance is null ? null! : await factory.CreateSagaConsumeContext(database, consumeContext, instance, SagaConsumeContextMode.Load).ConfigureAwait(false);
+        var instance = await _database.Store.LoadAsync(_database.Connection, _database.Transaction, correlationId, CancellationToken).ConfigureAwait(false);
+        return instance is null ? null! : await _factory.CreateSagaConsumeContext(_database, _consumeContext, instance, SagaConsumeContextMode.Load)
+            .ConfigureAwait(false);
     }
 
-    public Task Save(SagaConsumeContext<TSaga> context) => database.Store.InsertAsync(database.Connection, database.Transaction, context.Saga, CancellationToken);
+    public Task Save(SagaConsumeContext<TSaga> context) => _database.Store.InsertAsync(_database.Connection, _database.Transaction, context.Saga,
+        CancellationToken);
 
-    public Task Update(SagaConsumeContext<TSaga> context) => database.Store.UpdateAsync(database.Connection, database.Transaction, context.Saga, CancellationToken);
+    public Task Update(SagaConsumeContext<TSaga> context) => _database.Store.UpdateAsync(_database.Connection, _database.Transaction, context.Saga,
+        CancellationToken);
 
-    public Task Delete(SagaConsumeContext<TSaga> context) => database.Store.DeleteAsync(database.Connection, database.Transaction, context.Saga, CancellationToken);
+    public Task Delete(SagaConsumeContext<TSaga> context) => _database.Store.DeleteAsync(_database.Connection, _database.Transaction, context.Saga,
+        CancellationToken);
 
     public Task Discard(SagaConsumeContext<TSaga> context) => Task.CompletedTask;
 
@@ -150,7 +159,8 @@ public sealed class BusSagaRepositoryContext<TSaga>(SagaDatabaseContext<TSaga> d
 
     public async Task<SagaRepositoryQueryContext<TSaga>> Query(ISagaQuery<TSaga> query, CancellationToken cancellationToken = default)
     {
-        var instances = await database.Store.QueryAsync(database.Connection, database.Transaction, query.FilterExpression, cancellationToken).ConfigureAwait(false);
+        var instances = await database.Store.QueryAsync(database.Connection, database.Transaction, query.FilterExpression, cancellationToken)
+            .ConfigureAwait(false);
         return new LoadedSagaRepositoryQueryContext<TSaga>(this, instances);
     }
 }
@@ -161,7 +171,8 @@ public static class BusSagaRepositoryRegistration
     /// Stores the saga in SQLite (<c>Data Source=path.db</c>) or PostgreSQL (<c>Host=...;Database=...</c>):
     /// <c>x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState, new("model_name", s => s.ModelName))</c>.
     /// </summary>
-    public static ISagaRegistrationConfigurator<TSaga> BusRepository<TSaga>(this ISagaRegistrationConfigurator<TSaga> configurator, string connectionString, string table,
+    public static ISagaRegistrationConfigurator<TSaga> BusRepository<TSaga>(this ISagaRegistrationConfigurator<TSaga> configurator, string connectionString,
+        string table,
         System.Linq.Expressions.Expression<Func<TSaga, string?>> currentState, params IndexedColumn<TSaga>[] columns)
         where TSaga : class, ISagaVersion =>
         configurator.Repository(r =>
@@ -171,6 +182,7 @@ public static class BusSagaRepositoryRegistration
                 State = currentState.Compile(),
                 StateMember = (currentState.Body as System.Linq.Expressions.MemberExpression)?.Member.Name,
             }));
-            r.RegisterSagaRepository<TSaga, SagaDatabaseContext<TSaga>, SagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga>, BusSagaRepositoryContextFactory<TSaga>>();
+            r.RegisterSagaRepository<TSaga, SagaDatabaseContext<TSaga>, SagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga>,
+                BusSagaRepositoryContextFactory<TSaga>>();
         });
 }

@@ -57,7 +57,8 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
     [
         new(1, d =>
         [
-            $"CREATE TABLE IF NOT EXISTS {options.Table} (correlation_id {d.IdType} PRIMARY KEY, current_state TEXT, version INTEGER NOT NULL, data {d.JsonType} NOT NULL, updated_at TEXT NOT NULL{string.Concat(options.Columns.Select(c => $", {c.Name} TEXT"))})",
+            $"CREATE TABLE IF NOT EXISTS {options.Table} (correlation_id {d.IdType} PRIMARY KEY, current_state TEXT, version INTEGER NOT NULL, data " +
+                $"{d.JsonType} NOT NULL, updated_at TEXT NOT NULL{string.Concat(options.Columns.Select(c => $", {c.Name} TEXT"))})",
             $"CREATE INDEX IF NOT EXISTS ix_{options.Table}_state ON {options.Table} (current_state)",
             .. options.Columns.Select(c => $"CREATE INDEX IF NOT EXISTS ix_{options.Table}_{c.Name} ON {options.Table} ({c.Name})"),
         ]),
@@ -75,20 +76,24 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
     public Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>
         SchemaMigrator.MigrateAsync(options.Dialect, Component, Steps, cancellationToken, version);
 
-    public Task<int> SchemaVersionAsync(CancellationToken cancellationToken = default) => SchemaMigrator.VersionAsync(options.Dialect, Component, cancellationToken);
+    public Task<int> SchemaVersionAsync(CancellationToken cancellationToken = default) => SchemaMigrator.VersionAsync(options.Dialect, Component,
+        cancellationToken);
 
     /// <summary>Instances whose indexed column (or current_state) equals a value, newest first, read with SQL rather than a scan.</summary>
-    public async Task<IReadOnlyList<TSaga>> FindAsync(DbConnection connection, DbTransaction? transaction, string column, string value, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TSaga>> FindAsync(DbConnection connection, DbTransaction? transaction, string column, string value,
+        CancellationToken cancellationToken)
     {
         if (column != "current_state" && options.Columns.All(c => c.Name != column))
             throw new ArgumentException($"{column} is not an indexed column of {options.Table}", nameof(column));
-        await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table} WHERE {column} = @value ORDER BY created_at DESC", ("value", value));
+        await using var command = Command(connection, transaction,
+            $"SELECT data, version FROM {options.Table} WHERE {column} = @value ORDER BY created_at DESC", ("value", value));
         return await ReadAll(command, _ => true, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<TSaga?> LoadAsync(DbConnection connection, DbTransaction transaction, Guid id, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table} WHERE correlation_id = @id", ("id", options.Dialect.Id(id)));
+        await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table} WHERE correlation_id = @id", ("id",
+            options.Dialect.Id(id)));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             return null;
@@ -102,10 +107,12 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
     /// s.CurrentState == "Deployed"</c>) become a SQL WHERE on the indexed columns; the whole predicate is then
     /// applied to what was read, so any expression works and simple ones do not scan the table.
     /// </summary>
-    public async Task<IReadOnlyList<TSaga>> QueryAsync(DbConnection connection, DbTransaction transaction, Expression<Func<TSaga, bool>> filter, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TSaga>> QueryAsync(DbConnection connection, DbTransaction transaction, Expression<Func<TSaga, bool>> filter,
+        CancellationToken cancellationToken)
     {
         var (where, parameters) = SagaQueryTranslator.Translate(filter, Columns());
-        await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table}{(where.Length > 0 ? " WHERE " + where : "")}", parameters);
+        await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table}{(where.Length > 0 ? " WHERE " + where : "")}",
+            parameters);
         return await ReadAll(command, filter.Compile(), cancellationToken).ConfigureAwait(false);
     }
 
@@ -138,7 +145,8 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         var names = string.Concat(options.Columns.Select(c => $", {c.Name}"));
         var values = string.Concat(options.Columns.Select(c => $", @{c.Name}"));
         await using var command = Command(connection, transaction,
-            $"INSERT INTO {options.Table} (correlation_id, current_state, version, data, updated_at, created_at{names}) VALUES (@id, @state, @version, {Cast("@data")}, @at, @at{values})",
+            $"INSERT INTO {options.Table} (correlation_id, current_state, version, data, updated_at, created_at{names}) VALUES (@id, @state, @version, " +
+                $"{Cast("@data")}, @at, @at{values})",
             Parameters(saga, saga.Version));
         try
         {
@@ -146,7 +154,8 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         }
         catch (DbException ex) when (Sql.IsDuplicateKey(ex))
         {
-            throw new ConcurrencyException($"{typeof(TSaga).Name} {saga.CorrelationId} was inserted by another consumer", typeof(TSaga), saga.CorrelationId, ex);
+            throw new ConcurrencyException($"{typeof(TSaga).Name} {saga.CorrelationId} was inserted by another consumer", typeof(TSaga), saga.CorrelationId,
+                ex);
         }
     }
 
@@ -156,11 +165,13 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         var sets = string.Concat(options.Columns.Select(c => $", {c.Name} = @{c.Name}"));
         var parameters = Parameters(saga, expected + 1).Append(("expected", (object?)expected)).ToArray();
         await using var command = Command(connection, transaction,
-            $"UPDATE {options.Table} SET current_state = @state, version = @version, data = {Cast("@data")}, updated_at = @at{sets} WHERE correlation_id = @id AND version = @expected",
+            $"UPDATE {options.Table} SET current_state = @state, version = @version, data = {Cast("@data")}, updated_at = @at{sets} WHERE correlation_id = " +
+                "@id AND version = @expected",
             parameters);
         var rows = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         if (rows == 0)
-            throw new ConcurrencyException($"{typeof(TSaga).Name} {saga.CorrelationId} changed since version {expected} was read", typeof(TSaga), saga.CorrelationId);
+            throw new ConcurrencyException($"{typeof(TSaga).Name} {saga.CorrelationId} changed since version {expected} was read", typeof(TSaga),
+                saga.CorrelationId);
         saga.Version = expected + 1;
     }
 

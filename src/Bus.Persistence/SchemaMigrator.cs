@@ -13,19 +13,23 @@ public sealed record SchemaStep(int Version, Func<SqlDialect, IEnumerable<string
 /// </summary>
 public static class SchemaMigrator
 {
-    public static async Task<int> MigrateAsync(SqlDialect dialect, string component, IReadOnlyList<SchemaStep> steps, CancellationToken cancellationToken, int? upTo = null)
+    public static async Task<int> MigrateAsync(SqlDialect dialect, string component, IReadOnlyList<SchemaStep> steps, CancellationToken cancellationToken,
+        int? upTo = null)
     {
         var target = upTo ?? steps.Max(s => s.Version);
         await using var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         if (dialect.Name == "postgresql")
             await Sql.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(7301)", cancellationToken).ConfigureAwait(false);
-        await Sql.ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS bus_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)", cancellationToken).ConfigureAwait(false);
-        var current = await Sql.ScalarAsync(connection, transaction, "SELECT version FROM bus_schema WHERE component = @c", cancellationToken, ("c", component)).ConfigureAwait(false);
+        await Sql.ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS bus_schema (component TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+            cancellationToken).ConfigureAwait(false);
+        var current = await Sql.ScalarAsync(connection, transaction, "SELECT version FROM bus_schema WHERE component = @c", cancellationToken, ("c", component))
+            .ConfigureAwait(false);
         var version = current is null ? 0 : Convert.ToInt32(current, CultureInfo.InvariantCulture);
         if (version > steps.Max(s => s.Version))
             throw new InvalidOperationException(
-                $"The database's {component} schema is at version {version}, newer than this build knows ({steps.Max(s => s.Version)}). Run a newer Bus build or restore a matching database.");
+                $"The database's {component} schema is at version {version}, newer than this build knows ({steps.Max(s => s.Version)}). Run a newer Bus " +
+                    "build or restore a matching database.");
 
         foreach (var step in steps.Where(s => s.Version > version && s.Version <= target).OrderBy(s => s.Version))
         {
@@ -50,7 +54,8 @@ public static class SchemaMigrator
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var value = await Sql.ScalarAsync(connection, transaction, "SELECT version FROM bus_schema WHERE component = @c", cancellationToken, ("c", component)).ConfigureAwait(false);
+            var value = await Sql.ScalarAsync(connection, transaction, "SELECT version FROM bus_schema WHERE component = @c", cancellationToken, ("c",
+                component)).ConfigureAwait(false);
             return value is null ? 0 : Convert.ToInt32(value, CultureInfo.InvariantCulture);
         }
         catch (DbException)
@@ -104,13 +109,15 @@ public static class Sql
         return command;
     }
 
-    public static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    public static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken,
+        params (string, object?)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    public static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken,
+        params (string, object?)[] parameters)
     {
         await using var command = Command(connection, transaction, sql, parameters);
         var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
@@ -118,7 +125,8 @@ public static class Sql
     }
 
     public static bool IsDuplicateKey(DbException ex) =>
-        ex.SqlState == "23505" || ex.Message.Contains("UNIQUE constraint failed", StringComparison.Ordinal) || ex.Message.Contains("PRIMARY KEY", StringComparison.Ordinal);
+        ex.SqlState == "23505" || ex.Message.Contains("UNIQUE constraint failed", StringComparison.Ordinal) || ex.Message.Contains("PRIMARY KEY",
+            StringComparison.Ordinal);
 
     public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 }

@@ -11,7 +11,8 @@ public abstract class SqlDialect
     public abstract string ConnectionString { get; }
     public abstract DbConnection CreateConnection();
 
-    /// <summary>The row-lock clause that lets several hosts claim different rows of one queue-like table (PostgreSQL); empty on SQLite, where one writer at a time is the rule.</summary>
+    /// <summary>The row-lock clause that lets several hosts claim different rows of one queue-like table (PostgreSQL); empty on SQLite, where one writer at a
+    /// time is the rule.</summary>
     public abstract string SkipLocked { get; }
     public abstract string JsonType { get; }
     public abstract string IdType { get; }

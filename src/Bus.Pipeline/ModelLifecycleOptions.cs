@@ -46,7 +46,8 @@ public sealed partial class ModelLifecycleOptionsValidator : IValidateOptions<Mo
     {
         var errors = new List<string>();
         if (options.EvaluationTimeout < TimeSpan.FromSeconds(1) || options.EvaluationTimeout > TimeSpan.FromMinutes(15))
-            errors.Add($"{ModelLifecycleOptions.SectionName}:EvaluationTimeout must be between 00:00:01 and 00:15:00 (the SQS delay limit); got {options.EvaluationTimeout}.");
+            errors.Add($"{ModelLifecycleOptions.SectionName}:EvaluationTimeout must be between 00:00:01 and 00:15:00 (the SQS delay limit); got " +
+                $"{options.EvaluationTimeout}.");
         foreach (var (key, timeout) in new[] { ("DeploymentTimeout", options.DeploymentTimeout), ("RollbackTimeout", options.RollbackTimeout) })
         {
             if (timeout < TimeSpan.FromSeconds(1) || timeout > TimeSpan.FromMinutes(15))

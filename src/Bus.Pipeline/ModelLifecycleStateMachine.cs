@@ -72,7 +72,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 .Send(_evaluateAddress, ctx => EvaluateCommand(ctx.Saga))
                 .Schedule(EvaluationTimeout, ctx => Timeout(ctx.Saga))
                 .TransitionTo(Evaluating)
-                .Audit(max, ctx => ctx.Message.Producer, ctx => $"run {ctx.Message.RunId ?? "?"}, {ctx.Message.ArtifactFormat} artifact {ctx.Message.ArtifactUri}"),
+                .Audit(max, ctx => ctx.Message.Producer, ctx =>
+                    $"run {ctx.Message.RunId ?? "?"}, {ctx.Message.ArtifactFormat} artifact {ctx.Message.ArtifactUri}"),
             When(TrainingCompleted, ctx => ValidateAnnouncement(ctx.Message) is not null)
                 .Then(ctx =>
                 {
@@ -108,7 +109,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                         .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Promotion))
                         .Schedule(StageTimeout, ctx => StageTimer(ctx.Saga, LifecycleStates.Approved), _ => _options.DeploymentTimeout)
                         .TransitionTo(Approved)
-                        .Audit(max, ctx => ctx.Message.Evaluator, ctx => $"{FormatMetrics(ctx.Message.Metrics)}; {Gate(ctx).Summary}{ChampionNote(ctx.Message.Champion)}{DataNote(ctx.Message)}"),
+                        .Audit(max, ctx => ctx.Message.Evaluator, ctx =>
+                            $"{FormatMetrics(ctx.Message.Metrics)}; {Gate(ctx).Summary}{ChampionNote(ctx.Message.Champion)}{DataNote(ctx.Message)}"),
                     rejected => rejected
                         .Then(ctx => ctx.Saga.Reason = Gate(ctx).Summary)
                         .Publish(ctx => new ModelRejected
@@ -124,13 +126,15 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                             RejectedAt = DateTimeOffset.UtcNow,
                         })
                         .TransitionTo(Rejected)
-                        .Audit(max, ctx => ctx.Message.Evaluator, ctx => $"{FormatMetrics(ctx.Message.Metrics)}; {ctx.Saga.Reason}{ChampionNote(ctx.Message.Champion)}{DataNote(ctx.Message)}")),
+                        .Audit(max, ctx => ctx.Message.Evaluator, ctx =>
+                            $"{FormatMetrics(ctx.Message.Metrics)}; {ctx.Saga.Reason}{ChampionNote(ctx.Message.Champion)}{DataNote(ctx.Message)}")),
             When(EvaluationFailed, ctx => ctx.Message.Permanent)
                 .Unschedule(EvaluationTimeout)
                 .Then(ctx => ctx.Saga.Reason = $"evaluation failed: {ctx.Message.Reason}")
                 .TransitionTo(Failed)
                 .Audit(max, ctx => ctx.Message.Evaluator, ctx => ctx.Saga.Reason),
-            RetryOrFail(When(EvaluationFailed, ctx => !ctx.Message.Permanent), ctx => $"transient evaluation failure: {ctx.Message.Reason}", ctx => ctx.Message.Evaluator),
+            RetryOrFail(When(EvaluationFailed, ctx => !ctx.Message.Permanent), ctx => $"transient evaluation failure: {ctx.Message.Reason}", ctx =>
+                ctx.Message.Evaluator),
             RetryOrFail(When(EvaluationTimeout.Received, ctx => ctx.Message.Attempt == ctx.Saga.EvaluationAttempts),
                 ctx => $"no evaluation answer within {_options.EvaluationTimeout} (attempt {ctx.Saga.EvaluationAttempts})", _ => "model-lifecycle"));
 
@@ -154,7 +158,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 .Then(ctx =>
                 {
                     ctx.Saga.DeploymentUnconfirmed = true;
-                    ctx.Saga.Reason = $"no deployment answer within {_options.DeploymentTimeout} (Bus:Lifecycle:DeploymentTimeout); a later confirmation is still recorded";
+                    ctx.Saga.Reason = $"no deployment answer within {_options.DeploymentTimeout} (Bus:Lifecycle:DeploymentTimeout); a later confirmation is " +
+                        "still recorded";
                 })
                 .TransitionTo(Failed)
                 .Audit(max, _ => "model-lifecycle", ctx => ctx.Saga.Reason),
@@ -168,7 +173,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 .Unschedule(StageTimeout)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
-                .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}) before its own deployment was confirmed"));
+                .Audit(max, ctx => null, ctx =>
+                    $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}) before its own deployment was confirmed"));
 
         During(Deployed,
             Ignore(TrainingCompleted),
@@ -235,7 +241,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                     RolledBackAt = DateTimeOffset.UtcNow,
                 })
                 .TransitionTo(RolledBack)
-                .Audit(max, ctx => ctx.Saga.RollbackRequestedBy, ctx => $"{ctx.Message.SupersededByVersion} serves again (alias revision {ctx.Message.AliasRevision})"),
+                .Audit(max, ctx => ctx.Saga.RollbackRequestedBy, ctx =>
+                    $"{ctx.Message.SupersededByVersion} serves again (alias revision {ctx.Message.AliasRevision})"),
             When(RollbackRefused)
                 .Unschedule(StageTimeout)
                 .TransitionTo(Deployed)
@@ -298,7 +305,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 })
                 .Then(ctx => ctx.Saga.RolledBackFromId = null)
                 .TransitionTo(Superseded)
-                .Audit(max, _ => "model-lifecycle", ctx => $"restore got no answer within {_options.DeploymentTimeout}; a later confirmation still makes it champion"),
+                .Audit(max, _ => "model-lifecycle", ctx =>
+                    $"restore got no answer within {_options.DeploymentTimeout}; a later confirmation still makes it champion"),
             When(DeploymentFailed)
                 .Unschedule(StageTimeout)
                 .Publish(ctx => new RollbackRejected
@@ -354,7 +362,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                     ctx.Saga.AliasRevision = ctx.Message.AliasRevision;
                 })
                 .TransitionTo(Superseded)
-                .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}); its own deployment was never confirmed"));
+                .Audit(max, ctx => null, ctx =>
+                    $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}); its own deployment was never confirmed"));
 
         DuringAny(
             When(StatusRequested).RespondAsync(ctx => ctx.Init<ModelVersionStatus>(Status(ctx.Saga))));
@@ -447,7 +456,8 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
         var problems = new List<string>();
         if (ModelVersionKey.Problem(message.ModelName, message.ModelVersion) is { } names)
             problems.Add(names);
-        if (string.IsNullOrWhiteSpace(message.ArtifactUri) || !message.ArtifactUri.StartsWith("s3://", StringComparison.Ordinal) || message.ArtifactUri.Length <= 5)
+        if (string.IsNullOrWhiteSpace(message.ArtifactUri) || !message.ArtifactUri.StartsWith("s3://", StringComparison.Ordinal)
+            || message.ArtifactUri.Length <= 5)
             problems.Add($"artifactUri must be s3://bucket/key (got '{message.ArtifactUri}')");
         if (message.ArtifactFormat is not (ArtifactFormats.TfjsLayers or ArtifactFormats.Onnx))
             problems.Add($"artifactFormat must be '{ArtifactFormats.TfjsLayers}' or '{ArtifactFormats.Onnx}' (got '{message.ArtifactFormat}')");

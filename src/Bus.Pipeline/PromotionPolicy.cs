@@ -66,7 +66,8 @@ public sealed class PromotionPolicy(PromotionPolicyOptions options)
             {
                 violations.Add(new ThresholdViolation
                 {
-                    Metric = metric, Kind = "missing",
+                    Metric = metric,
+                    Kind = "missing",
                     Description = $"{metric} was not reported by the evaluation",
                 });
                 continue;
@@ -76,7 +77,9 @@ public sealed class PromotionPolicy(PromotionPolicyOptions options)
             {
                 violations.Add(new ThresholdViolation
                 {
-                    Metric = metric, Kind = "missing", Actual = actual,
+                    Metric = metric,
+                    Kind = "missing",
+                    Actual = actual,
                     Description = $"{metric} is NaN",
                 });
                 continue;

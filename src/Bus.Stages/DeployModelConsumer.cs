@@ -9,7 +9,8 @@ namespace Bus.Stages;
 /// Promotes a version: verifies and loads it, runs a canary prediction, moves the "production" alias in the
 /// registry and hot-swaps the inference endpoint. A failed canary keeps the old champion.
 /// </summary>
-public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry registry, ModelServer server, StageIdentity identity, ILogger<DeployModelConsumer> logger)
+public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry registry, ModelServer server, StageIdentity identity,
+    ILogger<DeployModelConsumer> logger)
     : IConsumer<DeployModel>
 {
     public async Task Consume(ConsumeContext<DeployModel> context)
@@ -25,7 +26,8 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
                 model = OnnxModel.Load(await store.LoadOnnxAsync(artifact, context.CancellationToken));
                 Canary(model);
             }
-            catch (Exception ex) when (ex is ModelConversionException || (!Transient.Is(ex) && ex is not (OperationCanceledException or System.Data.Common.DbException)))
+            catch (Exception ex) when (ex is ModelConversionException || (!Transient.Is(ex)
+                && ex is not (OperationCanceledException or System.Data.Common.DbException)))
             {
                 // Whatever the artifact makes ONNX Runtime throw is the candidate's fault: refused once, with the reason.
                 var reason = ex is ModelConversionException ? ex.Message : $"the model cannot be served: {ex.GetType().Name}: {ex.Message}";
@@ -41,7 +43,8 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
 
             // Keyed by the command's message id: a DeployModel redelivered after a crash (the alias moved, the commit of
             // this consumer's outbox did not happen) replays its original outcome instead of moving the alias back.
-            var promotion = await registry.PromoteAsync(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason, context.MessageId,
+            var promotion = await registry.PromoteAsync(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason,
+                context.MessageId,
                 context.CancellationToken);
             if (promotion.Replayed)
             {
@@ -57,7 +60,8 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
             {
                 server.Swap(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, promotion.Current.Revision, model));
                 served = true;
-                logger.LogInformation("{ModelName} {ModelVersion} serves at alias revision {Revision}", m.ModelName, m.ModelVersion, promotion.Current.Revision);
+                logger.LogInformation("{ModelName} {ModelVersion} serves at alias revision {Revision}", m.ModelName, m.ModelVersion,
+                    promotion.Current.Revision);
             }
 
             await context.Publish(new ModelDeployed
@@ -111,7 +115,8 @@ public sealed class DeployModelConsumerDefinition : ConsumerDefinition<DeployMod
         ConcurrentMessageLimit = 1;
     }
 
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<DeployModelConsumer> consumerConfigurator,
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<DeployModelConsumer> consumerConfigurator,
         IRegistrationContext context)
     {
         endpointConfigurator.UseMessageRetry(Transient.Configure);

@@ -143,7 +143,8 @@ public sealed class EvaluateModelConsumerDefinition : ConsumerDefinition<Evaluat
         ConcurrentMessageLimit = 2;
     }
 
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<EvaluateModelConsumer> consumerConfigurator,
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<EvaluateModelConsumer> consumerConfigurator,
         IRegistrationContext context)
     {
         endpointConfigurator.UseMessageRetry(Transient.Configure);

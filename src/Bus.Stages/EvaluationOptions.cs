@@ -66,7 +66,8 @@ public sealed class EvaluationPolicy
 
 /// <summary>A model name's evaluation policy with every default applied.</summary>
 public sealed record ResolvedEvaluationPolicy(
-    string ValidationSetUri, bool AllowProducerValidationSet, IReadOnlyList<string> ArtifactLocations, IReadOnlyList<string> DatasetLocations, bool AllowControlFlow)
+    string ValidationSetUri, bool AllowProducerValidationSet, IReadOnlyList<string> ArtifactLocations, IReadOnlyList<string> DatasetLocations,
+        bool AllowControlFlow)
 {
     /// <summary>Null when <paramref name="uri"/> lies under one of <paramref name="locations"/>, else why not.</summary>
     public static string? Outside(string uri, IReadOnlyList<string> locations, string what)

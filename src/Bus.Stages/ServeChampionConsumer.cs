@@ -18,7 +18,8 @@ public sealed class ServeChampionConsumer(ChampionFollower follower, ILogger<Ser
         var m = context.Message;
         if (await follower.CatchUpAsync(m.ModelName, context.CancellationToken) is null)
         {
-            logger.LogWarning("{ModelName} {ModelVersion} was deployed elsewhere but this host's registry has no alias for it: is it on the pipeline's registry?",
+            logger.LogWarning("{ModelName} {ModelVersion} was deployed elsewhere but this host's registry has no alias for it: is it on the pipeline's " +
+                "registry?",
                 m.ModelName, m.ModelVersion);
         }
     }
@@ -35,7 +36,8 @@ public sealed class ServeChampionConsumerDefinition : ConsumerDefinition<ServeCh
 {
     public ServeChampionConsumerDefinition() => ConcurrentMessageLimit = 1;
 
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<ServeChampionConsumer> consumerConfigurator,
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ServeChampionConsumer> consumerConfigurator,
         IRegistrationContext context) =>
         endpointConfigurator.UseMessageRetry(Transient.Configure);
 }

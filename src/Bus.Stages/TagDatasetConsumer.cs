@@ -56,9 +56,18 @@ public sealed class TagDatasetConsumer(S3ArtifactStore store, ModelRegistry regi
 
         var (bucket, key) = S3ArtifactStore.Parse(datasetUri);
         var target = $"s3://{bucket}/tags/{m.ModelName}/{m.ModelVersion}.json";
-        await store.WriteAsync(target, JsonSerializer.SerializeToUtf8Bytes(new { dataset = datasetUri, modelName = m.ModelName, modelVersion = m.ModelVersion, labels, embeddings }),
+        await store.WriteAsync(target, JsonSerializer.SerializeToUtf8Bytes(new
+        {
+            dataset = datasetUri,
+            modelName = m.ModelName,
+            modelVersion = m.ModelVersion,
+            labels,
+            embeddings
+        }),
             "application/json", context.CancellationToken);
-        logger.LogInformation("Tagged {Count} samples of {Dataset} with {ModelName} {ModelVersion} → {Target}", labels.Count, key, m.ModelName, m.ModelVersion, target);
+        logger.LogInformation("Tagged {Count} samples of {Dataset} with {ModelName} {ModelVersion} → {Target}",
+            labels.Count, key, m.ModelName, m.ModelVersion,
+            target);
     }
 }
 

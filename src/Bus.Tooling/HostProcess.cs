@@ -20,8 +20,10 @@ public sealed class HostProcess : IAsyncDisposable
 
     public static string HostAssembly() => Processes.BuiltAssembly(Path.Combine("src", "Bus.Host"), "Bus.Host.dll");
 
-    /// <summary>Starts a host and waits until it is ready (or, with <paramref name="untilLive"/>, only until it answers: a host expected to be unhealthy).</summary>
-    public static Task<HostProcess> StartAsync(string name, IEnumerable<string> stages, IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken,
+    /// <summary>Starts a host and waits until it is ready (or, with <paramref name="untilLive"/>, only until it answers: a host expected to be
+    /// unhealthy).</summary>
+    public static Task<HostProcess> StartAsync(string name, IEnumerable<string> stages, IReadOnlyDictionary<string, string> settings,
+        CancellationToken cancellationToken,
         bool untilLive = false) =>
         Processes.OnFreePortAsync(port => StartAsync(port, name, stages.ToList(), settings, untilLive, cancellationToken));
 

@@ -6,6 +6,7 @@ public static class NodeScript
     public static async Task<string> RunAsync(string script, params string[] arguments)
     {
         var node = await NodeTools.EnsureInstalledAsync();
-        return await Processes.RunCheckedAsync(node, [Path.Combine(RepositoryPaths.Tools, script), .. arguments], TimeSpan.FromMinutes(5), RepositoryPaths.Tools);
+        return await Processes.RunCheckedAsync(node, [Path.Combine(RepositoryPaths.Tools, script), .. arguments], TimeSpan.FromMinutes(5),
+            RepositoryPaths.Tools);
     }
 }

@@ -20,7 +20,8 @@ public sealed class AmazonSqsHostSettings
     /// <summary>Prefix for every queue and topic name (e.g. <c>prod</c> gives <c>prod-training-complete</c>); separates environments in one account.</summary>
     public string? Scope { get; set; }
 
-    /// <summary>Whether the transport creates queues, topics, subscriptions and queue policies it needs (off where IAM forbids it and infrastructure is provisioned separately).</summary>
+    /// <summary>Whether the transport creates queues, topics, subscriptions and queue policies it needs (off where IAM forbids it and infrastructure is
+    /// provisioned separately).</summary>
     public bool CreateEntities { get; set; } = true;
 
     public Uri HostAddress => new($"amazonsqs://{Region}/{(string.IsNullOrEmpty(Scope) ? string.Empty : Scope + "/")}");

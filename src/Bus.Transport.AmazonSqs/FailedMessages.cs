@@ -72,12 +72,17 @@ public sealed class FailedMessages(SqsEntityClient client)
         if (info is null)
             return 0;
         var target = await ExistingQueueAsync(EntityNames.Queue(queue, client.Settings.Scope), cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"the queue {EntityNames.Queue(queue, client.Settings.Scope)} does not exist: nothing to move the messages back to");
+            ?? throw new InvalidOperationException($"the queue {EntityNames.Queue(queue, client.Settings.Scope)} does not exist: nothing to move the " +
+                "messages back to");
         // Only what is there now: a message that fails again at once comes back while this runs, and must not be
         // moved round and round. So: at most the count at the start, and a message that failed after the start
         // (its fault timestamp says so) ends the run.
         var started = DateTimeOffset.UtcNow;
-        var depth = await client.Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest { QueueUrl = info.Url, AttributeNames = ["ApproximateNumberOfMessages"] },
+        var depth = await client.Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+        {
+            QueueUrl = info.Url,
+            AttributeNames = ["ApproximateNumberOfMessages"]
+        },
             cancellationToken).ConfigureAwait(false);
         max = Math.Min(max, depth.ApproximateNumberOfMessages);
         var moved = 0;
@@ -145,7 +150,8 @@ public sealed class FailedMessages(SqsEntityClient client)
         {
             return await client.GetQueueAsync(name, create: null, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is QueueDoesNotExistException || ex is AmazonSQSException { ErrorCode: "AWS.SimpleQueueService.NonExistentQueue" or "QueueDoesNotExist" })
+        catch (Exception ex) when (ex is QueueDoesNotExistException
+            || ex is AmazonSQSException { ErrorCode: "AWS.SimpleQueueService.NonExistentQueue" or "QueueDoesNotExist" })
         {
             return null;
         }
@@ -154,8 +160,10 @@ public sealed class FailedMessages(SqsEntityClient client)
     static FailedMessage Describe(string queue, Message m)
     {
         string? Attribute(string key) => m.MessageAttributes?.GetValueOrDefault(key)?.StringValue;
-        var failedAt = DateTimeOffset.TryParse(Attribute("MT-Fault-Timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at) ? at : (DateTimeOffset?)null;
-        var receives = int.TryParse(m.Attributes?.GetValueOrDefault("ApproximateReceiveCount"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
+        var failedAt = DateTimeOffset.TryParse(Attribute("MT-Fault-Timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+            ? at : (DateTimeOffset?)null;
+        var receives = int.TryParse(m.Attributes?.GetValueOrDefault("ApproximateReceiveCount"), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n : 0;
         return new FailedMessage(m.MessageId, queue, failedAt, Attribute("MT-Reason"), Attribute("MT-Fault-ExceptionType"), Attribute("MT-Fault-Message"),
             Attribute("MT-Fault-InputAddress"), receives, m.Body);
     }

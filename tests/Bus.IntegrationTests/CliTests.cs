@@ -38,14 +38,16 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
                 else
                 {
                     // The second version is announced by the CLI, as a job that cannot call SNS itself would.
-                    var published = await Bus(["publish", "training-complete", "--model", "digits", "--version", version, "--artifact", trained["artifactUri"]!.ToString(),
+                    var published = await Bus(["publish", "training-complete", "--model", "digits", "--version", version, "--artifact",
+                        trained["artifactUri"]!.ToString(),
                         "--sha256", trained["artifactSha256"]!.ToString(), "--validation", trained["validationSetUri"]!.ToString(), "--producer", "ci@test",
                         "--service-url", emulator.ServiceUrl.ToString(), "--scope", pipeline.Scope]);
                     published.ExitCode.Should().Be(0, published.Error);
                     published.Output.Should().Contain($"announced digits 2 on {pipeline.Scope}-training-complete");
                 }
 
-                await pipeline.WaitFor(async () => (await State(db, version)) == "Deployed", $"digits {version} deployed", TimeSpan.FromMinutes(3), () => host.Log);
+                await pipeline.WaitFor(async () => (await State(db, version)) == "Deployed", $"digits {version} deployed", TimeSpan.FromMinutes(3), () =>
+                    host.Log);
             }
 
             await pipeline.WaitFor(async () => (await State(db, "1")) == "Superseded", "digits 1 superseded", TimeSpan.FromMinutes(3), () => host.Log);
@@ -87,7 +89,8 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             saga["currentState"]!.ToString().Should().Be("RolledBack");
             saga["rollbackRequestedBy"]!.ToString().Should().Be("oncall@test");
             saga["producer"]!.ToString().Should().Be("ci@test", "announced with bus publish");
-            saga["evaluationSetUri"]!.ToString().Should().Be(pipeline.EvaluationSetUri, "graded on the governed set, not the --validation the producer announced");
+            saga["evaluationSetUri"]!.ToString().Should().Be(pipeline.EvaluationSetUri,
+                "graded on the governed set, not the --validation the producer announced");
             saga["producerSuppliedData"]!.GetValue<bool>().Should().BeFalse();
             saga["history"]!.AsArray().Select(h => h!["state"]!.ToString()).Should().EndWith(["Deployed", "RollingBack", "RolledBack"]);
 
@@ -129,17 +132,21 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
                 var result = await Bus(["topology", "--json", .. aws]);
                 result.ExitCode.Should().Be(0, result.Error);
                 topology = JsonNode.Parse(result.Output)!;
-                return topology["otherQueues"]!.AsArray().Any(q => q!["name"]!.ToString() == $"{pipeline.Scope}-model-lifecycle_error" && q["visible"]!.GetValue<long>() == 1);
+                return topology["otherQueues"]!.AsArray().Any(q => q!["name"]!.ToString() == $"{pipeline.Scope}-model-lifecycle_error"
+                    && q["visible"]!.GetValue<long>() == 1);
             }, "the malformed announcement in model-lifecycle_error", TimeSpan.FromMinutes(1), () => host.Log);
             var topics = topology!["topics"]!.AsArray();
             var training = topics.Single(t => t!["stage"]!.ToString() == "training-complete")!;
             training["name"]!.ToString().Should().Be($"{pipeline.Scope}-training-complete");
             training["subscriptions"]!.AsArray().Select(x => x!["queue"]?["name"]?.ToString()).Should().Contain($"{pipeline.Scope}-model-lifecycle");
             topics.Single(t => t!["stage"]!.ToString() == "model-deployed")!["subscriptions"]!.AsArray()
-                .Select(x => x!["queue"]?["name"]?.ToString()).Should().Contain($"{pipeline.Scope}-serve-models-cli-host", "the host's own serving queue hears every deployment");
+                .Select(x => x!["queue"]?["name"]?.ToString()).Should().Contain($"{pipeline.Scope}-serve-models-cli-host",
+                    "the host's own serving queue hears every deployment");
             topics.Single(t => t!["stage"]!.ToString() == "evaluate-model")!["subscriptions"]!.AsArray()
-                .Select(x => x!["queue"]?["name"]?.ToString()).Should().Equal([$"{pipeline.Scope}-evaluate-model"], "the evaluation host's queue takes evaluate-model");
-            topology["otherQueues"]!.AsArray().Select(q => q!["name"]!.ToString()).Should().Contain($"{pipeline.Scope}-model-lifecycle_dlq", "redrive queues have no topic");
+                .Select(x => x!["queue"]?["name"]?.ToString()).Should().Equal([$"{pipeline.Scope}-evaluate-model"],
+                    "the evaluation host's queue takes evaluate-model");
+            topology["otherQueues"]!.AsArray().Select(q => q!["name"]!.ToString()).Should().Contain($"{pipeline.Scope}-model-lifecycle_dlq",
+                "redrive queues have no topic");
             var text = await Bus(["topology", .. aws]);
             output.WriteLine(text.Output);
             text.ExitCode.Should().Be(0, text.Error);
@@ -162,7 +169,8 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             redrive.Output.Should().Contain("moved 1 message(s)");
             // Still malformed, so the lifecycle endpoint fails it again: it comes back, as a new failure.
             await pipeline.WaitFor(async () => JsonNode.Parse((await Bus(["errors", "model-lifecycle", "--json", .. aws])).Output)!.AsArray()
-                .SingleOrDefault()?["sqsMessageId"]?.ToString() is { } again && again != failure["sqsMessageId"]!.ToString(), "the redriven message failed again", TimeSpan.FromMinutes(1));
+                .SingleOrDefault()?["sqsMessageId"]?.ToString() is { } again && again != failure["sqsMessageId"]!.ToString(),
+                    "the redriven message failed again", TimeSpan.FromMinutes(1));
             (await Bus(["errors", "model-lifecycle", "--kind", "nonsense", .. aws])).ExitCode.Should().Be(2);
 
             var missing = await Bus(["status", "digits", "9", "--db", db]);
@@ -204,8 +212,13 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             {
                 await store.InsertAsync(connection, transaction, new ModelLifecycleState
                 {
-                    CorrelationId = ModelVersionKey.For("digits", version), ModelName = "digits", ModelVersion = version, CurrentState = "Deployed",
-                    AliasRevision = revision, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
+                    CorrelationId = ModelVersionKey.For("digits", version),
+                    ModelName = "digits",
+                    ModelVersion = version,
+                    CurrentState = "Deployed",
+                    AliasRevision = revision,
+                    CreatedAt = DateTimeOffset.UtcNow,
+                    UpdatedAt = DateTimeOffset.UtcNow,
                 }, default);
             }
 
@@ -222,7 +235,8 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
     }
 
     static string Row(string table, string version) =>
-        table.Split('\n').Select(l => l.TrimEnd()).FirstOrDefault(l => l.TrimStart('*', ' ').StartsWith(version + " ", StringComparison.Ordinal)) ?? $"(no row for {version})";
+        table.Split('\n').Select(l => l.TrimEnd()).FirstOrDefault(l => l.TrimStart('*', ' ').StartsWith(version + " ", StringComparison.Ordinal))
+            ?? $"(no row for {version})";
 
     static Task<ProcessResult> Bus(string[] arguments) => HostedPipeline.Cli(arguments);
 

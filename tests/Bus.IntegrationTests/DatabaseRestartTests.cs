@@ -23,14 +23,16 @@ public class When_the_pipeline_database_restarts_mid_pipeline(EmulatorFixture em
             pipeline.Settings(Path.Combine(pipeline.Data, "host"), connectionString), default);
 
         await pipeline.AnnounceAsync("digits", "1", trained);
-        await pipeline.WaitFor(async () => await StateAsync(connectionString) is not null, "digits 1 known to the saga", TimeSpan.FromMinutes(1), () => host.Log);
+        await pipeline.WaitFor(async () => await StateAsync(connectionString) is not null, "digits 1 known to the saga", TimeSpan.FromMinutes(1), () =>
+            host.Log);
         output.WriteLine($"stopping PostgreSQL with digits 1 {await StateAsync(connectionString)}");
         await postgres.StopAsync();
         // Long enough for every consumer's first retries, the evaluation and the deployment request to meet the outage.
         await Task.Delay(TimeSpan.FromSeconds(20));
         await postgres.StartAgainAsync();
 
-        await pipeline.WaitFor(async () => await StateAsync(connectionString) == "Deployed", "digits 1 deployed after the restart", TimeSpan.FromMinutes(3), () => host.Log);
+        await pipeline.WaitFor(async () => await StateAsync(connectionString) == "Deployed", "digits 1 deployed after the restart", TimeSpan.FromMinutes(3),
+            () => host.Log);
         var backlog = await pipeline.QueueBacklogAsync();
         backlog.Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal)).Sum(q => q.Value).Should().Be(0, "nothing was given up on during the outage");
     }

@@ -1,6 +1,6 @@
-using Bus.Tooling;
 using Amazon.SQS.Model;
 using Bus.Testing;
+using Bus.Tooling;
 
 namespace Bus.IntegrationTests;
 

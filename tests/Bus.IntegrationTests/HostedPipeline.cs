@@ -15,16 +15,16 @@ namespace Bus.IntegrationTests;
 /// </summary>
 sealed class HostedPipeline : IDisposable
 {
-    readonly EmulatorFixture emulator;
-    readonly ITestOutputHelper output;
+    readonly EmulatorFixture _emulator;
+    readonly ITestOutputHelper _output;
     readonly SnsClient _sns;
     readonly Lazy<Task<string>> _topic;
     readonly Lazy<Task> _evaluationSet;
 
     public HostedPipeline(EmulatorFixture emulator, string prefix, ITestOutputHelper output)
     {
-        this.emulator = emulator;
-        this.output = output;
+        _emulator = emulator;
+        _output = output;
         Scope = Emulated.Scope(prefix);
         Data = Directory.CreateTempSubdirectory($"bus-{prefix}-").FullName;
         _sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
@@ -43,7 +43,7 @@ sealed class HostedPipeline : IDisposable
     public async Task<JsonNode> TrainAsync(string version, bool weak = false, string epochs = "3")
     {
         await _evaluationSet.Value;
-        string[] arguments = ["--endpoint", emulator.ServiceUrl.ToString().TrimEnd('/'), "--scope", Scope, "--model", "digits", "--version", version,
+        string[] arguments = ["--endpoint", _emulator.ServiceUrl.ToString().TrimEnd('/'), "--scope", Scope, "--model", "digits", "--version", version,
             "--epochs", epochs, "--quiet", "--no-announce", .. weak ? new[] { "--weak" } : []];
         return JsonNode.Parse((await NodeScript.RunAsync("train.mjs", arguments)).Trim().Split('\n')[^1])!;
     }
@@ -55,9 +55,10 @@ sealed class HostedPipeline : IDisposable
     {
         var settings = new Dictionary<string, string>
         {
-            ["Bus:Security:ApiKeys:ci-operator:Sha256"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(OperatorApiKey))),
+            ["Bus:Security:ApiKeys:ci-operator:Sha256"] =
+                Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(OperatorApiKey))),
             ["Bus:Security:ApiKeys:ci-operator:Roles:0"] = "operator",
-            ["Bus:Aws:ServiceUrl"] = emulator.ServiceUrl.ToString(),
+            ["Bus:Aws:ServiceUrl"] = _emulator.ServiceUrl.ToString(),
             ["Bus:Aws:Scope"] = Scope,
             ["Bus:Host:DataDirectory"] = dataDirectory,
             ["Bus:Lifecycle:EvaluationTimeout"] = "00:05:00",
@@ -72,13 +73,14 @@ sealed class HostedPipeline : IDisposable
 
     /// <summary>Runs the built `bus` command to its end (the emulator's throwaway credentials in its environment).</summary>
     public static Task<ProcessResult> Cli(params string[] arguments) =>
-        Processes.RunAsync("dotnet", [Processes.BuiltAssembly(Path.Combine("src", "Bus.Cli"), "bus.dll"), .. arguments], TimeSpan.FromMinutes(3), RepositoryPaths.Root,
+        Processes.RunAsync("dotnet", [Processes.BuiltAssembly(Path.Combine("src", "Bus.Cli"), "bus.dll"), .. arguments], TimeSpan.FromMinutes(3),
+            RepositoryPaths.Root,
             new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test" });
 
     /// <summary>Messages waiting (visible) or being handled (in flight) in each of this scope's queues; delayed ones are not counted.</summary>
     public async Task<Dictionary<string, long>> QueueBacklogAsync()
     {
-        using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+        using var sqs = AwsClients.Sqs(_emulator.ServiceUrl);
         var backlog = new Dictionary<string, long>(StringComparer.Ordinal);
         var queues = await sqs.ListQueuesAsync(new Amazon.SQS.Model.ListQueuesRequest { QueueNamePrefix = Scope + "-", MaxResults = 1000 });
         foreach (var url in queues.QueueUrls ?? [])
@@ -120,7 +122,7 @@ sealed class HostedPipeline : IDisposable
         }
 
         if (log is not null)
-            output.WriteLine(log());
+            _output.WriteLine(log());
         (await condition()).Should().BeTrue($"{what} within {timeout}");
     }
 

@@ -72,7 +72,8 @@ public class When_SNS_is_down_while_the_API_publishes
             }
 
             // The request succeeded; delivery fails and is rescheduled, with the reason kept.
-            await Until(async () => await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE attempts >= 1 AND last_error IS NOT NULL") == 1, "a failed attempt recorded");
+            await Until(async () => await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE attempts >= 1 AND last_error IS NOT NULL") == 1,
+                "a failed attempt recorded");
             (await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL")).Should().Be(1);
             var backlog = await new BusDatabase(connectionString).BacklogAsync();
             backlog.Pending.Should().Be(1, "what the hosts' readiness check reports");
@@ -81,7 +82,8 @@ public class When_SNS_is_down_while_the_API_publishes
             backlog.Oldest.Should().BeBefore(DateTimeOffset.UtcNow);
 
             await emulator.StartAgainAsync();
-            await Until(async () => await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NOT NULL") == 1, "delivered after the outage", 90);
+            await Until(async () => await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NOT NULL") == 1,
+                "delivered after the outage", 90);
             await Until(() => Task.FromResult(harness.Consumed.Snapshot<OperatorNote>().Any(m => m.Context.Message.Id == note.Id)), "the note consumed");
             await Task.Delay(1000);
             harness.Consumed.Snapshot<OperatorNote>().Count().Should().Be(1);
@@ -138,7 +140,12 @@ public class When_the_broker_refuses_an_outbox_message_for_good(EmulatorFixture 
             var database = new BusDatabase(connectionString);
             await using (var scope = provider.CreateAsyncScope())
             {
-                await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new BulkyNote { Id = Guid.NewGuid(), Text = new string('x', 300_000) });
+                await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new BulkyNote
+                {
+                    Id = Guid.NewGuid(),
+                    Text = new string('x',
+                    300_000)
+                });
                 await scope.ServiceProvider.GetRequiredService<BusUnitOfWork>().CommitAsync();
             }
 
@@ -160,7 +167,8 @@ public class When_the_broker_refuses_an_outbox_message_for_good(EmulatorFixture 
                 await scope.ServiceProvider.GetRequiredService<BusUnitOfWork>().CommitAsync();
             }
 
-            (await Poll.Until(() => harness.Consumed.Snapshot<OperatorNote>().Any(m => m.Context.Message.Id == note.Id))).Should().BeTrue("the rest keeps flowing");
+            (await Poll.Until(() => harness.Consumed.Snapshot<OperatorNote>().Any(m => m.Context.Message.Id == note.Id))).Should()
+                .BeTrue("the rest keeps flowing");
         }
         finally
         {

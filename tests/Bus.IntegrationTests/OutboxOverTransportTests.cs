@@ -77,7 +77,8 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
         var scope = Emulated.Scope("ob");
         await using var provider = Build(scope, Sqlite, x =>
         {
-            x.AddModelLifecycleSaga().BusRepository(Sqlite, "model_lifecycle", s => s.CurrentState, new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
+            x.AddModelLifecycleSaga().BusRepository(Sqlite, "model_lifecycle", s => s.CurrentState, new IndexedColumn<ModelLifecycleState>("model_name", s =>
+                s.ModelName));
             x.AddConsumer<CountingEvaluator>().Endpoint(e => e.Name = "evaluate-model");
             x.AddConsumer<StandInDeployer>().Endpoint(e => e.Name = "deploy-model");
         });
@@ -90,8 +91,13 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
             {
                 await harness.Bus.Publish(new TrainingCompleted
                 {
-                    ModelName = "digits", ModelVersion = version, ArtifactUri = $"s3://models/digits/{version}/model.json", ArtifactFormat = "tfjs-layers",
-                    ArtifactSha256 = new string('d', 64), ValidationSetUri = "s3://datasets/digits/validation.json", Producer = "trainer@it",
+                    ModelName = "digits",
+                    ModelVersion = version,
+                    ArtifactUri = $"s3://models/digits/{version}/model.json",
+                    ArtifactFormat = "tfjs-layers",
+                    ArtifactSha256 = new string('d', 64),
+                    ValidationSetUri = "s3://datasets/digits/validation.json",
+                    Producer = "trainer@it",
                 });
             }
 
@@ -105,7 +111,8 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
             }
 
             var until = DateTime.UtcNow.AddSeconds(60);
-            while (DateTime.UtcNow < until && ((await Load("1"))?.CurrentState != LifecycleStates.Deployed || (await Load("weak"))?.CurrentState != LifecycleStates.Rejected))
+            while (DateTime.UtcNow < until && ((await Load("1"))?.CurrentState != LifecycleStates.Deployed
+                || (await Load("weak"))?.CurrentState != LifecycleStates.Rejected))
                 await Task.Delay(200);
 
             var good = await Load("1");
@@ -142,7 +149,9 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
                 messageType = new[] { "urn:message:Bus.Contracts:EvaluateModel" },
                 message = new EvaluateModel
                 {
-                    ModelVersionId = ModelVersionKey.For("digits", "dup"), ModelName = "digits", ModelVersion = "dup",
+                    ModelVersionId = ModelVersionKey.For("digits", "dup"),
+                    ModelName = "digits",
+                    ModelVersion = "dup",
                     Artifact = new ModelArtifact { Uri = "s3://models/digits/dup/model.json", Format = "tfjs-layers", Sha256 = new string('e', 64) },
                 },
                 sentTime = DateTime.UtcNow,
@@ -155,7 +164,14 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
                 {
                     QueueUrl = url,
                     MessageBody = envelope,
-                    MessageAttributes = new() { ["Content-Type"] = new MessageAttributeValue { DataType = "String", StringValue = "application/vnd.masstransit+json" } },
+                    MessageAttributes = new()
+                    {
+                        ["Content-Type"] = new MessageAttributeValue
+                        {
+                            DataType = "String",
+                            StringValue = "application/vnd.masstransit+json"
+                        }
+                    },
                 });
             }
 

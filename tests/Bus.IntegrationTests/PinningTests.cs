@@ -45,15 +45,21 @@ public class When_a_candidate_or_clients_try_to_pin_the_hosts(EmulatorFixture em
         var clock = Stopwatch.StartNew();
         await pipeline.PublishRawAsync(JsonSerializer.Serialize(new
         {
-            modelName = "loopy", modelVersion = "1", artifactUri = $"s3://{pipeline.Scope}-bus-models/{key}", artifactFormat = "onnx",
-            artifactSha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)), producer = "trainer@test",
+            modelName = "loopy",
+            modelVersion = "1",
+            artifactUri = $"s3://{pipeline.Scope}-bus-models/{key}",
+            artifactFormat = "onnx",
+            artifactSha256 = Convert.ToHexStringLower(SHA256.HashData(onnx)),
+            producer = "trainer@test",
         }));
-        await pipeline.WaitFor(async () => (await Status("loopy", "1"))?["state"]?.ToString() == "Failed", "the endless model failed", TimeSpan.FromMinutes(1), () => host.Log);
+        await pipeline.WaitFor(async () => (await Status("loopy", "1"))?["state"]?.ToString() == "Failed", "the endless model failed", TimeSpan.FromMinutes(1),
+            () => host.Log);
         output.WriteLine($"endless model failed after {clock.Elapsed}");
         (await Status("loopy", "1"))!["reason"]!.ToString().Should().Contain("deadline of 00:00:03");
 
         await pipeline.AnnounceAsync("digits", "1", trained);
-        await pipeline.WaitFor(async () => (await Status("digits", "1"))?["state"]?.ToString() == "Deployed", "the next version deployed", TimeSpan.FromMinutes(2), () => host.Log);
+        await pipeline.WaitFor(async () => (await Status("digits", "1"))?["state"]?.ToString() == "Deployed", "the next version deployed",
+            TimeSpan.FromMinutes(2), () => host.Log);
 
         // Clients saturate inference with the largest requests allowed while a new version goes through the pipeline.
         using var burst = new CancellationTokenSource();

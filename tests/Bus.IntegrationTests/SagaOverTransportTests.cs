@@ -87,7 +87,8 @@ public class When_a_training_job_announces_a_model_over_SNS(EmulatorFixture emul
             var good = ModelVersionKey.For("digits", "1");
             var weak = ModelVersionKey.For("digits", "weak");
             (await saga.Exists(good, machine.Deployed, TimeSpan.FromSeconds(30))).Should().NotBeNull(
-                $"digits 1 is {saga.Sagas.Find(good)?.CurrentState ?? "unknown"}; consumed: {string.Join(", ", harness.Consumed.Snapshot().Select(m => m.MessageType.Name))}");
+                $"digits 1 is {saga.Sagas.Find(good)?.CurrentState ?? "unknown"}; consumed: " +
+                    $"{string.Join(", ", harness.Consumed.Snapshot().Select(m => m.MessageType.Name))}");
             (await saga.Exists(weak, machine.Rejected, TimeSpan.FromSeconds(30))).Should().NotBeNull();
 
             var history = saga.Sagas.Find(good)!.History;

@@ -73,18 +73,21 @@ public class When_callers_knock_on_a_hosts_http_doors(EmulatorFixture emulator, 
             (await http.SendAsync(Rollback(ViewerKey))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
             var accepted = await http.SendAsync(Rollback(OperatorKey));
             accepted.StatusCode.Should().Be(HttpStatusCode.Accepted);
-            (await accepted.Content.ReadFromJsonAsync<JsonObject>())!["requestedBy"]!.ToString().Should().Be("apikey:oncall", "the actor is the principal, not the body's claim");
+            (await accepted.Content.ReadFromJsonAsync<JsonObject>())!["requestedBy"]!.ToString().Should().Be("apikey:oncall",
+                "the actor is the principal, not the body's claim");
 
             var byToken = await http.SendAsync(Bearer(Token("alice", "operator", SigningKey)));
             byToken.StatusCode.Should().Be(HttpStatusCode.Accepted);
             (await byToken.Content.ReadFromJsonAsync<JsonObject>())!["requestedBy"]!.ToString().Should().Be("alice");
             (await http.SendAsync(Bearer(Token("bob", "viewer", SigningKey)))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
-            (await http.SendAsync(Bearer(Token("mallory", "operator", new byte[32])))).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "signed with another key");
+            (await http.SendAsync(Bearer(Token("mallory", "operator", new byte[32])))).StatusCode.Should().Be(HttpStatusCode.Unauthorized,
+                "signed with another key");
 
             var big = new { instances = Enumerable.Range(0, 40).Select(_ => new float[64]).ToArray() };
             (await http.PostAsJsonAsync("/models/digits/predict", big)).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge, "the body is over 8 KiB");
             var many = new { instances = Enumerable.Range(0, 5).Select(_ => new float[1]).ToArray() };
-            (await http.PostAsJsonAsync("/models/digits/predict", many)).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge, "5 instances, the cap is 4");
+            (await http.PostAsJsonAsync("/models/digits/predict", many)).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge,
+                "5 instances, the cap is 4");
             (await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[64] } })).StatusCode.Should().Be(HttpStatusCode.NotFound);
 
             var anonymous = JsonNode.Parse(await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative)))!.AsObject();
@@ -115,13 +118,15 @@ public class When_a_serving_host_cannot_load_its_champion(EmulatorFixture emulat
         Directory.CreateDirectory(data);
         var registry = new Ml.ModelRegistry(Path.Combine(data, "registry.db"));
         await registry.PromoteAsync("digits", Contracts.ModelVersionKey.For("digits", "1"), "1",
-            new Ml.ArtifactReference($"s3://{pipeline.Scope}-bus-models/digits/gone/model.json", "tfjs-layers", new string('a', 64)), new Dictionary<string, double>(), "test");
+            new Ml.ArtifactReference($"s3://{pipeline.Scope}-bus-models/digits/gone/model.json", "tfjs-layers", new string('a', 64)), new Dictionary<string,
+                double>(), "test");
 
         await using var replica = await HostProcess.StartAsync("replica", ["serving"], pipeline.Settings(data), default, untilLive: true);
         using var http = new HttpClient { BaseAddress = replica.Url };
         http.DefaultRequestHeaders.Add("X-Api-Key", HostedPipeline.OperatorApiKey);
         HttpResponseMessage? ready = null;
-        await pipeline.WaitFor(async () => (ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative))).StatusCode == HttpStatusCode.ServiceUnavailable,
+        await pipeline.WaitFor(async () => (ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative)))
+            .StatusCode == HttpStatusCode.ServiceUnavailable,
             "the replica unhealthy", TimeSpan.FromMinutes(1), () => replica.Log);
         var serving = JsonNode.Parse(await ready!.Content.ReadAsStringAsync())!["checks"]!["serving"]!;
         serving["status"]!.ToString().Should().Be("Unhealthy");

@@ -43,12 +43,15 @@ public class When_a_model_is_deployed_on_another_host(EmulatorFixture emulator, 
         foreach (var version in new[] { "1", "2" })
         {
             await pipeline.AnnounceAsync("digits", version, trained);
-            await pipeline.WaitFor(async () => (await Served(deployer))?.Version == version, $"the deployer serving digits {version}", TimeSpan.FromMinutes(3), () => deployer.Log);
-            await pipeline.WaitFor(async () => (await Served(replica))?.Version == version, $"the replica serving digits {version}", TimeSpan.FromMinutes(3), () => replica.Log);
+            await pipeline.WaitFor(async () => (await Served(deployer))?.Version == version, $"the deployer serving digits {version}", TimeSpan.FromMinutes(3),
+                () => deployer.Log);
+            await pipeline.WaitFor(async () => (await Served(replica))?.Version == version, $"the replica serving digits {version}", TimeSpan.FromMinutes(3),
+                () => replica.Log);
             (await Served(replica))!.Revision.Should().Be((await Served(deployer))!.Revision, "one alias, one revision, on every serving host");
             foreach (var twin in new[] { twinA, twinB })
             {
-                await pipeline.WaitFor(async () => (await Served(twin))?.Version == version, $"{twin.Name} (one name and one queue for two hosts) serving digits {version}",
+                await pipeline.WaitFor(async () => (await Served(twin))?.Version == version,
+                    $"{twin.Name} (one name and one queue for two hosts) serving digits {version}",
                     TimeSpan.FromMinutes(1), () => twin.Log);
                 (await Served(twin))!.Revision.Should().Be((await Served(deployer))!.Revision);
             }
@@ -60,7 +63,8 @@ public class When_a_model_is_deployed_on_another_host(EmulatorFixture emulator, 
         (await predicted.Content.ReadFromJsonAsync<JsonObject>())!["modelVersion"]!.ToString().Should().Be("2");
 
         await using var late = await HostProcess.StartAsync("late-replica", ["serving"], Settings("late"), default);
-        await pipeline.WaitFor(async () => (await Served(late))?.Version == "2", "a replica started later serving the champion from the shared registry", TimeSpan.FromMinutes(3), () => late.Log);
+        await pipeline.WaitFor(async () => (await Served(late))?.Version == "2", "a replica started later serving the champion from the shared registry",
+            TimeSpan.FromMinutes(3), () => late.Log);
 
         // The operator's view of the same pipeline on PostgreSQL (the CLI's queries run as SQL there too).
         var status = await HostedPipeline.Cli("status", "digits", "--db", connectionString);

@@ -16,6 +16,7 @@ namespace Bus.IntegrationTests;
 public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emulator) : IAsyncLifetime
 {
     readonly string _bucket = "stage-" + Guid.NewGuid().ToString("N")[..8];
+    static readonly string ZeroFeatures = string.Join(",", Enumerable.Repeat("[" + string.Join(",", new float[64]) + "]", 2));
     string _trained = null!;
     string _sha = null!;
     IAmazonS3 _s3 = null!;
@@ -168,8 +169,9 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         var key = $"digits/rigged-{Guid.NewGuid():N}.json";
         await _s3.PutObjectAsync(new PutObjectRequest
         {
-            BucketName = _bucket, Key = key,
-            ContentBody = $$"""{"inputShape":[8,8,1],"classes":10,"features":[{{string.Join(",", Enumerable.Repeat("[" + string.Join(",", new float[64]) + "]", 2))}}],"labels":[0,0]}""",
+            BucketName = _bucket,
+            Key = key,
+            ContentBody = $$"""{"inputShape":[8,8,1],"classes":10,"features":[{{ZeroFeatures}}],"labels":[0,0]}""",
         });
         return $"s3://{_bucket}/{key}";
     }
@@ -193,7 +195,11 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
     public async Task Should_use_and_label_producer_supplied_data_where_the_policy_allows_it()
     {
         var services = new ServiceCollection();
-        services.Configure<EvaluationOptions>(o => o.Models["digits"] = new EvaluationPolicy { AllowProducerValidationSet = true, DatasetLocations = [$"s3://{_bucket}/digits/"] });
+        services.Configure<EvaluationOptions>(o => o.Models["digits"] = new EvaluationPolicy
+        {
+            AllowProducerValidationSet = true,
+            DatasetLocations = [$"s3://{_bucket}/digits/"]
+        });
         var harness = await Harness(services);
         var rigged = await RiggedSet();
 

@@ -56,7 +56,8 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
 
             // Kill host A once a quarter of the versions are done: whatever it was consuming or delivering is
             // redelivered (SQS visibility), re-claimed (inbox lease) or resumed (outbox lease) by host B.
-            await pipeline.WaitFor(async () => await CountFinal(connectionString) >= Models * VersionsPerModel / 4, "a quarter of the versions final", TimeSpan.FromMinutes(5));
+            await pipeline.WaitFor(async () => await CountFinal(connectionString) >= Models * VersionsPerModel / 4, "a quarter of the versions final",
+                TimeSpan.FromMinutes(5));
             a.Kill();
             var atKill = await CountFinal(connectionString);
             output.WriteLine($"killed host-a with {atKill} versions final");
@@ -71,16 +72,18 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             // queues (scheduled evaluation timeouts aside, and host-a's own serving queue, which nobody else reads).
             await pipeline.WaitFor(async () => await Pending(connectionString) == 0, "the outbox drained", TimeSpan.FromMinutes(2));
             output.WriteLine("unconsumed claims once every version is final: " + string.Join(", ", await Claims(connectionString)));
-            const string serving = "consumer_type LIKE '%" + nameof(Stages.ServeChampionConsumer) + "'";
-            await pipeline.WaitFor(async () => await Scalar(connectionString, $"SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NULL AND NOT {serving}") == 0,
+            const string Serving = "consumer_type LIKE '%" + nameof(Stages.ServeChampionConsumer) + "'";
+            await pipeline.WaitFor(async () => await Scalar(connectionString,
+                $"SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NULL AND NOT {Serving}") == 0,
                 "no claim left behind on a shared queue", TimeSpan.FromMinutes(3), () => b.Log);
             Dictionary<string, long> backlog = [];
             await pipeline.WaitFor(async () => (backlog = await pipeline.QueueBacklogAsync()).Where(q => q.Key != "serve-models-host-a").All(q => q.Value == 0),
-                "the queues drained", TimeSpan.FromMinutes(3), () => string.Join(", ", backlog.Where(q => q.Value > 0).Select(q => $"{q.Key}: {q.Value}")) + "\n" + b.Log);
+                "the queues drained", TimeSpan.FromMinutes(3), () => string.Join(", ", backlog.Where(q => q.Value > 0).Select(q =>
+                    $"{q.Key}: {q.Value}")) + "\n" + b.Log);
             await pipeline.WaitFor(async () => await Pending(connectionString) == 0, "the outbox drained again", TimeSpan.FromMinutes(2));
             // Judged once host-b's own serving queue is drained too (serving reads and checks each artifact afresh, so it
             // can still be catching up when the shared queues are quiet): what is left is host-a's, one at a time.
-            (await Scalar(connectionString, $"SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NULL AND {serving}")).Should()
+            (await Scalar(connectionString, $"SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NULL AND {Serving}")).Should()
                 .BeLessThanOrEqualTo(1, "host-a serves one message at a time from its own queue");
 
             var sagas = await Sagas(connectionString);
@@ -97,11 +100,14 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             }
 
             var hosts = sagas.SelectMany(s => s.History).Select(h => h.Actor + " " + h.Host).ToList();
-            hosts.Should().Contain(x => x.Contains("host-a", StringComparison.Ordinal), "both hosts did work").And.Contain(x => x.Contains("host-b", StringComparison.Ordinal));
+            hosts.Should().Contain(x => x.Contains("host-a", StringComparison.Ordinal), "both hosts did work").And.Contain(x => x.Contains("host-b",
+                StringComparison.Ordinal));
             foreach (var model in sagas.GroupBy(s => s.ModelName))
             {
                 var champions = model.Where(s => s.CurrentState == "Deployed").ToList();
-                champions.Should().HaveCount(1, $"{model.Key} has exactly one champion; found {string.Join("\n", champions.Select(Describe))}\nregistry: {await Registry(connectionString, model.Key)}");
+                champions.Should().HaveCount(1,
+                    $"{model.Key} has exactly one champion; found {string.Join("\n", champions.Select(Describe))}\nregistry: " +
+                        $"{await Registry(connectionString, model.Key)}");
                 var alias = (await Ml.ModelRegistry.Connect(connectionString).ChampionAsync(model.Key))!;
                 alias.ModelVersionId.Should().Be(champions[0].CorrelationId, "the shared registry's production alias is the saga's champion");
                 alias.Revision.Should().Be(champions[0].AliasRevision);
@@ -117,15 +123,21 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             http.DefaultRequestHeaders.Add("X-Api-Key", HostedPipeline.OperatorApiKey);
             (await http.PostAsJsonAsync($"/lifecycle/digits-0/{champion.ModelVersion}/rollback", new { reason = "" })).StatusCode
                 .Should().Be(System.Net.HttpStatusCode.BadRequest, "an unaudited rollback is refused");
-            var accepted = await http.PostAsJsonAsync($"/lifecycle/digits-0/{champion.ModelVersion}/rollback", new { reason = "latency regression", requestedBy = "oncall@test" });
+            var accepted = await http.PostAsJsonAsync($"/lifecycle/digits-0/{champion.ModelVersion}/rollback", new
+            {
+                reason = "latency regression",
+                requestedBy = "oncall@test"
+            });
             accepted.StatusCode.Should().Be(System.Net.HttpStatusCode.Accepted);
-            await pipeline.WaitFor(async () => (await Sagas(connectionString)).Single(x => x.CorrelationId == champion.CorrelationId).CurrentState == "RolledBack",
+            await pipeline.WaitFor(async () => (await Sagas(connectionString)).Single(x => x.CorrelationId == champion.CorrelationId)
+                .CurrentState == "RolledBack",
                 "the champion rolled back", TimeSpan.FromMinutes(1), () => b.Log);
             var after = await Sagas(connectionString);
             after.Single(x => x.CorrelationId == champion.PreviousChampionId).CurrentState.Should().Be("Deployed", "the previous champion serves again");
             after.Where(x => x.ModelName == "digits-0").Count(x => x.CurrentState == "Deployed").Should().Be(1);
             after.Single(x => x.CorrelationId == champion.CorrelationId).History.Should()
-                .Contain(h => h.Actor == "apikey:ci-operator" && h.Detail != null && h.Detail.Contains("on behalf of oncall@test", StringComparison.Ordinal), "the authenticated principal is the actor; the body's claim a note");
+                .Contain(h => h.Actor == "apikey:ci-operator" && h.Detail != null && h.Detail.Contains("on behalf of oncall@test", StringComparison.Ordinal),
+                    "the authenticated principal is the actor; the body's claim a note");
         }
         finally
         {
@@ -136,7 +148,8 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
     }
 
     static string Describe(Pipeline.ModelLifecycleState s) =>
-        $"{s.ModelVersion} rev {s.AliasRevision}: " + string.Join(" | ", s.History.Select(h => $"{h.State} by {h.Event} at {h.At:HH:mm:ss.fff} ({h.Detail}; {h.Actor}; msg {h.MessageId})"));
+        $"{s.ModelVersion} rev {s.AliasRevision}: " + string.Join(" | ", s.History.Select(h =>
+            $"{h.State} by {h.Event} at {h.At:HH:mm:ss.fff} ({h.Detail}; {h.Actor}; msg {h.MessageId})"));
 
     static async Task<string> Registry(string connectionString, string model) =>
         string.Join(", ", (await Ml.ModelRegistry.Connect(connectionString).HistoryAsync(model)).Select(h => $"{h.Revision}:{h.ModelVersion}"));

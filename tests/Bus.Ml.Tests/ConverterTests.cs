@@ -12,7 +12,8 @@ public class When_a_TFjs_layers_model_is_converted_to_ONNX(ExportedModels models
     public void Should_give_the_outputs_TFjs_gives_within_1e_4(string name)
     {
         var directory = models.Case(name);
-        var onnx = KerasOnnxConverter.Convert(File.ReadAllBytes(Path.Combine(directory, "model.json")), shard => File.ReadAllBytes(Path.Combine(directory, shard)));
+        var onnx = KerasOnnxConverter.Convert(File.ReadAllBytes(Path.Combine(directory, "model.json")), shard => File.ReadAllBytes(Path.Combine(directory,
+            shard)));
         using var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "reference.json")));
         var inputs = reference.RootElement.GetProperty("inputs").EnumerateArray().Select(v => v.GetSingle()).ToArray();
         var expected = reference.RootElement.GetProperty("outputs").EnumerateArray().Select(v => v.GetSingle()).ToArray();
@@ -30,9 +31,11 @@ public class When_a_TFjs_layers_model_is_converted_to_ONNX(ExportedModels models
     [Fact]
     public void Should_name_an_unsupported_layer()
     {
-        var json = File.ReadAllText(Path.Combine(models.Case("sequential-dense"), "model.json")).Replace("\"class_name\":\"Activation\"", "\"class_name\":\"LSTM\"", StringComparison.Ordinal);
+        var json = File.ReadAllText(Path.Combine(models.Case("sequential-dense"), "model.json")).Replace("\"class_name\":\"Activation\"",
+            "\"class_name\":\"LSTM\"", StringComparison.Ordinal);
 
-        var act = () => KerasOnnxConverter.Convert(System.Text.Encoding.UTF8.GetBytes(json), shard => File.ReadAllBytes(Path.Combine(models.Case("sequential-dense"), shard)));
+        var act = () => KerasOnnxConverter.Convert(System.Text.Encoding.UTF8.GetBytes(json), shard =>
+            File.ReadAllBytes(Path.Combine(models.Case("sequential-dense"), shard)));
 
         act.Should().Throw<ModelConversionException>().WithMessage("*unsupported layer 'LSTM'*");
     }
@@ -43,7 +46,8 @@ public class When_a_TFjs_layers_model_is_converted_to_ONNX(ExportedModels models
         var directory = models.Case("functional-skip");
 
         var act = () => KerasOnnxConverter.Convert(File.ReadAllBytes(Path.Combine(directory, "model.json")),
-            shard => shard.Contains("shard2", StringComparison.Ordinal) ? throw new FileNotFoundException(shard) : File.ReadAllBytes(Path.Combine(directory, shard)));
+            shard => shard.Contains("shard2", StringComparison.Ordinal) ? throw new FileNotFoundException(shard) : File.ReadAllBytes(Path.Combine(directory,
+                shard)));
 
         act.Should().Throw<ModelConversionException>().WithMessage("*weight shard 'group1-shard2of3.bin' is missing*");
     }

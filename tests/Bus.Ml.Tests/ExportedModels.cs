@@ -1,5 +1,5 @@
-using Bus.Tooling;
 using Bus.Testing;
+using Bus.Tooling;
 
 namespace Bus.Ml.Tests;
 

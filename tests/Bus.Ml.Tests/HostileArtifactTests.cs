@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
-using Google.Protobuf;
 using Bus.Testing;
+using Google.Protobuf;
 using Onnx;
 
 namespace Bus.Ml.Tests;
@@ -27,7 +27,13 @@ public class When_an_artifact_is_hostile
         ["weightsManifest"] = new JsonArray(new JsonObject { ["paths"] = paths ?? new JsonArray("w.bin"), ["weights"] = weights }),
     }.ToJsonString());
 
-    static JsonObject Weight(string name, params long[] shape) => new() { ["name"] = name, ["dtype"] = "float32", ["shape"] = new JsonArray(shape.Select(d => (JsonNode)d).ToArray()) };
+    static JsonObject Weight(string name, params long[] shape) => new()
+    {
+        ["name"] = name,
+        ["dtype"] = "float32",
+        ["shape"] = new JsonArray(shape.Select(d =>
+        (JsonNode)d).ToArray())
+    };
 
     static Func<string, byte[]> Shard(int bytes) => _ => new byte[bytes];
 
@@ -55,14 +61,16 @@ public class When_an_artifact_is_hostile
     public void Should_refuse_a_shard_path_that_leaves_the_model_folder(string path)
     {
         var read = new List<string>();
-        FluentActions.Invoking(() => KerasOnnxConverter.Convert(ModelJson([Weight("dense/kernel", 4, 2)], paths: new JsonArray(path)), p => { read.Add(p); return new byte[32]; }))
+        FluentActions.Invoking(() => KerasOnnxConverter.Convert(ModelJson([Weight("dense/kernel", 4, 2)], paths: new JsonArray(path)), p =>
+            { read.Add(p); return new byte[32]; }))
             .Should().Throw<ModelConversionException>().WithMessage("*weight shard path*is refused*");
         read.Should().BeEmpty("nothing may be read from such a path");
     }
 
     [Fact]
     public void Should_refuse_more_shards_than_the_limit() =>
-        FluentActions.Invoking(() => KerasOnnxConverter.Convert(ModelJson([], paths: new JsonArray(Enumerable.Range(0, 5).Select(i => (JsonNode)$"s{i}.bin").ToArray())),
+        FluentActions.Invoking(() => KerasOnnxConverter.Convert(ModelJson([], paths: new JsonArray(Enumerable.Range(0, 5).Select(i => (JsonNode)$"s{i}.bin")
+            .ToArray())),
                 Shard(0), new ArtifactLimits { MaxShards = 4 }))
             .Should().Throw<ModelConversionException>().WithMessage("*more than 4 weight shards*");
 
@@ -82,7 +90,8 @@ public class When_an_artifact_is_hostile
             var source = i == layers - 1 ? "in" : $"a{i + 1}";
             list.Add(new JsonObject
             {
-                ["class_name"] = "Activation", ["name"] = $"a{i}",
+                ["class_name"] = "Activation",
+                ["name"] = $"a{i}",
                 ["config"] = new JsonObject { ["name"] = $"a{i}", ["activation"] = "relu" },
                 ["inbound_nodes"] = new JsonArray(new JsonArray(new JsonArray(source, 0, 0, new JsonObject()))),
             });
@@ -95,8 +104,10 @@ public class When_an_artifact_is_hostile
             ["class_name"] = "Functional",
             ["config"] = new JsonObject
             {
-                ["name"] = "chain", ["layers"] = new JsonArray(list.ToArray()),
-                ["input_layers"] = new JsonArray(new JsonArray("in", 0, 0)), ["output_layers"] = new JsonArray(new JsonArray(output, 0, 0)),
+                ["name"] = "chain",
+                ["layers"] = new JsonArray(list.ToArray()),
+                ["input_layers"] = new JsonArray(new JsonArray("in", 0, 0)),
+                ["output_layers"] = new JsonArray(new JsonArray(output, 0, 0)),
             },
         };
     }
@@ -119,13 +130,18 @@ public class When_an_artifact_is_hostile
 
     [Fact]
     public void Should_refuse_more_layers_than_the_limit() =>
-        FluentActions.Invoking(() => KerasOnnxConverter.Convert(Encoding.UTF8.GetBytes(new JsonObject { ["modelTopology"] = Chain(6, false) }.ToJsonString()), Shard(0),
+        FluentActions.Invoking(() => KerasOnnxConverter.Convert(Encoding.UTF8.GetBytes(new JsonObject { ["modelTopology"] = Chain(6, false) }.ToJsonString()),
+            Shard(0),
                 new ArtifactLimits { MaxLayers = 5 }))
             .Should().Throw<ModelConversionException>().WithMessage("*7 layers; the limit is 5*");
 
     [Fact]
     public void Should_name_an_output_layer_that_is_not_in_the_graph() =>
-        FluentActions.Invoking(() => KerasOnnxConverter.Convert(Encoding.UTF8.GetBytes(new JsonObject { ["modelTopology"] = Chain(3, false, output: "nowhere") }.ToJsonString()), Shard(0)))
+        FluentActions.Invoking(() => KerasOnnxConverter.Convert(Encoding.UTF8.GetBytes(new JsonObject
+        {
+            ["modelTopology"] = Chain(3, false,
+            output: "nowhere")
+        }.ToJsonString()), Shard(0)))
             .Should().Throw<ModelConversionException>().WithMessage("*output layer 'nowhere' is not a layer of the model*");
 
     [Fact]

@@ -6,7 +6,8 @@ public class When_a_served_model_is_swapped_under_load(ExportedModels models)
     OnnxModel Load(string name)
     {
         var directory = models.Case(name);
-        return OnnxModel.Load(KerasOnnxConverter.Convert(File.ReadAllBytes(Path.Combine(directory, "model.json")), s => File.ReadAllBytes(Path.Combine(directory, s))));
+        return OnnxModel.Load(KerasOnnxConverter.Convert(File.ReadAllBytes(Path.Combine(directory, "model.json")), s =>
+            File.ReadAllBytes(Path.Combine(directory, s))));
     }
 
     [Fact]
@@ -34,7 +35,8 @@ public class When_a_served_model_is_swapped_under_load(ExportedModels models)
         for (var revision = 2; revision <= 20; revision++)
         {
             await Task.Delay(10);
-            server.Swap(new ServedModel("digits", Guid.NewGuid(), revision.ToString(System.Globalization.CultureInfo.InvariantCulture), revision, Load("digits")));
+            server.Swap(new ServedModel("digits", Guid.NewGuid(), revision.ToString(System.Globalization.CultureInfo.InvariantCulture), revision,
+                Load("digits")));
         }
 
         await Task.Delay(50);

@@ -79,9 +79,11 @@ public class When_the_production_alias_moves(PostgresFixture postgres) : IClassF
     {
         var connectionString = await Fresh(kind);
         var hosts = new[] { ModelRegistry.Connect(connectionString), ModelRegistry.Connect(connectionString) };
-        var versions = Enumerable.Range(1, 24).Select(i => (Id: Guid.NewGuid(), Version: i.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        var versions = Enumerable.Range(1, 24).Select(i => (Id: Guid.NewGuid(), Version: i.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
 
-        var promotions = await Task.WhenAll(versions.Select((v, i) => Task.Run(() => hosts[i % 2].PromoteAsync("digits", v.Id, v.Version, Artifact, NoMetrics, "promotion"))));
+        var promotions = await Task.WhenAll(versions.Select((v, i) => Task.Run(() => hosts[i % 2].PromoteAsync("digits", v.Id, v.Version, Artifact, NoMetrics,
+            "promotion"))));
 
         promotions.Select(p => p.Current.Revision).Should().BeEquivalentTo(Enumerable.Range(1, 24).Select(r => (long)r), "each promotion got its own revision");
         var history = await hosts[0].HistoryAsync("digits");
@@ -107,7 +109,8 @@ public class When_the_production_alias_moves(PostgresFixture postgres) : IClassF
                     artifact_uri TEXT NOT NULL, artifact_format TEXT NOT NULL, artifact_sha256 TEXT NOT NULL, metrics TEXT NOT NULL, updated_at TEXT NOT NULL);
                 CREATE TABLE alias_history (model_name TEXT NOT NULL, revision INTEGER NOT NULL, model_version_id TEXT NOT NULL, model_version TEXT NOT NULL,
                     reason TEXT NOT NULL, at TEXT NOT NULL, request_id TEXT, PRIMARY KEY (model_name, revision));
-                INSERT INTO aliases VALUES ('digits', '{old}', '7', 3, 's3://m/7/model.json', 'tfjs-layers', '{new string('b', 64)}', '{"{}"}', '2026-11-01T00:00:00.0000000+00:00');
+                INSERT INTO aliases VALUES ('digits', '{old}', '7', 3, 's3://m/7/model.json', 'tfjs-layers', '{new string('b', 64)}', '{"{}"}',
+                    '2026-11-01T00:00:00.0000000+00:00');
                 INSERT INTO alias_history VALUES ('digits', 3, '{old}', '7', 'promotion', '2026-11-01T00:00:00.0000000+00:00', NULL);
                 """;
             await command.ExecuteNonQueryAsync();

@@ -79,7 +79,8 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
             x.AddConsumer<PingConsumer>().Endpoint(e => e.Name = "ping");
             x.AddConsumer<PongConsumer>().Endpoint(e => e.Name = "pong");
             x.AddConsumer<EvaluationStandIn>().Endpoint(e => e.Name = "evaluate-model");
-            x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState, new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
+            x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState,
+                new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
             x.UsingInMemory((context, cfg) =>
             {
                 cfg.UseDelayedMessageScheduler();
@@ -101,8 +102,13 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
 
     static TrainingCompleted Announcement(string version) => new()
     {
-        ModelName = "digits", ModelVersion = version, ArtifactUri = "s3://m/digits/model.json", ArtifactFormat = "tfjs-layers",
-        ArtifactSha256 = new string('c', 64), ValidationSetUri = "s3://d/validation.json", Producer = "trainer",
+        ModelName = "digits",
+        ModelVersion = version,
+        ArtifactUri = "s3://m/digits/model.json",
+        ArtifactFormat = "tfjs-layers",
+        ArtifactSha256 = new string('c', 64),
+        ValidationSetUri = "s3://d/validation.json",
+        Producer = "trainer",
     };
 
     [Theory]
@@ -118,7 +124,8 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         {
             var harness = await Start(crashed);
             await harness.Bus.Publish(Announcement("crash"));
-            (await Poll.Until(() => harness.GetSagaStateMachineHarness<ModelLifecycleStateMachine, ModelLifecycleState>().Consumed.Snapshot<TrainingCompleted>().Any())).Should().BeTrue();
+            (await Poll.Until(() => harness.GetSagaStateMachineHarness<ModelLifecycleStateMachine, ModelLifecycleState>().Consumed.Snapshot<TrainingCompleted>()
+                .Any())).Should().BeTrue();
             await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL") == 1);
             (await State(connectionString, id)).Should().Be("Evaluating");
             await Task.Delay(500);
@@ -133,7 +140,8 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL") == 0);
         await Task.Delay(1000);
         again.Consumed.Snapshot<EvaluateModel>().Count(m => m.Context.Message.ModelVersionId == id).Should().Be(1);
-        (await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumer_type = 'Bus.Pipeline.ModelLifecycleState' AND consumed_at IS NOT NULL")).Should().Be(1, "the announcement was consumed once");
+        (await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumer_type = 'Bus.Pipeline.ModelLifecycleState' AND consumed_at IS NOT NULL"))
+            .Should().Be(1, "the announcement was consumed once");
         await again.Stop();
     }
 
@@ -150,7 +158,8 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         // Ten announcements of one version at once (ten message ids): the saga inserts race inside the outbox's
         // transactions; the losers roll back (their EvaluateModel with them), retry and find the instance.
         await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => harness.Bus.Publish(Announcement("race"))));
-        await Eventually.Holds(async () => await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumer_type = 'Bus.Pipeline.ModelLifecycleState' AND consumed_at IS NOT NULL") == 10);
+        await Eventually.Holds(async () => await Count(connectionString,
+            "SELECT COUNT(*) FROM bus_inbox WHERE consumer_type = 'Bus.Pipeline.ModelLifecycleState' AND consumed_at IS NOT NULL") == 10);
         await Eventually.Holds(() => Task.FromResult(harness.Consumed.Snapshot<EvaluateModel>().Any()));
         await Task.Delay(1500);
 
@@ -195,7 +204,8 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         await harness.Bus.Publish(ping, c => c.MessageId = messageId);
         await Eventually.Holds(() => Task.FromResult(harness.Consumed.Snapshot<Pong>().Any()));
         await harness.Bus.Publish(ping, c => c.MessageId = messageId);
-        await Eventually.Holds(async () => await Count(connectionString, "SELECT receive_count FROM bus_inbox WHERE consumer_type = 'Bus.Persistence.Tests.PingConsumer'") == 2);
+        await Eventually.Holds(async () => await Count(connectionString,
+            "SELECT receive_count FROM bus_inbox WHERE consumer_type = 'Bus.Persistence.Tests.PingConsumer'") == 2);
 
         ledger.Attempts(ping.Id).Should().Be(1);
         harness.Consumed.Snapshot<Pong>().Count().Should().Be(1);
@@ -270,7 +280,8 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
 
         // Two claims that were never consumed: one abandoned an hour ago (its host was killed), one held right now.
         var now = DateTimeOffset.UtcNow;
-        await Count(connectionString, "INSERT INTO bus_inbox (consumer_id, message_id, consumer_type, received_at, receive_count, claim_token, locked_until) VALUES " +
+        await Count(connectionString,
+            "INSERT INTO bus_inbox (consumer_id, message_id, consumer_type, received_at, receive_count, claim_token, locked_until) VALUES " +
             $"('c', 'abandoned', 't', {now.AddHours(-1).ToUnixTimeMilliseconds()}, 1, 'x', {now.AddMinutes(-55).ToUnixTimeMilliseconds()}), " +
             $"('c', 'held', 't', {now.ToUnixTimeMilliseconds()}, 1, 'y', {now.AddMinutes(10).ToUnixTimeMilliseconds()})");
         var consumed = await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NOT NULL");
@@ -339,7 +350,8 @@ public class When_the_database_is_down_as_a_host_starts
         var delivery = provider.GetRequiredService<OutboxDeliveryService>();
         await Task.Delay(TimeSpan.FromSeconds(3));
         delivery.ExecuteTask.Should().NotBeNull();
-        delivery.ExecuteTask!.IsCompleted.Should().BeFalse("a database that is down at start is waited for; in a host a stopped background service stops the host");
+        delivery.ExecuteTask!.IsCompleted.Should()
+            .BeFalse("a database that is down at start is waited for; in a host a stopped background service stops the host");
 
         await cluster.StartAgainAsync();
         var id = Guid.NewGuid();

@@ -18,8 +18,10 @@ public class When_sagas_are_queried(PostgresFixture postgres)
 
         where.Should().Be("model_name = @q0 AND current_state = @q1");
         parameters.Should().Equal(("q0", (object?)"digits"), ("q1", (object?)"Deployed"));
-        SagaQueryTranslator.Translate<ModelLifecycleState>(s => s.ModelName == "a" || s.CurrentState == "b", Columns).Where.Should().BeEmpty("an OR is left to the filter");
-        SagaQueryTranslator.Translate<ModelLifecycleState>(s => s.ModelName == s.ModelVersion, Columns).Where.Should().BeEmpty("a comparison between properties is not a value");
+        SagaQueryTranslator.Translate<ModelLifecycleState>(s => s.ModelName == "a" || s.CurrentState == "b", Columns).Where.Should()
+            .BeEmpty("an OR is left to the filter");
+        SagaQueryTranslator.Translate<ModelLifecycleState>(s => s.ModelName == s.ModelVersion, Columns).Where.Should()
+            .BeEmpty("a comparison between properties is not a value");
     }
 
     [Theory]
@@ -31,11 +33,15 @@ public class When_sagas_are_queried(PostgresFixture postgres)
         await store.EnsureSchemaAsync();
         await using var c = await store.Options.Dialect.OpenAsync(default);
         await using var t = await store.Options.Dialect.BeginWriteAsync(c, default);
-        foreach (var (model, version, state) in new[] { ("digits", "1", "Superseded"), ("digits", "2", "Deployed"), ("iris", "1", "Deployed"), ("digits", "3", "Rejected") })
+        foreach (var (model, version, state) in new[] { ("digits", "1", "Superseded"), ("digits", "2", "Deployed"), ("iris", "1", "Deployed"), ("digits", "3",
+            "Rejected") })
         {
             await store.InsertAsync(c, t, new ModelLifecycleState
             {
-                CorrelationId = ModelVersionKey.For(model, version), ModelName = model, ModelVersion = version, CurrentState = state,
+                CorrelationId = ModelVersionKey.For(model, version),
+                ModelName = model,
+                ModelVersion = version,
+                CurrentState = state,
             }, default);
         }
 

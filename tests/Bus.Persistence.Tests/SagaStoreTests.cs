@@ -77,7 +77,8 @@ public class When_saga_state_is_stored(PostgresFixture postgres)
         {
             x.DisableUsageTelemetry();
             x.AddDelayedMessageScheduler();
-            x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState, new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
+            x.AddModelLifecycleSaga().BusRepository(connectionString, "model_lifecycle", s => s.CurrentState,
+                new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName));
             x.UsingInMemory((context, cfg) =>
             {
                 cfg.UseDelayedMessageScheduler();
@@ -91,8 +92,13 @@ public class When_saga_state_is_stored(PostgresFixture postgres)
         await harness.Start();
         var announcement = new TrainingCompleted
         {
-            ModelName = "digits", ModelVersion = "race", ArtifactUri = "s3://m/digits/model.json", ArtifactFormat = "tfjs-layers",
-            ArtifactSha256 = new string('b', 64), ValidationSetUri = "s3://d/validation.json", Producer = "trainer",
+            ModelName = "digits",
+            ModelVersion = "race",
+            ArtifactUri = "s3://m/digits/model.json",
+            ArtifactFormat = "tfjs-layers",
+            ArtifactSha256 = new string('b', 64),
+            ValidationSetUri = "s3://d/validation.json",
+            Producer = "trainer",
         };
 
         // Ten copies at once: the inserts race, the losers hit ConcurrencyException, retry, find the instance and are ignored.
@@ -102,7 +108,15 @@ public class When_saga_state_is_stored(PostgresFixture postgres)
         (await Poll.Until(() => saga.Consumed.Snapshot<TrainingCompleted>().Any())).Should().BeTrue();
         await WaitUntil(() => harness.Consumed.Snapshot<TrainingCompleted>().Count() >= 10);
 
-        await harness.Bus.Publish(new ModelEvaluated { ModelVersionId = id, ModelName = "digits", ModelVersion = "race", Metrics = new Dictionary<string, double> { ["accuracy"] = 0.3 } });
+        await harness.Bus.Publish(new ModelEvaluated
+        {
+            ModelVersionId = id,
+            ModelName = "digits",
+            ModelVersion = "race",
+            Metrics = new Dictionary<string,
+            double>
+            { ["accuracy"] = 0.3 }
+        });
         var store = Stores.Lifecycle(connectionString);
         await WaitUntil(async () =>
         {
@@ -110,7 +124,8 @@ public class When_saga_state_is_stored(PostgresFixture postgres)
             await using var t = await store.Options.Dialect.BeginWriteAsync(c, default);
             return (await store.LoadAsync(c, t, id, default))?.CurrentState == "Rejected";
         });
-        harness.Sent.Snapshot<EvaluateModel>().Count(x => x.Context.Message.ModelVersionId == id).Should().Be(1, "ten racing announcements make one instance and one evaluation request");
+        harness.Sent.Snapshot<EvaluateModel>().Count(x => x.Context.Message.ModelVersionId == id).Should().Be(1,
+            "ten racing announcements make one instance and one evaluation request");
         await harness.Stop();
 
         await using var c = await store.Options.Dialect.OpenAsync(default);

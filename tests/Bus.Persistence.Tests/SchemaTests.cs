@@ -17,7 +17,8 @@ public class When_the_schema_is_migrated(PostgresFixture postgres)
         var database = new BusDatabase(connectionString);
 
         // Two hosts starting together: both migrate, neither fails, one schema results.
-        await Task.WhenAll(store.EnsureSchemaAsync(), Stores.Lifecycle(connectionString).EnsureSchemaAsync(), database.EnsureSchemaAsync(), new BusDatabase(connectionString).EnsureSchemaAsync());
+        await Task.WhenAll(store.EnsureSchemaAsync(), Stores.Lifecycle(connectionString).EnsureSchemaAsync(), database.EnsureSchemaAsync(),
+            new BusDatabase(connectionString).EnsureSchemaAsync());
 
         (await store.SchemaVersionAsync()).Should().Be(SagaStore<Pipeline.ModelLifecycleState>.SchemaVersion);
         (await SchemaMigrator.VersionAsync(database.Dialect, BusDatabase.Component)).Should().Be(BusDatabase.SchemaVersion);
@@ -26,7 +27,8 @@ public class When_the_schema_is_migrated(PostgresFixture postgres)
         {
             await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT COUNT(*) FROM {table}";
-            Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture).Should().Be(0, $"{table} exists and is empty");
+            Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture).Should().Be(0,
+                $"{table} exists and is empty");
         }
     }
 
@@ -44,8 +46,10 @@ public class When_the_schema_is_migrated(PostgresFixture postgres)
         {
             // A row exactly as version 1 wrote it: no created_at column yet.
             command.CommandText = kind == "sqlite"
-                ? "INSERT INTO model_lifecycle (correlation_id, current_state, version, data, updated_at, model_name) VALUES (@id, 'Deployed', 3, @data, '2026-01-02T03:04:05.0000000+00:00', 'digits')"
-                : "INSERT INTO model_lifecycle (correlation_id, current_state, version, data, updated_at, model_name) VALUES (@id, 'Deployed', 3, CAST(@data AS jsonb), '2026-01-02T03:04:05.0000000+00:00', 'digits')";
+                ? "INSERT INTO model_lifecycle (correlation_id, current_state, version, data, updated_at, model_name) VALUES (@id, 'Deployed', 3, @data, " +
+                    "'2026-01-02T03:04:05.0000000+00:00', 'digits')"
+                : "INSERT INTO model_lifecycle (correlation_id, current_state, version, data, updated_at, model_name) VALUES (@id, 'Deployed', 3, CAST(@data " +
+                    "AS jsonb), '2026-01-02T03:04:05.0000000+00:00', 'digits')";
             var p = command.CreateParameter();
             p.ParameterName = "@id";
             p.Value = previous.Options.Dialect.Id(id);

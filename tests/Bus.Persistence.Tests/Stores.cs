@@ -32,7 +32,8 @@ public static class Stores
     }
 
     public static SagaStore<ModelLifecycleState> Lifecycle(string connectionString) =>
-        new(new SagaStoreOptions<ModelLifecycleState>(connectionString, "model_lifecycle", [new IndexedColumn<ModelLifecycleState>("model_name", s => s.ModelName)])
+        new(new SagaStoreOptions<ModelLifecycleState>(connectionString, "model_lifecycle", [new IndexedColumn<ModelLifecycleState>("model_name", s =>
+            s.ModelName)])
         {
             State = s => s.CurrentState,
             StateMember = nameof(ModelLifecycleState.CurrentState),

@@ -1,5 +1,5 @@
-using Bus.Testing;
 using Bus.Contracts;
+using Bus.Testing;
 using MassTransit;
 
 namespace Bus.Pipeline.Tests;
@@ -53,8 +53,12 @@ public class When_deployment_events_arrive_out_of_order
         // ModelDeployed (revision 1) was delivered.
         await h.Publish(new ModelSuperseded
         {
-            ModelVersionId = id, ModelName = "digits", ModelVersion = "1",
-            SupersededById = ModelVersionKey.For("digits", "2"), SupersededByVersion = "2", AliasRevision = 2,
+            ModelVersionId = id,
+            ModelName = "digits",
+            ModelVersion = "1",
+            SupersededById = ModelVersionKey.For("digits", "2"),
+            SupersededByVersion = "2",
+            AliasRevision = 2,
         });
         (await h.InState(id, h.Machine.Superseded)).Should().BeTrue();
 
@@ -84,9 +88,25 @@ public class When_deployment_events_arrive_out_of_order
         // the confirmations, and 3's overtakes 2's.
         await h.Publish(new ModelDeployed { ModelVersionId = ids["1"], ModelName = "digits", ModelVersion = "1", AliasRevision = 1 });
         (await h.InState(ids["1"], h.Machine.Deployed)).Should().BeTrue();
-        await h.Publish(new ModelDeployed { ModelVersionId = ids["3"], ModelName = "digits", ModelVersion = "3", AliasRevision = 3, PreviousModelVersionId = ids["2"], PreviousModelVersion = "2" });
+        await h.Publish(new ModelDeployed
+        {
+            ModelVersionId = ids["3"],
+            ModelName = "digits",
+            ModelVersion = "3",
+            AliasRevision = 3,
+            PreviousModelVersionId = ids["2"],
+            PreviousModelVersion = "2"
+        });
         (await h.InState(ids["2"], h.Machine.Superseded)).Should().BeTrue();
-        await h.Publish(new ModelDeployed { ModelVersionId = ids["2"], ModelName = "digits", ModelVersion = "2", AliasRevision = 2, PreviousModelVersionId = ids["1"], PreviousModelVersion = "1" });
+        await h.Publish(new ModelDeployed
+        {
+            ModelVersionId = ids["2"],
+            ModelName = "digits",
+            ModelVersion = "2",
+            AliasRevision = 2,
+            PreviousModelVersionId = ids["1"],
+            PreviousModelVersion = "1"
+        });
 
         (await h.InState(ids["1"], h.Machine.Superseded)).Should().BeTrue("version 2's late confirmation still retires version 1");
         h.StateOf(ids["2"]).Should().Be(LifecycleStates.Superseded);
@@ -108,8 +128,12 @@ public class When_deployment_events_arrive_out_of_order
         await h.Publish(new ModelDeployed { ModelVersionId = v1, ModelName = "digits", ModelVersion = "1", AliasRevision = 1 });
         await h.Publish(new ModelSuperseded
         {
-            ModelVersionId = v2, ModelName = "digits", ModelVersion = "2",
-            SupersededById = v1, SupersededByVersion = "1", AliasRevision = revision,
+            ModelVersionId = v2,
+            ModelName = "digits",
+            ModelVersion = "2",
+            SupersededById = v1,
+            SupersededByVersion = "1",
+            AliasRevision = revision,
         });
         await h.Harness.InactivityTask;
 
@@ -140,7 +164,8 @@ public class When_a_rollback_is_requested
         rolledBack.RestoredModelVersion.Should().Be("1");
         rolledBack.RequestedBy.Should().Be("oncall@test");
         h.Instance(v2)!.Reason.Should().Be("rolled back: latency regression");
-        h.Harness.Sent.Snapshot<DeployModel>().Should().Contain(x => x.Context.Message.ModelVersionId == v1 && x.Context.Message.Reason == DeploymentReason.Rollback);
+        h.Harness.Sent.Snapshot<DeployModel>().Should().Contain(x => x.Context.Message.ModelVersionId == v1
+            && x.Context.Message.Reason == DeploymentReason.Rollback);
         h.Instance(v1)!.PreviousChampionId.Should().BeNull("the restored champion keeps its own predecessor, not the rolled-back version");
     }
 
@@ -197,7 +222,8 @@ public class When_a_rollback_is_requested
 
         await h.Publish(new RollbackModel { ModelVersionId = unknown, Reason = "test", RequestedBy = "oncall@test" });
 
-        (await Poll.Until(() => h.Harness.Published.Snapshot<RollbackRejected>(x => x.Context.Message.ModelVersionId == unknown && x.Context.Message.Reason == "no such model version").Any())).Should().BeTrue();
+        (await Poll.Until(() => h.Harness.Published.Snapshot<RollbackRejected>(x => x.Context.Message.ModelVersionId == unknown
+            && x.Context.Message.Reason == "no such model version").Any())).Should().BeTrue();
     }
 }
 

@@ -1,6 +1,6 @@
+using Bus.Contracts;
 using Bus.Testing;
 using MassTransit;
-using Bus.Contracts;
 
 namespace Bus.Pipeline.Tests;
 
@@ -16,8 +16,12 @@ public class When_evaluation_fails_permanently
 
         await h.Publish(new EvaluationFailed
         {
-            ModelVersionId = id, ModelName = "digits", ModelVersion = "4",
-            Reason = "artifact integrity: sha256 mismatch", Permanent = true, Evaluator = "evaluator@test",
+            ModelVersionId = id,
+            ModelName = "digits",
+            ModelVersion = "4",
+            Reason = "artifact integrity: sha256 mismatch",
+            Permanent = true,
+            Evaluator = "evaluator@test",
         });
 
         (await h.InState(id, h.Machine.Failed)).Should().BeTrue();
@@ -38,8 +42,11 @@ public class When_evaluation_fails_transiently
         (await h.InState(id, h.Machine.Evaluating)).Should().BeTrue();
         var failure = new EvaluationFailed
         {
-            ModelVersionId = id, ModelName = "digits", ModelVersion = "5",
-            Reason = "S3 unavailable", Permanent = false,
+            ModelVersionId = id,
+            ModelName = "digits",
+            ModelVersion = "5",
+            Reason = "S3 unavailable",
+            Permanent = false,
         };
 
         await h.Publish(failure);
@@ -83,7 +90,14 @@ public class When_an_evaluation_arrives_after_the_version_failed
         var id = ModelVersionKey.For("digits", "8");
         await h.Publish(LifecycleHarness.Announcement("digits", "8"));
         (await h.InState(id, h.Machine.Evaluating)).Should().BeTrue();
-        await h.Publish(new EvaluationFailed { ModelVersionId = id, ModelName = "digits", ModelVersion = "8", Reason = "unsupported layer: LSTM", Permanent = true });
+        await h.Publish(new EvaluationFailed
+        {
+            ModelVersionId = id,
+            ModelName = "digits",
+            ModelVersion = "8",
+            Reason = "unsupported layer: LSTM",
+            Permanent = true
+        });
         (await h.InState(id, h.Machine.Failed)).Should().BeTrue();
 
         await h.Publish(LifecycleHarness.Evaluation(id, "digits", "8", 0.99));

@@ -1,5 +1,5 @@
-using Bus.Testing;
 using Bus.Contracts;
+using Bus.Testing;
 
 namespace Bus.Pipeline.Tests;
 
@@ -64,7 +64,8 @@ public class When_a_model_regresses_against_the_champion
 
         var champion = new ChampionReference
         {
-            ModelVersionId = championId, ModelVersion = "1",
+            ModelVersionId = championId,
+            ModelVersion = "1",
             Metrics = new Dictionary<string, double> { ["accuracy"] = 0.97 },
         };
         // 0.96 clears the absolute 0.9 but is a full point below the champion (0.5 allowed).
@@ -89,7 +90,8 @@ public class When_a_model_regresses_against_the_champion
 
         var champion = new ChampionReference
         {
-            ModelVersionId = Guid.NewGuid(), ModelVersion = "1",
+            ModelVersionId = Guid.NewGuid(),
+            ModelVersion = "1",
             Metrics = new Dictionary<string, double> { ["accuracy"] = 0.97 },
         };
         await h.Publish(LifecycleHarness.Evaluation(id, "digits", "2", 0.966, champion));
@@ -133,12 +135,17 @@ public class When_a_version_is_evaluated_on_data_its_producer_chose
         await h.Publish(LifecycleHarness.Announcement("digits", "1"));
         (await h.InState(id, h.Machine.Evaluating)).Should().BeTrue();
 
-        await h.Publish(LifecycleHarness.Evaluation(id, "digits", "1", 0.97) with { EvaluationSetUri = "s3://d/digits/mine.json", ProducerSuppliedData = true });
+        await h.Publish(LifecycleHarness.Evaluation(id, "digits", "1", 0.97) with
+        {
+            EvaluationSetUri = "s3://d/digits/mine.json",
+            ProducerSuppliedData = true
+        });
 
         (await h.InState(id, h.Machine.Deployed)).Should().BeTrue();
         var saga = h.Instance(id)!;
         saga.ProducerSuppliedData.Should().BeTrue();
         saga.EvaluationSetUri.Should().Be("s3://d/digits/mine.json");
-        saga.History.Should().Contain(e => e.Detail != null && e.Detail.Contains("evaluated on producer-supplied data s3://d/digits/mine.json", StringComparison.Ordinal));
+        saga.History.Should().Contain(e => e.Detail != null && e.Detail.Contains("evaluated on producer-supplied data s3://d/digits/mine.json",
+            StringComparison.Ordinal));
     }
 }

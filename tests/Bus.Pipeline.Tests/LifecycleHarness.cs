@@ -1,6 +1,6 @@
-using Bus.Testing;
 using Bus.Contracts;
 using Bus.Pipeline;
+using Bus.Testing;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;

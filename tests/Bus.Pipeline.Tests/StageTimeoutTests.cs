@@ -70,7 +70,8 @@ public class When_a_stage_never_answers
         await h.Publish(new RollbackModel { ModelVersionId = id, Reason = "latency", RequestedBy = "oncall" });
 
         (await h.InState(id, h.Machine.RollingBack)).Should().BeTrue();
-        (await Bus.Testing.Poll.Until(() => h.Instance(id)?.History.LastOrDefault()?.Detail?.Contains("rollback did not complete", StringComparison.Ordinal) == true))
+        (await Bus.Testing.Poll.Until(() => h.Instance(id)?.History.LastOrDefault()?.Detail?.Contains("rollback did not complete",
+            StringComparison.Ordinal) == true))
             .Should().BeTrue($"it is {h.StateOf(id)}");
         h.StateOf(id).Should().Be(LifecycleStates.Deployed);
     }
@@ -87,7 +88,8 @@ public class When_a_stage_never_answers
         await h.Publish(new RollbackModel { ModelVersionId = v2, Reason = "latency", RequestedBy = "oncall" });
 
         (await h.InState(v1, h.Machine.Restoring)).Should().BeTrue();
-        (await Bus.Testing.Poll.Until(() => h.Instance(v1)?.History.LastOrDefault()?.Detail?.Contains("restore got no answer", StringComparison.Ordinal) == true))
+        (await Bus.Testing.Poll.Until(() => h.Instance(v1)?.History.LastOrDefault()?.Detail?.Contains("restore got no answer",
+            StringComparison.Ordinal) == true))
             .Should().BeTrue($"v1 is {h.StateOf(v1)}");
         h.StateOf(v1).Should().Be(LifecycleStates.Superseded);
         (await h.InState(v2, h.Machine.Deployed)).Should().BeTrue("the rollback is refused with the reason, v2 still serves");

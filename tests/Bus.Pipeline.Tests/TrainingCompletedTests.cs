@@ -1,6 +1,6 @@
+using Bus.Contracts;
 using Bus.Testing;
 using MassTransit;
-using Bus.Contracts;
 
 namespace Bus.Pipeline.Tests;
 

@@ -40,12 +40,14 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     /// <summary>Starts the stopped cluster again, on the same port with the same data.</summary>
     public async Task StartAgainAsync() =>
-        await RunAs(Environment.UserName == "root", Path.Combine(await BinDirectory(), "pg_ctl"), "-D", Path.Combine(_directory, "data"), "-l", Path.Combine(_directory, "log"),
+        await RunAs(Environment.UserName == "root", Path.Combine(await BinDirectory(), "pg_ctl"), "-D", Path.Combine(_directory, "data"), "-l",
+            Path.Combine(_directory, "log"),
             "-w", "-t", "60", "-o", $"-p {_port} -k {_directory} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100", "start");
 
     /// <summary>Stops the server (fast shutdown: open connections are cut), keeping its data for <see cref="StartAgainAsync"/>.</summary>
     public async Task StopAsync() =>
-        await RunAs(Environment.UserName == "root", Path.Combine(await BinDirectory(), "pg_ctl"), "-D", Path.Combine(_directory, "data"), "-m", "fast", "-w", "-t", "60", "stop");
+        await RunAs(Environment.UserName == "root", Path.Combine(await BinDirectory(), "pg_ctl"), "-D", Path.Combine(_directory, "data"), "-m", "fast", "-w",
+            "-t", "60", "stop");
 
     static async Task<string> BinDirectory()
     {
@@ -59,7 +61,8 @@ public sealed class PostgresCluster : IAsyncDisposable
         {
         }
 
-        return Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin")).FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")))
+        return Directory.GetDirectories("/usr/lib/postgresql").OrderDescending().Select(d => Path.Combine(d, "bin")).FirstOrDefault(d =>
+            File.Exists(Path.Combine(d, "initdb")))
             ?? throw new InvalidOperationException("PostgreSQL's server (initdb, pg_ctl) is not installed: apt-get install postgresql");
     }
 

@@ -7,7 +7,8 @@ namespace Bus.Testing;
 
 /// <summary>
 /// Defaults for every test bus. Stopping is bounded (consumers 15 s, the bus 30 s), so a consumer stuck at
-/// shutdown fails its test instead of stalling the run. And what tests print: MassTransit's test harness logs every send and receive at Debug to the console, which buries
+/// shutdown fails its test instead of stalling the run. And what tests print: MassTransit's test harness logs every send and receive at Debug to the console,
+/// which buries
 /// the lines that explain a failure (a full run printed megabytes). Registered before the harness, this factory
 /// prints warnings as one line (expected retries: a lost saga insert race) and errors with their stack trace.
 /// </summary>

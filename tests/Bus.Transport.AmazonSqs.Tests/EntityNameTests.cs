@@ -37,7 +37,8 @@ public class When_entity_names_are_made
     [Fact]
     public void Should_name_topics_by_the_entity_name_attribute_or_the_type()
     {
-        Topology.DefaultTopicNameFormatter.Instance.FormatEntityName<Messages.PingPublished>().Should().Be("Bus-Transport-AmazonSqs-Tests-Messages-PingPublished");
+        Topology.DefaultTopicNameFormatter.Instance.FormatEntityName<Messages.PingPublished>().Should()
+            .Be("Bus-Transport-AmazonSqs-Tests-Messages-PingPublished");
         Topology.DefaultTopicNameFormatter.Instance.FormatEntityName<Named>().Should().Be("custom-topic");
     }
 

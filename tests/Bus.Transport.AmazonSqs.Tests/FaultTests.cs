@@ -50,12 +50,20 @@ public class When_a_message_body_is_not_valid_json(EmulatorFixture emulator)
         {
             QueueUrl = url,
             MessageBody = "{ this is not json",
-            MessageAttributes = new() { ["Content-Type"] = new MessageAttributeValue { DataType = "String", StringValue = "application/vnd.masstransit+json" } },
+            MessageAttributes = new()
+            {
+                ["Content-Type"] = new MessageAttributeValue
+                {
+                    DataType = "String",
+                    StringValue = "application/vnd.masstransit+json"
+                }
+            },
         });
         var id = Guid.NewGuid();
         await h.Harness.Bus.Publish(new PingPublished(id, "after the poison"));
 
-        (await Poll.Until(() => h.Harness.Consumed.Snapshot<PingPublished>(x => x.Context.Message.Id == id).Any())).Should().BeTrue("the receive loop must survive a poison message");
+        (await Poll.Until(() => h.Harness.Consumed.Snapshot<PingPublished>(x => x.Context.Message.Id == id).Any())).Should()
+            .BeTrue("the receive loop must survive a poison message");
         var errors = await h.Drain(emulator.ServiceUrl, "ping_error", 1, TimeSpan.FromSeconds(20));
         errors.Should().ContainSingle().Which.Body.Should().Be("{ this is not json");
         errors[0].MessageAttributes["MT-Fault-Message"].StringValue.Should().NotBeNullOrWhiteSpace();
@@ -105,7 +113,10 @@ public class When_an_operator_redrives_failed_messages(EmulatorFixture emulator)
             services: s => s.AddSingleton(cause));
         await using var client = new Transport.SqsEntityClient(new AmazonSqsHostSettings
         {
-            ServiceUrl = emulator.ServiceUrl, Credentials = AwsClients.Credentials, Scope = h.Scope, CreateEntities = false,
+            ServiceUrl = emulator.ServiceUrl,
+            Credentials = AwsClients.Credentials,
+            Scope = h.Scope,
+            CreateEntities = false,
         });
         var failed = new FailedMessages(client);
         (await failed.PeekAsync("fixable", FailureQueue.Error, 10, default)).Should().BeEmpty("no failure queue yet");
@@ -127,7 +138,8 @@ public class When_an_operator_redrives_failed_messages(EmulatorFixture emulator)
         cause.Fixed = true;
         (await failed.RedriveAsync("fixable", FailureQueue.Error, 100, default)).Should().Be(3);
 
-        (await Poll.Until(() => ids.All(cause.Handled.ContainsKey), TimeSpan.FromSeconds(30))).Should().BeTrue("each message is consumed again once moved back");
+        (await Poll.Until(() => ids.All(cause.Handled.ContainsKey), TimeSpan.FromSeconds(30))).Should()
+            .BeTrue("each message is consumed again once moved back");
         await Task.Delay(1000);
         cause.Handled.Values.Should().OnlyContain(n => n == 1);
         (await failed.PeekAsync("fixable", FailureQueue.Error, 10, default)).Should().BeEmpty();

@@ -44,7 +44,8 @@ public class When_messages_go_through_a_fifo_queue(EmulatorFixture emulator)
         foreach (var model in new[] { "digits", "iris" })
         {
             lock (order)
-                order.Where(o => o.StartsWith(model + ":", StringComparison.Ordinal)).Select(o => int.Parse(o[(model.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+                order.Where(o => o.StartsWith(model + ":", StringComparison.Ordinal)).Select(o => int.Parse(o[(model.Length + 1)..],
+                    System.Globalization.CultureInfo.InvariantCulture))
                     .Should().Equal(Enumerable.Range(1, 10), $"{model} events must stay in order");
         }
 

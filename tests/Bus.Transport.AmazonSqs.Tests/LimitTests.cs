@@ -29,7 +29,8 @@ public class When_a_message_is_too_large(EmulatorFixture emulator)
 
         var id = Guid.NewGuid();
         await endpoint.Send(new PingPublished(id, new string('y', 500 * 1024)));
-        (await Poll.Until(() => h.Harness.Consumed.Snapshot<PingPublished>(x => x.Context.Message.Id == id).Any())).Should().BeTrue("a 500 KiB message fits SQS");
+        (await Poll.Until(() => h.Harness.Consumed.Snapshot<PingPublished>(x => x.Context.Message.Id == id).Any())).Should()
+            .BeTrue("a 500 KiB message fits SQS");
     }
 }
 

@@ -38,7 +38,8 @@ public class When_a_job_outlasts_the_visibility_timeout(EmulatorFixture emulator
         recorder.Seen.Count(x => x.Who == "started").Should().Be(1, "the visibility timeout must be extended while the job runs");
 
         using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
-        var attributes = await sqs.GetQueueAttributesAsync(await h.QueueUrl(sqs, "slow-work"), ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
+        var attributes = await sqs.GetQueueAttributesAsync(await h.QueueUrl(sqs, "slow-work"), ["ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible"]);
         attributes.ApproximateNumberOfMessages.Should().Be(0);
         attributes.ApproximateNumberOfMessagesNotVisible.Should().Be(0, "the message is deleted once the job succeeds");
     }

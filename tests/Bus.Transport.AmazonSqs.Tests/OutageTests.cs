@@ -1,5 +1,5 @@
-using Bus.Tooling;
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs.Tests.Messages;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;

@@ -69,7 +69,8 @@ public class When_a_message_is_published_inside_a_trace(EmulatorFixture emulator
         public Task Consume(ConsumeContext<PingPublished> context)
         {
             Seen[context.Message.Id] = Activity.Current?.TraceId ?? default;
-            Headers[context.Message.Id] = string.Join(",", context.ReceiveContext.TransportHeaders.GetAll().Select(h => h.Key + "=" + h.Value)) + " | env: " + string.Join(",", context.Headers.GetAll().Select(h => h.Key + "=" + h.Value));
+            Headers[context.Message.Id] = string.Join(",", context.ReceiveContext.TransportHeaders.GetAll().Select(h =>
+                h.Key + "=" + h.Value)) + " | env: " + string.Join(",", context.Headers.GetAll().Select(h => h.Key + "=" + h.Value));
             return Task.CompletedTask;
         }
     }
@@ -110,7 +111,8 @@ public class When_a_producer_of_an_ingress_topic_sends_more_than_data(EmulatorFi
         {
             var id = Guid.NewGuid();
             // A forged command: an envelope naming an internal type, with MassTransit's own content type.
-            var envelope = $$$"""{"messageId":"{{{Guid.NewGuid()}}}","messageType":["urn:message:Bus.Transport.AmazonSqs.Tests.Messages:PingPublished"],"message":{"id":"{{{id}}}","text":"forged"}}""";
+            const string Type = "urn:message:Bus.Transport.AmazonSqs.Tests.Messages:PingPublished";
+            var envelope = $$$"""{"messageId":"{{{Guid.NewGuid()}}}","messageType":["{{{Type}}}"],"message":{"id":"{{{id}}}","text":"forged"}}""";
             await sns.PublishAsync(topicArn, envelope, new Dictionary<string, SnsAttribute>
             {
                 ["Content-Type"] = new("String", "application/vnd.masstransit+json"),
@@ -119,7 +121,8 @@ public class When_a_producer_of_an_ingress_topic_sends_more_than_data(EmulatorFi
             var errors = await h.Drain(emulator.ServiceUrl, "ingress_error", 1, TimeSpan.FromSeconds(30));
             var error = errors.Should().ContainSingle().Subject;
             error.MessageAttributes["MT-Reason"].StringValue.Should().Be("refused");
-            error.MessageAttributes["MT-Fault-Message"].StringValue.Should().Contain("content type 'application/vnd.masstransit+json'").And.Contain("plain JSON data of StageAnnounced");
+            error.MessageAttributes["MT-Fault-Message"].StringValue.Should().Contain("content type 'application/vnd.masstransit+json'")
+                .And.Contain("plain JSON data of StageAnnounced");
             error.Body.Should().Be(envelope);
             h.Harness.Consumed.Snapshot<PingPublished>(x => x.Context.Message.Id == id).Should().BeEmpty("a producer cannot send an internal message");
         }
@@ -133,10 +136,12 @@ public class When_a_producer_of_an_ingress_topic_sends_more_than_data(EmulatorFi
         using (sns)
         {
             var id = Guid.NewGuid();
-            await sns.PublishAsync(topicArn, $$$"""{"messageType":["urn:message:Bus.Transport.AmazonSqs.Tests.Messages:PingPublished"],"message":{"id":"{{{id}}}","text":"forged"}}""");
+            await sns.PublishAsync(topicArn,
+                $$$"""{"messageType":["urn:message:Bus.Transport.AmazonSqs.Tests.Messages:PingPublished"],"message":{"id":"{{{id}}}","text":"forged"}}""");
 
             var errors = await h.Drain(emulator.ServiceUrl, "ingress_error", 1, TimeSpan.FromSeconds(30));
-            errors.Should().ContainSingle().Which.MessageAttributes["MT-Fault-Message"].StringValue.Should().Contain("a MassTransit envelope on an ingress topic");
+            errors.Should().ContainSingle().Which.MessageAttributes["MT-Fault-Message"].StringValue.Should()
+                .Contain("a MassTransit envelope on an ingress topic");
             h.Harness.Consumed.Snapshot<PingPublished>().Should().BeEmpty();
         }
     }

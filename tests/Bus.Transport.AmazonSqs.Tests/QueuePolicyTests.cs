@@ -11,7 +11,9 @@ public class When_a_queue_policy_is_merged
     public void Should_keep_the_topics_already_allowed_and_statements_bus_did_not_write()
     {
         var existing = QueuePolicy.Merge(null, Queue, ["arn:aws:sns:us-east-1:123456789012:a"]);
-        var foreign = existing.Replace("\"Statement\":[", "\"Statement\":[{\"Sid\":\"ops-audit\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::123456789012:role/auditor\"},\"Action\":\"sqs:GetQueueAttributes\",\"Resource\":\"" + Queue + "\"},", StringComparison.Ordinal);
+        var foreign = existing.Replace("\"Statement\":[",
+            "\"Statement\":[{\"Sid\":\"ops-audit\",\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::123456789012:role/auditor\"}," +
+            "\"Action\":\"sqs:GetQueueAttributes\",\"Resource\":\"" + Queue + "\"},", StringComparison.Ordinal);
 
         var merged = QueuePolicy.Merge(foreign, Queue, ["arn:aws:sns:us-east-1:123456789012:b"]);
 

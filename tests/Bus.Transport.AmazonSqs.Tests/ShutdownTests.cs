@@ -23,7 +23,9 @@ public class When_a_host_stops_while_a_message_is_in_flight(EmulatorFixture emul
 
         recorder.Seen.Should().Contain(("finished", id), "stopping waits for the message in flight");
         using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
-        var attributes = await sqs.GetQueueAttributesAsync(await h.QueueUrl(sqs, "stopping-work"), ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
-        (attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible).Should().Be(0, "a message that finished during shutdown is deleted");
+        var attributes = await sqs.GetQueueAttributesAsync(await h.QueueUrl(sqs, "stopping-work"), ["ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible"]);
+        (attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible).Should().Be(0,
+            "a message that finished during shutdown is deleted");
     }
 }

@@ -99,7 +99,11 @@ public sealed class TransportHarness : IAsyncDisposable
 
             var response = await sqs.ReceiveMessageAsync(new Amazon.SQS.Model.ReceiveMessageRequest
             {
-                QueueUrl = url, MaxNumberOfMessages = 10, WaitTimeSeconds = 1, MessageAttributeNames = ["All"], MessageSystemAttributeNames = ["All"],
+                QueueUrl = url,
+                MaxNumberOfMessages = 10,
+                WaitTimeSeconds = 1,
+                MessageAttributeNames = ["All"],
+                MessageSystemAttributeNames = ["All"],
             });
             found.AddRange(response.Messages ?? []);
         }

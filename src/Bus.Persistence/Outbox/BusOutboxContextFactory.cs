@@ -14,7 +14,8 @@ namespace Bus.Persistence.Outbox;
 /// runs, and its saga state, the inbox row and every message it sent or published commit in one transaction. The
 /// delivery service sends the messages afterwards.
 /// </summary>
-public sealed class BusOutboxContextFactory(BusUnitOfWork unitOfWork, IServiceProvider provider, IOptions<BusOutboxOptions> outboxOptions, ILogger<BusOutboxContextFactory> logger)
+public sealed class BusOutboxContextFactory(BusUnitOfWork unitOfWork, IServiceProvider provider, IOptions<BusOutboxOptions> outboxOptions,
+    ILogger<BusOutboxContextFactory> logger)
     : IOutboxContextFactory<BusUnitOfWork>
 {
     public async Task Send<T>(ConsumeContext<T> context, OutboxConsumeOptions options, IPipe<OutboxConsumeContext<T>> next)
@@ -45,7 +46,8 @@ public sealed class BusOutboxContextFactory(BusUnitOfWork unitOfWork, IServicePr
             // Busy: the same message is being consumed right now (a concurrent duplicate delivery). Wait for that
             // attempt to commit (then acknowledge) or to fail or lapse (then run it here).
             if (!waited)
-                logger.LogInformation("{ConsumerType} message {MessageId} is being consumed by another delivery; waiting for its outcome", options.ConsumerType, messageId);
+                logger.LogInformation("{ConsumerType} message {MessageId} is being consumed by another delivery; waiting for its outcome", options.ConsumerType,
+                    messageId);
             waited = true;
             await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
         }
@@ -63,11 +65,13 @@ public sealed class BusOutboxContextFactory(BusUnitOfWork unitOfWork, IServicePr
 
             var (connection, transaction) = await unitOfWork.BeginAsync(cancellationToken).ConfigureAwait(false);
             var outboxId = await unitOfWork.WriteOutboxAsync(messageId, options.ConsumerId, cancellationToken).ConfigureAwait(false);
-            if (!await Inbox.MarkConsumedAsync(connection, transaction, options.ConsumerId, messageId, claim, outboxId, cancellationToken).ConfigureAwait(false))
+            if (!await Inbox.MarkConsumedAsync(connection, transaction, options.ConsumerId, messageId, claim, outboxId, cancellationToken)
+                .ConfigureAwait(false))
             {
                 // This attempt's claim lapsed and another delivery took the message over: its transaction decides;
                 // this one's state changes and messages roll back so nothing is applied or sent twice.
-                logger.LogWarning("{ConsumerType} lost its claim on message {MessageId} to another delivery; this attempt is rolled back", options.ConsumerType, messageId);
+                logger.LogWarning("{ConsumerType} lost its claim on message {MessageId} to another delivery; this attempt is rolled back", options.ConsumerType,
+                    messageId);
                 committed = true;
                 return;
             }
@@ -92,7 +96,8 @@ public sealed class BusOutboxContextFactory(BusUnitOfWork unitOfWork, IServicePr
 }
 
 /// <summary>The consume context a consumer sees inside the outbox: sends and publishes are captured into the unit of work.</summary>
-sealed class BusOutboxConsumeContext<TMessage>(ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider, BusUnitOfWork unitOfWork)
+sealed class BusOutboxConsumeContext<TMessage>(ConsumeContext<TMessage> context, OutboxConsumeOptions options, IServiceProvider provider,
+    BusUnitOfWork unitOfWork)
     : OutboxConsumeContextProxy<TMessage>(context, options, provider)
     where TMessage : class
 {
@@ -138,7 +143,8 @@ static class Inbox
     /// consumed one is reported with its delivery count; one claimed by a delivery whose lease lapsed is taken over;
     /// one claimed by a live delivery is busy.
     /// </summary>
-    public static async Task<(InboxClaim State, int ReceiveCount)> ClaimAsync(BusDatabase database, OutboxConsumeOptions options, Guid messageId, string claim, TimeSpan lease,
+    public static async Task<(InboxClaim State, int ReceiveCount)> ClaimAsync(BusDatabase database, OutboxConsumeOptions options, Guid messageId, string claim,
+        TimeSpan lease,
         CancellationToken cancellationToken)
     {
         var now = Sql.Now();
@@ -149,8 +155,10 @@ static class Inbox
         try
         {
             await Sql.ExecuteAsync(connection, null,
-                "INSERT INTO bus_inbox (consumer_id, message_id, consumer_type, received_at, receive_count, claim_token, locked_until) VALUES (@c, @m, @t, @now, 1, @claim, @until)",
-                cancellationToken, ("c", consumer), ("m", message), ("t", options.ConsumerType), ("now", now), ("claim", claim), ("until", until)).ConfigureAwait(false);
+                "INSERT INTO bus_inbox (consumer_id, message_id, consumer_type, received_at, receive_count, claim_token, locked_until) VALUES (@c, @m, @t, " +
+                    "@now, 1, @claim, @until)",
+                cancellationToken, ("c", consumer), ("m", message), ("t", options.ConsumerType), ("now", now), ("claim", claim), ("until", until))
+                    .ConfigureAwait(false);
             return (InboxClaim.Claimed, 1);
         }
         catch (DbException ex) when (Sql.IsDuplicateKey(ex))
@@ -161,18 +169,21 @@ static class Inbox
                 "UPDATE bus_inbox SET receive_count = receive_count + 1 WHERE consumer_id = @c AND message_id = @m AND consumed_at IS NOT NULL",
                 cancellationToken, ("c", consumer), ("m", message)).ConfigureAwait(false) > 0)
         {
-            var count = await Sql.ScalarAsync(connection, null, "SELECT receive_count FROM bus_inbox WHERE consumer_id = @c AND message_id = @m", cancellationToken,
+            var count = await Sql.ScalarAsync(connection, null, "SELECT receive_count FROM bus_inbox WHERE consumer_id = @c AND message_id = @m",
+                cancellationToken,
                 ("c", consumer), ("m", message)).ConfigureAwait(false);
             return (InboxClaim.Consumed, Convert.ToInt32(count, CultureInfo.InvariantCulture));
         }
 
         var taken = await Sql.ExecuteAsync(connection, null,
-            "UPDATE bus_inbox SET claim_token = @claim, locked_until = @until, receive_count = receive_count + 1 WHERE consumer_id = @c AND message_id = @m AND consumed_at IS NULL AND (locked_until IS NULL OR locked_until < @now)",
+            "UPDATE bus_inbox SET claim_token = @claim, locked_until = @until, receive_count = receive_count + 1 WHERE consumer_id = @c AND message_id = @m " +
+                "AND consumed_at IS NULL AND (locked_until IS NULL OR locked_until < @now)",
             cancellationToken, ("claim", claim), ("until", until), ("c", consumer), ("m", message), ("now", now)).ConfigureAwait(false);
         return (taken > 0 ? InboxClaim.Claimed : InboxClaim.Busy, 0);
     }
 
-    public static async Task RenewWhileRunningAsync(BusDatabase database, Guid consumerId, Guid messageId, string claim, TimeSpan lease, CancellationToken cancellationToken)
+    public static async Task RenewWhileRunningAsync(BusDatabase database, Guid consumerId, Guid messageId, string claim, TimeSpan lease,
+        CancellationToken cancellationToken)
     {
         try
         {
@@ -180,8 +191,10 @@ static class Inbox
             {
                 await Task.Delay(lease / 3, cancellationToken).ConfigureAwait(false);
                 await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-                await Sql.ExecuteAsync(connection, null, "UPDATE bus_inbox SET locked_until = @until WHERE consumer_id = @c AND message_id = @m AND claim_token = @claim",
-                    cancellationToken, ("until", Sql.Now() + (long)lease.TotalMilliseconds), ("c", consumerId.ToString()), ("m", messageId.ToString()), ("claim", claim))
+                await Sql.ExecuteAsync(connection, null,
+                    "UPDATE bus_inbox SET locked_until = @until WHERE consumer_id = @c AND message_id = @m AND claim_token = @claim",
+                    cancellationToken, ("until", Sql.Now() + (long)lease.TotalMilliseconds), ("c", consumerId.ToString()), ("m", messageId.ToString()),
+                        ("claim", claim))
                     .ConfigureAwait(false);
             }
         }
@@ -195,10 +208,12 @@ static class Inbox
     }
 
     /// <summary>Marks the message consumed by this claim, inside the unit of work's transaction; false when the claim was taken over.</summary>
-    public static async Task<bool> MarkConsumedAsync(DbConnection connection, DbTransaction transaction, Guid consumerId, Guid messageId, string claim, Guid? outboxId,
+    public static async Task<bool> MarkConsumedAsync(DbConnection connection, DbTransaction transaction, Guid consumerId, Guid messageId, string claim,
+        Guid? outboxId,
         CancellationToken cancellationToken) =>
         await Sql.ExecuteAsync(connection, transaction,
-            "UPDATE bus_inbox SET consumed_at = @now, claim_token = NULL, locked_until = NULL, outbox_id = @o WHERE consumer_id = @c AND message_id = @m AND claim_token = @claim AND consumed_at IS NULL",
+            "UPDATE bus_inbox SET consumed_at = @now, claim_token = NULL, locked_until = NULL, outbox_id = @o WHERE consumer_id = @c AND message_id = @m AND " +
+                "claim_token = @claim AND consumed_at IS NULL",
             cancellationToken, ("now", Sql.Now()), ("o", outboxId?.ToString()), ("c", consumerId.ToString()), ("m", messageId.ToString()), ("claim", claim))
             .ConfigureAwait(false) == 1;
 
@@ -208,7 +223,8 @@ static class Inbox
         try
         {
             await using var connection = await database.Dialect.OpenAsync(CancellationToken.None).ConfigureAwait(false);
-            await Sql.ExecuteAsync(connection, null, "DELETE FROM bus_inbox WHERE consumer_id = @c AND message_id = @m AND claim_token = @claim AND consumed_at IS NULL",
+            await Sql.ExecuteAsync(connection, null,
+                "DELETE FROM bus_inbox WHERE consumer_id = @c AND message_id = @m AND claim_token = @claim AND consumed_at IS NULL",
                 CancellationToken.None, ("c", consumerId.ToString()), ("m", messageId.ToString()), ("claim", claim)).ConfigureAwait(false);
         }
         catch (DbException)

@@ -21,7 +21,8 @@ public static class BusOutboxRegistration
         configurator.TryAddSingleton<OutboxSignal>();
         // The host binds the Bus:Outbox section; the library only validates.
         var options = OptionsServiceCollectionExtensions.AddOptions<BusOutboxOptions>(configurator)
-            .Validate(o => o.BatchSize > 0 && o.LeaseDuration > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero, "Bus:Outbox needs a positive BatchSize, LeaseDuration and PollInterval");
+            .Validate(o => o.BatchSize > 0 && o.LeaseDuration > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero,
+                "Bus:Outbox needs a positive BatchSize, LeaseDuration and PollInterval");
         if (configure is not null)
             options.Configure(configure);
         configurator.TryAddScoped<BusUnitOfWork>();
@@ -51,7 +52,8 @@ public static class BusOutboxRegistration
         });
 
     /// <summary>Puts the inbox/outbox on one receive endpoint's consumers and sagas (done for all by <see cref="AddBusOutbox"/>).</summary>
-    public static void UseBusInbox(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context, Action<IOutboxOptionsConfigurator>? configure = null)
+    public static void UseBusInbox(this IReceiveEndpointConfigurator endpoint, IRegistrationContext context,
+        Action<IOutboxOptionsConfigurator>? configure = null)
     {
         var observer = new OutboxConsumePipeSpecificationObserver<BusUnitOfWork>(endpoint, context);
         configure?.Invoke(observer);

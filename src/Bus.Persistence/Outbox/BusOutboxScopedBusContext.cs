@@ -16,7 +16,8 @@ namespace Bus.Persistence.Outbox;
 /// </summary>
 public sealed class BusOutboxScopedBusContextProvider : IScopedBusContextProvider<IBus>
 {
-    public BusOutboxScopedBusContextProvider(IBus bus, Bind<IBus, IClientFactory> clientFactory, Bind<IBus, IScopedConsumeContextProvider> busConsumeContextProvider,
+    public BusOutboxScopedBusContextProvider(IBus bus, Bind<IBus, IClientFactory> clientFactory, Bind<IBus,
+        IScopedConsumeContextProvider> busConsumeContextProvider,
         IScopedConsumeContextProvider globalConsumeContextProvider, BusUnitOfWork unitOfWork, IServiceProvider provider)
     {
         if (busConsumeContextProvider.Value.HasContext)
@@ -30,7 +31,8 @@ public sealed class BusOutboxScopedBusContextProvider : IScopedBusContextProvide
     public ScopedBusContext Context { get; }
 }
 
-sealed class BusOutboxScopedBusContext(IBus bus, BusUnitOfWork unitOfWork, IClientFactory clientFactory, IServiceProvider provider) : ScopedBusContext, OutboxSendContext
+sealed class BusOutboxScopedBusContext(IBus bus, BusUnitOfWork unitOfWork, IClientFactory clientFactory, IServiceProvider provider) : ScopedBusContext,
+    OutboxSendContext
 {
     ISendEndpointProvider? _send;
     IPublishEndpoint? _publish;
@@ -38,7 +40,8 @@ sealed class BusOutboxScopedBusContext(IBus bus, BusUnitOfWork unitOfWork, IClie
 
     public ISendEndpointProvider SendEndpointProvider => _send ??= new OutboxSendEndpointProvider(this, bus);
     public IPublishEndpoint PublishEndpoint => _publish ??= new PublishEndpoint(new OutboxPublishEndpointProvider(this, bus));
-    public IScopedClientFactory ClientFactory => _clients ??= new ScopedClientFactory(new ClientFactory(new ScopedClientFactoryContext(clientFactory, provider)), null!);
+    public IScopedClientFactory ClientFactory => _clients ??= new ScopedClientFactory(new ClientFactory(new ScopedClientFactoryContext(clientFactory,
+        provider)), null!);
 
     public Task AddSend<T>(SendContext<T> context)
         where T : class

@@ -56,7 +56,8 @@ public sealed class BusUnitOfWork(BusDatabase database, OutboxSignal signal, ILo
             _pending.Add(record);
     }
 
-    /// <summary>Writes the captured messages as one outbox (delivered in this order) inside the transaction; returns its id, or null when nothing was captured.</summary>
+    /// <summary>Writes the captured messages as one outbox (delivered in this order) inside the transaction; returns its id, or null when nothing was
+    /// captured.</summary>
     internal async Task<Guid?> WriteOutboxAsync(Guid? inboxMessageId, Guid? consumerId, CancellationToken cancellationToken)
     {
         OutboxRecord[] records;
@@ -67,8 +68,10 @@ public sealed class BusUnitOfWork(BusDatabase database, OutboxSignal signal, ILo
         var (connection, transaction) = await BeginAsync(cancellationToken).ConfigureAwait(false);
         var outboxId = MassTransit.NewId.NextGuid();
         await Sql.ExecuteAsync(connection, transaction,
-            "INSERT INTO bus_outbox (outbox_id, inbox_message_id, consumer_id, created_at, last_sequence, attempts, next_attempt_at) VALUES (@o, @i, @c, @now, 0, 0, 0)",
-            cancellationToken, ("o", outboxId.ToString()), ("i", inboxMessageId?.ToString()), ("c", consumerId?.ToString()), ("now", Sql.Now())).ConfigureAwait(false);
+            "INSERT INTO bus_outbox (outbox_id, inbox_message_id, consumer_id, created_at, last_sequence, attempts, next_attempt_at) VALUES (@o, @i, @c, " +
+                "@now, 0, 0, 0)",
+            cancellationToken, ("o", outboxId.ToString()), ("i", inboxMessageId?.ToString()), ("c", consumerId?.ToString()), ("now", Sql.Now()))
+                .ConfigureAwait(false);
         for (var i = 0; i < records.Length; i++)
             await records[i].InsertAsync(connection, transaction, outboxId, i + 1, cancellationToken).ConfigureAwait(false);
         return outboxId;

@@ -24,8 +24,10 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
     static readonly Meter Meter = new(MeterName);
     static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("bus.outbox.delivery.latency", "ms", "Time from commit to send, per message");
     static readonly Counter<long> Delivered = Meter.CreateCounter<long>("bus.outbox.delivered", description: "Messages sent from the outbox");
-    static readonly Counter<long> Failures = Meter.CreateCounter<long>("bus.outbox.failures", description: "Outbox deliveries that failed and were rescheduled");
-    static readonly Counter<long> DeadOutboxes = Meter.CreateCounter<long>("bus.outbox.dead", description: "Outboxes set aside: the broker refused a message for good");
+    static readonly Counter<long> Failures = Meter.CreateCounter<long>("bus.outbox.failures",
+        description: "Outbox deliveries that failed and were rescheduled");
+    static readonly Counter<long> DeadOutboxes = Meter.CreateCounter<long>("bus.outbox.dead",
+        description: "Outboxes set aside: the broker refused a message for good");
     readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     readonly BusOutboxOptions _options = options.Value;
     DateTime _nextCleanup = DateTime.UtcNow;
@@ -49,7 +51,8 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
                     await database.EnsureSchemaAsync(stoppingToken).ConfigureAwait(false);
                     break;
                 }
-                catch (Exception ex) when (ex is DbException or TimeoutException or System.Net.Sockets.SocketException && !stoppingToken.IsCancellationRequested)
+                catch (Exception ex) when (ex is DbException or TimeoutException or System.Net.Sockets.SocketException
+                    && !stoppingToken.IsCancellationRequested)
                 {
                     var delay = Pause(attempt);
                     logger.LogWarning("The pipeline database cannot be reached to prepare the outbox (attempt {Attempt}); retrying in {Delay}: {Reason}",
@@ -123,7 +126,8 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
             await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
             var (inList, parameters) = InList(delivered);
             await Sql.ExecuteAsync(connection, null,
-                $"UPDATE bus_outbox SET delivered_at = @now, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE locked_by = @me AND outbox_id IN ({inList})",
+                $"UPDATE bus_outbox SET delivered_at = @now, locked_by = NULL, locked_until = NULL, last_error = NULL WHERE locked_by = @me AND outbox_id IN " +
+                    $"({inList})",
                 cancellationToken, [("now", Sql.Now()), ("me", _owner), .. parameters]).ConfigureAwait(false);
         }
 
@@ -137,7 +141,8 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         await using var transaction = await database.Dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         var claimed = new List<(string, long)>();
         await using (var select = Sql.Command(connection, transaction,
-                         $"SELECT outbox_id, last_sequence FROM bus_outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= @now AND (locked_until IS NULL OR locked_until < @now) ORDER BY created_at LIMIT @n {database.Dialect.SkipLocked}",
+                         $"SELECT outbox_id, last_sequence FROM bus_outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= @now AND " +
+                             $"(locked_until IS NULL OR locked_until < @now) ORDER BY created_at LIMIT @n {database.Dialect.SkipLocked}",
                          ("now", now), ("n", _options.BatchSize)))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -148,7 +153,8 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         if (claimed.Count > 0)
         {
             var (inList, parameters) = InList(claimed.Select(c => c.Item1));
-            await Sql.ExecuteAsync(connection, transaction, $"UPDATE bus_outbox SET locked_by = @me, locked_until = @until WHERE outbox_id IN ({inList})", cancellationToken,
+            await Sql.ExecuteAsync(connection, transaction, $"UPDATE bus_outbox SET locked_by = @me, locked_until = @until WHERE outbox_id IN ({inList})",
+                cancellationToken,
                 [("me", _owner), ("until", now + (long)_options.LeaseDuration.TotalMilliseconds), .. parameters]).ConfigureAwait(false);
         }
 
@@ -194,7 +200,8 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
             try
             {
                 if (record.ExpirationTime is { } expires && expires < Sql.Now())
-                    logger.LogWarning("Outbox message {MessageId} to {Destination} expired before delivery; dropped as its time-to-live asks", record.MessageId, record.Destination);
+                    logger.LogWarning("Outbox message {MessageId} to {Destination} expired before delivery; dropped as its time-to-live asks", record.MessageId,
+                        record.Destination);
                 else
                     await SendAsync(record, cancellationToken).ConfigureAwait(false);
             }
@@ -211,7 +218,8 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
                 break;
             // Progress per message: a host that dies after this point resumes at the next message, not the first.
             await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-            var progressed = await Sql.ExecuteAsync(connection, null, "UPDATE bus_outbox SET last_sequence = @s WHERE outbox_id = @id AND locked_by = @me", cancellationToken,
+            var progressed = await Sql.ExecuteAsync(connection, null, "UPDATE bus_outbox SET last_sequence = @s WHERE outbox_id = @id AND locked_by = @me",
+                cancellationToken,
                 ("s", record.SequenceNumber), ("id", outboxId), ("me", _owner)).ConfigureAwait(false);
             if (progressed == 0)
             {
@@ -237,32 +245,40 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
     {
         var cancellationToken = CancellationToken.None;
         await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        var attempts = Convert.ToInt32(await Sql.ScalarAsync(connection, null, "SELECT attempts FROM bus_outbox WHERE outbox_id = @id", cancellationToken, ("id", outboxId))
+        var attempts = Convert.ToInt32(await Sql.ScalarAsync(connection, null, "SELECT attempts FROM bus_outbox WHERE outbox_id = @id", cancellationToken,
+            ("id", outboxId))
             .ConfigureAwait(false) ?? 0, System.Globalization.CultureInfo.InvariantCulture) + 1;
         if (_options.IsPermanent(ex) || _options.IsPermanent(ex.GetBaseException()))
         {
-            var permanent = Convert.ToInt32(await Sql.ScalarAsync(connection, null, "SELECT permanent_failures FROM bus_outbox WHERE outbox_id = @id", cancellationToken,
+            var permanent = Convert.ToInt32(await Sql.ScalarAsync(connection, null, "SELECT permanent_failures FROM bus_outbox WHERE outbox_id = @id",
+                cancellationToken,
                 ("id", outboxId)).ConfigureAwait(false) ?? 0, System.Globalization.CultureInfo.InvariantCulture) + 1;
             if (permanent >= _options.MaxPermanentFailures)
             {
-                logger.LogError(ex, "Outbox {OutboxId} is dead: the broker refused its message {Failures} time(s) for a reason that will not heal", outboxId, permanent);
+                logger.LogError(ex, "Outbox {OutboxId} is dead: the broker refused its message {Failures} time(s) for a reason that will not heal", outboxId,
+                    permanent);
                 DeadOutboxes.Add(1);
                 await Sql.ExecuteAsync(connection, null,
-                    "UPDATE bus_outbox SET locked_by = NULL, locked_until = NULL, attempts = @a, permanent_failures = @p, dead_at = @now, last_error = @e WHERE outbox_id = @id AND locked_by = @me",
-                    CancellationToken.None, ("a", attempts), ("p", permanent), ("now", Sql.Now()), ("e", ex.GetBaseException().Message), ("id", outboxId), ("me", _owner))
+                    "UPDATE bus_outbox SET locked_by = NULL, locked_until = NULL, attempts = @a, permanent_failures = @p, dead_at = @now, last_error = @e " +
+                        "WHERE outbox_id = @id AND locked_by = @me",
+                    CancellationToken.None, ("a", attempts), ("p", permanent), ("now", Sql.Now()), ("e", ex.GetBaseException().Message), ("id", outboxId),
+                        ("me", _owner))
                     .ConfigureAwait(false);
                 return;
             }
 
-            await Sql.ExecuteAsync(connection, null, "UPDATE bus_outbox SET permanent_failures = @p WHERE outbox_id = @id", CancellationToken.None, ("p", permanent), ("id", outboxId))
+            await Sql.ExecuteAsync(connection, null, "UPDATE bus_outbox SET permanent_failures = @p WHERE outbox_id = @id", CancellationToken.None, ("p",
+                permanent), ("id", outboxId))
                 .ConfigureAwait(false);
         }
 
         var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 1000 * Math.Pow(2, Math.Min(attempts - 1, 16))));
         logger.LogWarning(ex, "Outbox {OutboxId} delivery failed (attempt {Attempts}); retrying in {Delay}", outboxId, attempts, delay);
         await Sql.ExecuteAsync(connection, null,
-            "UPDATE bus_outbox SET locked_by = NULL, locked_until = NULL, attempts = @a, next_attempt_at = @next, last_error = @e WHERE outbox_id = @id AND locked_by = @me",
-            CancellationToken.None, ("a", attempts), ("next", Sql.Now() + (long)delay.TotalMilliseconds), ("e", ex.GetBaseException().Message), ("id", outboxId), ("me", _owner))
+            "UPDATE bus_outbox SET locked_by = NULL, locked_until = NULL, attempts = @a, next_attempt_at = @next, last_error = @e WHERE outbox_id = @id AND " +
+                "locked_by = @me",
+            CancellationToken.None, ("a", attempts), ("next", Sql.Now() + (long)delay.TotalMilliseconds), ("e", ex.GetBaseException().Message), ("id",
+                outboxId), ("me", _owner))
             .ConfigureAwait(false);
     }
 
@@ -280,15 +296,20 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await database.Dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         var messages = await Sql.ExecuteAsync(connection, transaction,
-            "DELETE FROM bus_outbox_message WHERE outbox_id IN (SELECT outbox_id FROM bus_outbox WHERE delivered_at IS NOT NULL AND delivered_at < @cutoff)", cancellationToken,
+            "DELETE FROM bus_outbox_message WHERE outbox_id IN (SELECT outbox_id FROM bus_outbox WHERE delivered_at IS NOT NULL AND delivered_at < @cutoff)",
+                cancellationToken,
             ("cutoff", cutoff)).ConfigureAwait(false);
-        var outboxes = await Sql.ExecuteAsync(connection, transaction, "DELETE FROM bus_outbox WHERE delivered_at IS NOT NULL AND delivered_at < @cutoff", cancellationToken,
+        var outboxes = await Sql.ExecuteAsync(connection, transaction, "DELETE FROM bus_outbox WHERE delivered_at IS NOT NULL AND delivered_at < @cutoff",
+            cancellationToken,
             ("cutoff", cutoff)).ConfigureAwait(false);
-        var inbox = await Sql.ExecuteAsync(connection, transaction, "DELETE FROM bus_inbox WHERE (consumed_at IS NOT NULL AND consumed_at < @cutoff) OR (consumed_at IS NULL AND locked_until < @cutoff)", cancellationToken,
+        var inbox = await Sql.ExecuteAsync(connection, transaction,
+            "DELETE FROM bus_inbox WHERE (consumed_at IS NOT NULL AND consumed_at < @cutoff) OR (consumed_at IS NULL AND locked_until < @cutoff)",
+                cancellationToken,
             ("cutoff", cutoff)).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         if (messages + outboxes + inbox > 0)
-            logger.LogInformation("Outbox cleanup removed {Outboxes} delivered outboxes ({Messages} messages) and {Inbox} inbox rows", outboxes, messages, inbox);
+            logger.LogInformation("Outbox cleanup removed {Outboxes} delivered outboxes ({Messages} messages) and {Inbox} inbox rows", outboxes, messages,
+                inbox);
     }
 
     /// <summary>MassTransit's outbox send pipe (ids, headers, transport properties), plus the remaining delay of a delayed send.</summary>

@@ -94,15 +94,18 @@ public sealed record OutboxRecord
     }
 
     internal const string Columns =
-        "outbox_id, sequence_number, message_id, destination, content_type, message_type, body, headers, properties, conversation_id, correlation_id, initiator_id, request_id, source_address, response_address, fault_address, sent_time, enqueue_time, expiration_time";
+        "outbox_id, sequence_number, message_id, destination, content_type, message_type, body, headers, properties, conversation_id, correlation_id, " +
+            "initiator_id, request_id, source_address, response_address, fault_address, sent_time, enqueue_time, expiration_time";
 
     internal async Task InsertAsync(DbConnection connection, DbTransaction transaction, Guid outboxId, long sequence, CancellationToken cancellationToken) =>
         await Sql.ExecuteAsync(connection, transaction,
-            $"INSERT INTO bus_outbox_message ({Columns}) VALUES (@o, @s, @m, @d, @ct, @mt, @b, @h, @p, @conv, @corr, @init, @req, @src, @resp, @fault, @sent, @enq, @exp)",
+            $"INSERT INTO bus_outbox_message ({Columns}) VALUES (@o, @s, @m, @d, @ct, @mt, @b, @h, @p, @conv, @corr, @init, @req, @src, @resp, @fault, " +
+                "@sent, @enq, @exp)",
             cancellationToken,
             ("o", outboxId.ToString()), ("s", sequence), ("m", MessageId.ToString()), ("d", Destination), ("ct", ContentType), ("mt", MessageType), ("b", Body),
             ("h", Headers), ("p", Properties), ("conv", ConversationId?.ToString()), ("corr", CorrelationId?.ToString()), ("init", InitiatorId?.ToString()),
-            ("req", RequestId?.ToString()), ("src", SourceAddress), ("resp", ResponseAddress), ("fault", FaultAddress), ("sent", SentTime), ("enq", EnqueueTime),
+            ("req", RequestId?.ToString()), ("src", SourceAddress), ("resp", ResponseAddress), ("fault", FaultAddress), ("sent", SentTime), ("enq",
+                EnqueueTime),
             ("exp", ExpirationTime)).ConfigureAwait(false);
 
     internal static OutboxRecord Read(DbDataReader r)

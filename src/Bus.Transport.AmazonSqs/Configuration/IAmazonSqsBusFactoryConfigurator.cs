@@ -19,7 +19,8 @@ public interface IAmazonSqsBusFactoryConfigurator : IBusFactoryConfigurator<IAma
     /// </summary>
     void AcceptPlainJson<T>() where T : class;
 
-    /// <summary>Adds a message attribute to every message of <typeparamref name="T"/> sent or published, for SNS filter policies (at most 7 such attributes).</summary>
+    /// <summary>Adds a message attribute to every message of <typeparamref name="T"/> sent or published, for SNS filter policies (at most 7 such
+    /// attributes).</summary>
     void FilterAttribute<T>(string name, Func<T, string?> value) where T : class;
 }
 
@@ -32,7 +33,8 @@ public interface IAmazonSqsReceiveEndpointConfigurator : IReceiveEndpointConfigu
     /// <summary>The queue's visibility timeout when the transport creates it (default 30 s); extended automatically while a message is processed.</summary>
     int VisibilityTimeoutSeconds { set; }
 
-    /// <summary>After this many receives without success a message moves to the native dead-letter queue <c>&lt;queue&gt;_dlq</c> (default 5; 0 disables it).</summary>
+    /// <summary>After this many receives without success a message moves to the native dead-letter queue <c>&lt;queue&gt;_dlq</c> (default 5; 0 disables
+    /// it).</summary>
     int MaxReceiveCount { set; }
 
     /// <summary>How long processing of one message may be kept invisible in total before it is released (at most SQS's 12 hours).</summary>

@@ -16,7 +16,8 @@ sealed class MessageAttributeConventions
         lock (list)
         {
             if (list.Count >= MaxCustomAttributes)
-                throw new InvalidOperationException($"At most {MaxCustomAttributes} filter attributes per message type (content type, message type and traceparent take three of the ten): SNS drops raw-delivered messages with more than 10 attributes.");
+                throw new InvalidOperationException($"At most {MaxCustomAttributes} filter attributes per message type (content type, message type and " +
+                    "traceparent take three of the ten): SNS drops raw-delivered messages with more than 10 attributes.");
             list.Add((name, m => value((T)m)));
         }
     }

@@ -33,10 +33,12 @@ sealed class SqsBusFactoryConfigurator : BusFactoryConfigurator, IAmazonSqsBusFa
         where T : class =>
         _host.Attributes.Add(name, value);
 
-    public void ReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter, Action<IAmazonSqsReceiveEndpointConfigurator>? configureEndpoint = null) =>
+    public void ReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter,
+        Action<IAmazonSqsReceiveEndpointConfigurator>? configureEndpoint = null) =>
         _host.ReceiveEndpoint(definition, endpointNameFormatter, configureEndpoint);
 
-    public void ReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter, Action<IReceiveEndpointConfigurator>? configureEndpoint = null) =>
+    public void ReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter,
+        Action<IReceiveEndpointConfigurator>? configureEndpoint = null) =>
         _host.ReceiveEndpoint(definition, endpointNameFormatter, configureEndpoint);
 
     public void ReceiveEndpoint(string queueName, Action<IAmazonSqsReceiveEndpointConfigurator> configureEndpoint) =>
@@ -55,7 +57,8 @@ sealed class SqsRegistrationBusFactory : TransportRegistrationBusFactory<IAmazon
     readonly Action<IBusRegistrationContext, IAmazonSqsBusFactoryConfigurator>? _configure;
 
     public SqsRegistrationBusFactory(Action<IBusRegistrationContext, IAmazonSqsBusFactoryConfigurator>? configure)
-        : this(new SqsBusConfiguration(new SqsTopologyConfiguration(new MassTransit.Topology.MessageTopology(Topology.DefaultTopicNameFormatter.Instance))), configure)
+        : this(new SqsBusConfiguration(new SqsTopologyConfiguration(new MassTransit.Topology.MessageTopology(Topology.DefaultTopicNameFormatter.Instance))),
+            configure)
     {
     }
 

@@ -80,7 +80,8 @@ sealed class SqsHostConfiguration : BaseHostConfiguration<SqsReceiveEndpointConf
     public SqsReceiveEndpointConfiguration CreateReceiveEndpointConfiguration(string queueName, Action<IAmazonSqsReceiveEndpointConfigurator>? configure) =>
         CreateReceiveEndpointConfiguration(new SqsReceiveSettings(queueName), _busConfiguration.CreateEndpointConfiguration(), configure);
 
-    public override IReceiveEndpointConfiguration CreateReceiveEndpointConfiguration(string queueName, Action<IReceiveEndpointConfigurator>? configure = null) =>
+    public override IReceiveEndpointConfiguration CreateReceiveEndpointConfiguration(string queueName,
+        Action<IReceiveEndpointConfigurator>? configure = null) =>
         CreateReceiveEndpointConfiguration(queueName, (Action<IAmazonSqsReceiveEndpointConfigurator>?)configure);
 
     public override void ReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter,

@@ -17,7 +17,8 @@ public static class SigV4Signer
     public const string Algorithm = "AWS4-HMAC-SHA256";
 
     /// <summary>Adds X-Amz-Date, X-Amz-Content-Sha256 (when asked), X-Amz-Security-Token and Authorization to the request.</summary>
-    public static void Sign(HttpRequestMessage request, byte[] body, SigningCredentials credentials, string region, string service, DateTimeOffset now, bool addContentSha256 = false)
+    public static void Sign(HttpRequestMessage request, byte[] body, SigningCredentials credentials, string region, string service, DateTimeOffset now,
+        bool addContentSha256 = false)
     {
         ArgumentNullException.ThrowIfNull(request.RequestUri);
         var amzDate = now.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
@@ -55,7 +56,8 @@ public static class SigV4Signer
             $"Credential={credentials.AccessKeyId}/{scope}, SignedHeaders={signedHeaders}, Signature={signature}");
     }
 
-    public static string CanonicalRequest(string method, Uri uri, IReadOnlyDictionary<string, string> canonicalHeaders, string signedHeaders, string payloadHash)
+    public static string CanonicalRequest(string method, Uri uri, IReadOnlyDictionary<string, string> canonicalHeaders, string signedHeaders,
+        string payloadHash)
     {
         var builder = new StringBuilder();
         builder.Append(method).Append('\n');

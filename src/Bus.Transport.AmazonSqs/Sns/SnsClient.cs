@@ -10,7 +10,8 @@ namespace Bus.Transport.AmazonSqs.Sns;
 public sealed record SnsAttribute(string DataType, string StringValue);
 
 /// <summary>One entry of a <see cref="SnsClient.PublishBatchAsync"/> call.</summary>
-public sealed record SnsBatchEntry(string Id, string Message, IReadOnlyDictionary<string, SnsAttribute>? Attributes = null, string? GroupId = null, string? DeduplicationId = null);
+public sealed record SnsBatchEntry(string Id, string Message, IReadOnlyDictionary<string, SnsAttribute>? Attributes = null, string? GroupId = null,
+    string? DeduplicationId = null);
 
 public sealed record SnsBatchResult(IReadOnlyList<string> SuccessfulIds, IReadOnlyList<(string Id, string Code, string Message, bool SenderFault)> Failed);
 
@@ -46,7 +47,8 @@ public sealed class SnsClient : IDisposable
 
     public Uri Endpoint => _endpoint;
 
-    public async Task<string> CreateTopicAsync(string name, IReadOnlyDictionary<string, string>? attributes = null, CancellationToken cancellationToken = default)
+    public async Task<string> CreateTopicAsync(string name, IReadOnlyDictionary<string, string>? attributes = null,
+        CancellationToken cancellationToken = default)
     {
         var form = new List<KeyValuePair<string, string>> { new("Name", name) };
         AddMap(form, "Attributes.entry", attributes, "key", "value");
@@ -61,7 +63,8 @@ public sealed class SnsClient : IDisposable
             .ToDictionary(e => Child(e, "key") ?? string.Empty, e => Child(e, "value") ?? string.Empty, StringComparer.Ordinal);
     }
 
-    public async Task<string> SubscribeAsync(string topicArn, string protocol, string endpoint, IReadOnlyDictionary<string, string>? attributes = null, CancellationToken cancellationToken = default)
+    public async Task<string> SubscribeAsync(string topicArn, string protocol, string endpoint, IReadOnlyDictionary<string, string>? attributes = null,
+        CancellationToken cancellationToken = default)
     {
         var form = new List<KeyValuePair<string, string>>
         {
@@ -73,7 +76,8 @@ public sealed class SnsClient : IDisposable
     }
 
     public Task SetSubscriptionAttributesAsync(string subscriptionArn, string name, string value, CancellationToken cancellationToken = default) =>
-        CallAsync("SetSubscriptionAttributes", [new("SubscriptionArn", subscriptionArn), new("AttributeName", name), new("AttributeValue", value)], cancellationToken);
+        CallAsync("SetSubscriptionAttributes", [new("SubscriptionArn", subscriptionArn), new("AttributeName", name), new("AttributeValue", value)],
+            cancellationToken);
 
     /// <summary>The ARNs of every topic in the account and region (all pages).</summary>
     public async Task<IReadOnlyList<string>> ListTopicsAsync(CancellationToken cancellationToken = default)
@@ -106,7 +110,8 @@ public sealed class SnsClient : IDisposable
                 form.Add(new("NextToken", next));
             var response = await CallAsync("ListSubscriptionsByTopic", form, cancellationToken).ConfigureAwait(false);
             all.AddRange(response.Descendants().Where(e => e.Name.LocalName == "member" && e.Parent?.Name.LocalName == "Subscriptions")
-                .Select(m => new SnsSubscription(Child(m, "SubscriptionArn") ?? "", Child(m, "Protocol") ?? "", Child(m, "Endpoint") ?? "", Child(m, "TopicArn") ?? "")));
+                .Select(m => new SnsSubscription(Child(m, "SubscriptionArn") ?? "", Child(m, "Protocol") ?? "", Child(m, "Endpoint") ?? "", Child(m, "TopicArn")
+                    ?? "")));
             next = Value(response, "NextToken");
         }
         while (!string.IsNullOrEmpty(next));
@@ -149,7 +154,8 @@ public sealed class SnsClient : IDisposable
         var ok = response.Descendants().Where(x => x.Name.LocalName == "member" && x.Parent?.Name.LocalName == "Successful")
             .Select(m => Child(m, "Id") ?? "").ToList();
         var failed = response.Descendants().Where(x => x.Name.LocalName == "member" && x.Parent?.Name.LocalName == "Failed")
-            .Select(m => (Child(m, "Id") ?? "", Child(m, "Code") ?? "", Child(m, "Message") ?? "", string.Equals(Child(m, "SenderFault"), "true", StringComparison.OrdinalIgnoreCase)))
+            .Select(m => (Child(m, "Id") ?? "", Child(m, "Code") ?? "", Child(m, "Message") ?? "", string.Equals(Child(m, "SenderFault"), "true",
+                StringComparison.OrdinalIgnoreCase)))
             .ToList();
         return new SnsBatchResult(ok, failed);
     }

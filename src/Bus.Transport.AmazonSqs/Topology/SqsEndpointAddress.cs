@@ -33,7 +33,8 @@ public readonly record struct SqsEndpointAddress(string Region, string Name, Sqs
                     throw new ArgumentException($"The address has no queue or topic name: {address}", nameof(address));
                 return new SqsEndpointAddress(address.Host, name, kind);
             default:
-                throw new ArgumentException($"The address scheme '{address.Scheme}' is not supported by the Amazon SQS transport (use queue:, topic: or amazonsqs://): {address}", nameof(address));
+                throw new ArgumentException($"The address scheme '{address.Scheme}' is not supported by the Amazon SQS transport (use queue:, topic: or " +
+                    $"amazonsqs://): {address}", nameof(address));
         }
     }
 

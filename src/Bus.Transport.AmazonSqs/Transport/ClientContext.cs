@@ -16,7 +16,8 @@ sealed class ClientContextFactory(Func<SqsEntityClient> client) : IPipeContextFa
     public IPipeContextAgent<ClientContext> CreateContext(ISupervisor supervisor) =>
         supervisor.AddContext(Task.Run(() => new ClientContext(client(), supervisor.Stopped)));
 
-    public IActivePipeContextAgent<ClientContext> CreateActiveContext(ISupervisor supervisor, PipeContextHandle<ClientContext> context, CancellationToken cancellationToken) =>
+    public IActivePipeContextAgent<ClientContext> CreateActiveContext(ISupervisor supervisor, PipeContextHandle<ClientContext> context,
+        CancellationToken cancellationToken) =>
         supervisor.AddActiveContext(context, Shared(context.Context, cancellationToken));
 
     static async Task<ClientContext> Shared(Task<ClientContext> context, CancellationToken cancellationToken) =>

@@ -77,7 +77,8 @@ static class PlainJsonIngress
         {
             if (property.Name.Equals("message", StringComparison.OrdinalIgnoreCase))
                 message = true;
-            else if (property.Name.Equals("messageType", StringComparison.OrdinalIgnoreCase) || property.Name.Equals("destinationAddress", StringComparison.OrdinalIgnoreCase))
+            else if (property.Name.Equals("messageType", StringComparison.OrdinalIgnoreCase) || property.Name.Equals("destinationAddress",
+                StringComparison.OrdinalIgnoreCase))
                 messageType = true;
         }
 

@@ -60,7 +60,8 @@ public sealed class SqsEntityClient : IAsyncDisposable
         });
 
     /// <summary>Subscribes the queue to the topic (once per process) and lets the topic send to the queue.</summary>
-    public Task SubscribeAsync(string topicName, string queueName, bool rawMessageDelivery, string? filterPolicy, CancellationToken cancellationToken = default) =>
+    public Task SubscribeAsync(string topicName, string queueName, bool rawMessageDelivery, string? filterPolicy,
+        CancellationToken cancellationToken = default) =>
         Cached(_subscriptions, $"{topicName}\n{queueName}", async () =>
         {
             var topicArn = await GetTopicArnAsync(topicName, cancellationToken).ConfigureAwait(false);
@@ -101,7 +102,8 @@ public sealed class SqsEntityClient : IAsyncDisposable
         }
     }
 
-    public async Task PublishAsync(string topicName, string body, IReadOnlyDictionary<string, SnsAttribute> attributes, string? groupId, string? deduplicationId, CancellationToken cancellationToken)
+    public async Task PublishAsync(string topicName, string body, IReadOnlyDictionary<string, SnsAttribute> attributes, string? groupId,
+        string? deduplicationId, CancellationToken cancellationToken)
     {
         var arn = await GetTopicArnAsync(topicName, cancellationToken).ConfigureAwait(false);
         try
@@ -170,7 +172,8 @@ public sealed class SqsEntityClient : IAsyncDisposable
 
             if (create.RedriveQueue is not null)
             {
-                var dlq = await GetQueueAsync(create.RedriveQueue, new QueueOptions { MessageRetentionSeconds = 14 * 24 * 3600 }, cancellationToken).ConfigureAwait(false);
+                var dlq = await GetQueueAsync(create.RedriveQueue, new QueueOptions { MessageRetentionSeconds = 14 * 24 * 3600 }, cancellationToken)
+                    .ConfigureAwait(false);
                 attributes["RedrivePolicy"] = JsonSerializer.Serialize(new Dictionary<string, string>
                 {
                     ["deadLetterTargetArn"] = dlq.Arn,
@@ -186,7 +189,8 @@ public sealed class SqsEntityClient : IAsyncDisposable
 
             try
             {
-                url = (await Sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = name, Attributes = attributes }, cancellationToken).ConfigureAwait(false)).QueueUrl;
+                url = (await Sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = name, Attributes = attributes }, cancellationToken)
+                    .ConfigureAwait(false)).QueueUrl;
             }
             catch (AmazonSQSException ex) when (ex.ErrorCode is "QueueAlreadyExists" or "QueueNameExists" || ex is QueueNameExistsException)
             {
@@ -205,7 +209,8 @@ public sealed class SqsEntityClient : IAsyncDisposable
             AttributeNames = ["QueueArn", "VisibilityTimeout", "Policy"],
         }, cancellationToken).ConfigureAwait(false);
         var arn = read.Attributes.TryGetValue("QueueArn", out var a) ? a : throw new InvalidOperationException($"queue {name} has no QueueArn");
-        var visibility = read.Attributes.TryGetValue("VisibilityTimeout", out var v) && int.TryParse(v, CultureInfo.InvariantCulture, out var seconds) ? seconds : 30;
+        var visibility = read.Attributes.TryGetValue("VisibilityTimeout", out var v) && int.TryParse(v, CultureInfo.InvariantCulture, out var seconds)
+            ? seconds : 30;
         return new QueueInfo(name, url, arn, visibility);
     }
 
@@ -230,14 +235,16 @@ public sealed class SqsEntityClient : IAsyncDisposable
             var current = await PolicyOfAsync(queue, cancellationToken).ConfigureAwait(false);
             if (arns.All(QueuePolicy.AllowedTopics(current).Contains))
                 return;
-            await Sqs.SetQueueAttributesAsync(queue.Url, new Dictionary<string, string> { ["Policy"] = QueuePolicy.Merge(current, queue.Arn, arns) }, cancellationToken)
+            await Sqs.SetQueueAttributesAsync(queue.Url, new Dictionary<string, string> { ["Policy"] = QueuePolicy.Merge(current, queue.Arn, arns) },
+                cancellationToken)
                 .ConfigureAwait(false);
             await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(20, 120)), cancellationToken).ConfigureAwait(false);
             var written = QueuePolicy.AllowedTopics(await PolicyOfAsync(queue, cancellationToken).ConfigureAwait(false));
             if (arns.All(written.Contains))
                 return;
             if (attempt >= 5)
-                throw new InvalidOperationException($"the policy of queue {queue.Name} kept losing topics {string.Join(", ", arns.Where(a => !written.Contains(a)))}");
+                throw new InvalidOperationException($"the policy of queue {queue.Name} kept losing topics " +
+                    $"{string.Join(", ", arns.Where(a => !written.Contains(a)))}");
         }
     }
 

@@ -65,7 +65,8 @@ static class SqsMove
             request.MessageDeduplicationId = sqs?.TransportMessage.MessageId ?? Guid.NewGuid().ToString("N");
         }
 
-        await client.Client.GetQueueAsync(queueName, new QueueOptions { MessageRetentionSeconds = 14 * 24 * 3600 }, context.CancellationToken).ConfigureAwait(false);
+        await client.Client.GetQueueAsync(queueName, new QueueOptions { MessageRetentionSeconds = 14 * 24 * 3600 }, context.CancellationToken)
+            .ConfigureAwait(false);
         await client.Client.SendAsync(queueName, request, context.CancellationToken).ConfigureAwait(false);
     }
 }

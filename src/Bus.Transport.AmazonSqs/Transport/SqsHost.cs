@@ -9,7 +9,8 @@ sealed class SqsHost(SqsHostConfiguration hostConfiguration, IBusTopology busTop
 {
     public HostReceiveEndpointHandle ConnectReceiveEndpoint(IEndpointDefinition definition, IEndpointNameFormatter? endpointNameFormatter,
         Action<IAmazonSqsReceiveEndpointConfigurator>? configureEndpoint = null) =>
-        ConnectReceiveEndpoint(definition, endpointNameFormatter, configureEndpoint is null ? null : c => configureEndpoint((IAmazonSqsReceiveEndpointConfigurator)c));
+        ConnectReceiveEndpoint(definition, endpointNameFormatter, configureEndpoint is null ? null : c =>
+            configureEndpoint((IAmazonSqsReceiveEndpointConfigurator)c));
 
     public HostReceiveEndpointHandle ConnectReceiveEndpoint(string queueName, Action<IAmazonSqsReceiveEndpointConfigurator>? configure = null) =>
         ConnectReceiveEndpoint(queueName, configure is null ? null : c => configure((IAmazonSqsReceiveEndpointConfigurator)c));
@@ -34,7 +35,13 @@ sealed class SqsHost(SqsHostConfiguration hostConfiguration, IBusTopology busTop
     }
 
     protected override void Probe(ProbeContext context) =>
-        context.Set(new { Type = "AmazonSQS", hostConfiguration.Settings.Region, ServiceUrl = hostConfiguration.Settings.ServiceUrl?.ToString(), hostConfiguration.Settings.Scope });
+        context.Set(new
+        {
+            Type = "AmazonSQS",
+            hostConfiguration.Settings.Region,
+            ServiceUrl = hostConfiguration.Settings.ServiceUrl?.ToString(),
+            hostConfiguration.Settings.Scope
+        });
 
     protected override IAgent[] GetAgentHandles() => [hostConfiguration.Supervisor];
 }

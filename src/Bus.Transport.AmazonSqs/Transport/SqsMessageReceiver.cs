@@ -32,7 +32,8 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
             .ToDictionary(s => context.Host.PhysicalTopicName(s.TopicName), s => s.MessageTypeUrn!, StringComparer.Ordinal);
         _ingressByTopic = context.Settings.Subscriptions
             .Where(s => s.PlainJsonType is not null)
-            .ToDictionary(s => context.Host.PhysicalTopicName(s.TopicName), s => (s.PlainJsonType!, context.Host.Attributes.NamesFor(s.PlainJsonType!)), StringComparer.Ordinal);
+            .ToDictionary(s => context.Host.PhysicalTopicName(s.TopicName), s => (s.PlainJsonType!, context.Host.Attributes.NamesFor(s.PlainJsonType!)),
+                StringComparer.Ordinal);
         TrySetConsumeTask(Task.Run(Consume));
     }
 
@@ -231,7 +232,8 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
                 headers[name] = value;
         }
 
-        if (headers.TryGetValue(SqsSendTransportContext.TraceParentAttribute, out var traceparent) && !headers.ContainsKey(SqsSendTransportContext.ActivityIdHeader))
+        if (headers.TryGetValue(SqsSendTransportContext.TraceParentAttribute, out var traceparent)
+            && !headers.ContainsKey(SqsSendTransportContext.ActivityIdHeader))
             headers[SqsSendTransportContext.ActivityIdHeader] = traceparent;
 
         if (!headers.ContainsKey(MessageHeaders.ContentType))
@@ -276,7 +278,8 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
 
             var topicArn = arn.GetString() ?? string.Empty;
             var messageId = root.TryGetProperty("MessageId", out var mid) ? mid.GetString() : null;
-            return new SnsNotification(inner.ValueKind == JsonValueKind.String ? inner.GetString()! : inner.GetRawText(), topicArn[(topicArn.LastIndexOf(':') + 1)..], messageId, attributes);
+            return new SnsNotification(inner.ValueKind == JsonValueKind.String ? inner.GetString()! : inner.GetRawText(),
+                topicArn[(topicArn.LastIndexOf(':') + 1)..], messageId, attributes);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {

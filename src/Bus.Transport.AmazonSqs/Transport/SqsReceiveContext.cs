@@ -15,7 +15,8 @@ sealed class SqsReceiveContext : BaseReceiveContext, SqsMessageContext
 {
     readonly Dictionary<string, string> _headers;
 
-    public SqsReceiveContext(Message message, string body, Dictionary<string, string> headers, bool redelivered, SqsReceiveEndpointContext context, ClientContext client)
+    public SqsReceiveContext(Message message, string body, Dictionary<string, string> headers, bool redelivered, SqsReceiveEndpointContext context,
+        ClientContext client)
         : base(redelivered, context, client)
     {
         TransportMessage = message;

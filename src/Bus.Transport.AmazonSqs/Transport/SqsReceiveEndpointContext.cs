@@ -57,7 +57,14 @@ sealed class SqsReceiveEndpointContext : BaseReceiveEndpointContext
     public override void Probe(ProbeContext context)
     {
         context.Add("type", "AmazonSQS");
-        context.Set(new { QueueName, Settings.PrefetchCount, Settings.WaitTimeSeconds, Subscriptions = Settings.Subscriptions.Select(s => s.TopicName).ToArray() });
+        context.Set(new
+        {
+            QueueName,
+            Settings.PrefetchCount,
+            Settings.WaitTimeSeconds,
+            Subscriptions = Settings.Subscriptions.Select(s => s.TopicName)
+            .ToArray()
+        });
     }
 
     protected override ISendTransportProvider CreateSendTransportProvider() => new SqsSendTransportProvider(Host, this);

@@ -100,7 +100,8 @@ sealed class SqsReceiveLockContext : ReceiveLockContext
                 next = cap - now;
             if (next <= TimeSpan.Zero)
             {
-                LogContext.Warning?.Log("Message {MessageId} reached its visibility limit of {Limit}; it will become visible again", _message.MessageId, _settings.MaxVisibilityExtension);
+                LogContext.Warning?.Log("Message {MessageId} reached its visibility limit of {Limit}; it will become visible again", _message.MessageId,
+                    _settings.MaxVisibilityExtension);
                 return;
             }
 

@@ -80,7 +80,8 @@ sealed class SqsSendTransportContext : BaseSendTransportContext, SendTransportCo
     public async Task Send<T>(ClientContext transportContext, SendContext<T> sendContext)
         where T : class
     {
-        var message = sendContext as SqsMessageSendContext<T> ?? throw new ArgumentException("The send context was not created by this transport", nameof(sendContext));
+        var message = sendContext as SqsMessageSendContext<T> ?? throw new ArgumentException("The send context was not created by this transport",
+            nameof(sendContext));
         var body = message.Body.GetString();
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -103,13 +104,16 @@ sealed class SqsSendTransportContext : BaseSendTransportContext, SendTransportCo
         }
 
         if (attributes.Count > 10)
-            throw new InvalidOperationException($"{attributes.Count} message attributes for {TypeCache<T>.ShortName}: SQS and SNS allow 10 (SNS silently drops raw-delivered messages with more).");
+            throw new InvalidOperationException($"{attributes.Count} message attributes for {TypeCache<T>.ShortName}: SQS and SNS allow 10 (SNS silently " +
+                "drops raw-delivered messages with more).");
 
-        var size = Encoding.UTF8.GetByteCount(body) + attributes.Sum(a => Encoding.UTF8.GetByteCount(a.Key) + Encoding.UTF8.GetByteCount(a.Value) + "String".Length);
+        var size = Encoding.UTF8.GetByteCount(body) + attributes.Sum(a =>
+            Encoding.UTF8.GetByteCount(a.Key) + Encoding.UTF8.GetByteCount(a.Value) + "String".Length);
         var limit = _address.Kind == SqsEntityKind.Topic ? SnsMaxBytes : SqsMaxBytes;
         if (size > limit)
             throw new MessageTooLargeException(
-                $"{TypeCache<T>.ShortName} is {size:N0} bytes with its attributes; {(_address.Kind == SqsEntityKind.Topic ? "SNS" : "SQS")} accepts at most {limit:N0} ({EntityName}). Store large payloads in S3 and send a reference.");
+                $"{TypeCache<T>.ShortName} is {size:N0} bytes with its attributes; {(_address.Kind == SqsEntityKind.Topic ? "SNS" : "SQS")} accepts at most " +
+                    $"{limit:N0} ({EntityName}). Store large payloads in S3 and send a reference.");
 
         SqsSendContext sqs = message;
         var fifo = EntityNames.IsFifo(EntityName);
