@@ -60,8 +60,8 @@ static class ErrorsCommand
             }
 
             Console.WriteLine(messages.Count == 0
-                ? $"{name}: empty (or not created " +
-                    "yet)" : $"{name}: {messages.Count} message(s){(messages.Count == max ? $" (the first {max}; --max for more)" : "")}");
+                ? $"{name}: empty (or not created yet)"
+                : $"{name}: {messages.Count} message(s){(messages.Count == max ? $" (the first {max}; --max for more)" : "")}");
             foreach (var m in messages)
             {
                 Console.WriteLine();

@@ -86,27 +86,20 @@ public class When_deployment_events_arrive_out_of_order
 
         // The registry moved the alias 1 (rev 1), 2 (rev 2, replacing 1), 3 (rev 3, replacing 2); two hosts deliver
         // the confirmations, and 3's overtakes 2's.
-        await h.Publish(new ModelDeployed { ModelVersionId = ids["1"], ModelName = "digits", ModelVersion = "1", AliasRevision = 1 });
+        ModelDeployed Deployed(string version, long revision, string? previous = null) => new()
+        {
+            ModelVersionId = ids[version],
+            ModelName = "digits",
+            ModelVersion = version,
+            AliasRevision = revision,
+            PreviousModelVersionId = previous is null ? null : ids[previous],
+            PreviousModelVersion = previous,
+        };
+        await h.Publish(Deployed("1", 1));
         (await h.InState(ids["1"], h.Machine.Deployed)).Should().BeTrue();
-        await h.Publish(new ModelDeployed
-        {
-            ModelVersionId = ids["3"],
-            ModelName = "digits",
-            ModelVersion = "3",
-            AliasRevision = 3,
-            PreviousModelVersionId = ids["2"],
-            PreviousModelVersion = "2"
-        });
+        await h.Publish(Deployed("3", 3, previous: "2"));
         (await h.InState(ids["2"], h.Machine.Superseded)).Should().BeTrue();
-        await h.Publish(new ModelDeployed
-        {
-            ModelVersionId = ids["2"],
-            ModelName = "digits",
-            ModelVersion = "2",
-            AliasRevision = 2,
-            PreviousModelVersionId = ids["1"],
-            PreviousModelVersion = "1"
-        });
+        await h.Publish(Deployed("2", 2, previous: "1"));
 
         (await h.InState(ids["1"], h.Machine.Superseded)).Should().BeTrue("version 2's late confirmation still retires version 1");
         h.StateOf(ids["2"]).Should().Be(LifecycleStates.Superseded);
