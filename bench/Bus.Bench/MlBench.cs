@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using Amazon.S3.Model;
 using Bus.Ml;
-using Bus.Testing;
+using Bus.Registry;
 using Bus.Tooling;
 
 /// <summary>Evaluation throughput (consumer path vs bare ONNX Runtime) and inference endpoint requests/s.</summary>
@@ -72,7 +72,7 @@ static class MlBench
     static async Task Inference(string work, string trained, string sha, ValidationSet validation, int seconds)
     {
         await using var emulator = await EmulatorProcess.StartAsync();
-        using var s3 = S3ArtifactStore.CreateClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        using var s3 = S3ArtifactStore.CreateClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl);
         await s3.PutBucketAsync("bench-models");
         foreach (var file in Directory.GetFiles(trained))
             await s3.PutObjectAsync(new PutObjectRequest { BucketName = "bench-models", Key = $"digits/{Path.GetFileName(file)}", FilePath = file });

@@ -4,7 +4,7 @@ using Bus.Contracts;
 using Bus.Persistence;
 using Bus.Persistence.Outbox;
 using Bus.Pipeline;
-using Bus.Testing;
+using Bus.Tooling;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -4,7 +4,6 @@ using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Bus.Bench;
-using Bus.Testing;
 using Bus.Tooling;
 using Bus.Transport.AmazonSqs;
 using MassTransit;
@@ -26,7 +25,7 @@ const int Concurrency = 8;
 await using var emulator = await EmulatorProcess.StartAsync();
 Console.WriteLine($"emulator {emulator.ServiceUrl} (pid {emulator.Pid}); {count} messages, concurrency {Concurrency}, {Environment.ProcessorCount} cores");
 
-using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
 await RawRound(sqs, "warmup-raw", 500);
 var raw = await RawRound(sqs, "bench-raw", count);
 
@@ -150,7 +149,7 @@ sealed class BusBench : IAsyncDisposable
                 cfg.Host(h =>
                 {
                     h.ServiceUrl = serviceUrl;
-                    h.Credentials = AwsClients.Credentials;
+                    h.Credentials = EmulatorClients.Credentials;
                     h.Scope = "bench" + Guid.NewGuid().ToString("N")[..6];
                 });
                 cfg.ConfigureEndpoints(context);

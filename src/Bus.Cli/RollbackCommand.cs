@@ -58,7 +58,7 @@ static class RollbackCommand
 
             Console.WriteLine($"rollback of {model} {version} requested by {by} (message {messageId}): stored in the outbox of {database.Shown}");
             var until = DateTime.UtcNow + wait;
-            if (!await WaitAsync(() => DeliveredAsync(database, messageId, cancellationToken), until, cancellationToken).ConfigureAwait(false))
+            if (!await WaitAsync(() => new BusDatabase(database.Dialect.ConnectionString).IsDeliveredAsync(messageId, cancellationToken), until, cancellationToken).ConfigureAwait(false))
             {
                 Console.WriteLine($"not yet delivered after {wait.TotalSeconds:0} s (is SNS reachable?); any Bus host's outbox delivery sends it. Follow it " +
                     $"with: bus timeline {model} {version}");
@@ -98,14 +98,6 @@ static class RollbackCommand
 
     static bool Refused(ModelLifecycleState saga, DateTimeOffset requestedAt) =>
         saga.CurrentState == "Deployed" && saga.History.Any(h => h.At >= requestedAt.AddSeconds(-5) && h.Event == "RollbackRefused");
-
-    static async Task<bool> DeliveredAsync(LifecycleDatabase database, Guid messageId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        return await Sql.ScalarAsync(connection, null,
-            "SELECT o.delivered_at FROM bus_outbox o JOIN bus_outbox_message m ON m.outbox_id = o.outbox_id WHERE m.message_id = @m", cancellationToken,
-            ("m", messageId.ToString())).ConfigureAwait(false) is not null;
-    }
 
     static async Task<bool> WaitAsync(Func<Task<bool>> condition, DateTime until, CancellationToken cancellationToken)
     {

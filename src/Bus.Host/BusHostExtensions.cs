@@ -3,6 +3,7 @@ using Bus.Ml;
 using Bus.Persistence;
 using Bus.Persistence.Outbox;
 using Bus.Pipeline;
+using Bus.Registry;
 using Bus.Stages;
 using Bus.Transport.AmazonSqs;
 using MassTransit;

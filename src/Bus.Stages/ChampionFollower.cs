@@ -1,4 +1,5 @@
 using Bus.Ml;
+using Bus.Registry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,6 @@
 using Bus.Contracts;
 using Bus.Ml;
+using Bus.Registry;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Bus.Contracts;
 using Bus.Ml;
+using Bus.Registry;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,7 @@
 using Bus.Contracts;
 using Bus.Pipeline;
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs;
 using MassTransit;
 
@@ -13,7 +14,7 @@ static class Emulated
         cfg.Host(h =>
         {
             h.ServiceUrl = serviceUrl;
-            h.Credentials = AwsClients.Credentials;
+            h.Credentials = EmulatorClients.Credentials;
             h.Scope = scope;
         });
 

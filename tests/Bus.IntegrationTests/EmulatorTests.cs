@@ -19,7 +19,7 @@ public class When_the_emulator_is_started_by_the_fixture(EmulatorFixture fixture
     [Fact]
     public async Task Should_create_a_queue_and_carry_a_message_through_the_SQS_SDK()
     {
-        using var sqs = AwsClients.Sqs(fixture.ServiceUrl);
+        using var sqs = EmulatorClients.Sqs(fixture.ServiceUrl);
         var name = $"smoke-{Guid.NewGuid():N}";
 
         var queue = await sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = name });
@@ -53,7 +53,7 @@ public class When_the_emulator_is_stopped_and_started_again
     public async Task Should_come_back_on_the_same_port_with_its_queues_and_messages()
     {
         await using var emulator = await EmulatorProcess.StartAsync(persistent: true);
-        using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+        using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
         var queue = await sqs.CreateQueueAsync($"restart-{Guid.NewGuid():N}");
         await sqs.SendMessageAsync(queue.QueueUrl, "kept");
         var pid = emulator.Pid;

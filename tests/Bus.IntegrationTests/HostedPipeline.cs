@@ -27,7 +27,7 @@ sealed class HostedPipeline : IDisposable
         _output = output;
         Scope = Emulated.Scope(prefix);
         Data = Directory.CreateTempSubdirectory($"bus-{prefix}-").FullName;
-        _sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        _sns = new SnsClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl);
         _topic = new Lazy<Task<string>>(() => _sns.CreateTopicAsync($"{Scope}-training-complete"));
         _evaluationSet = new Lazy<Task>(() => NodeScript.RunAsync("train.mjs", "--endpoint", emulator.ServiceUrl.ToString().TrimEnd('/'), "--quiet",
             "--evaluation-set", EvaluationSetUri));
@@ -80,7 +80,7 @@ sealed class HostedPipeline : IDisposable
     /// <summary>Messages waiting (visible) or being handled (in flight) in each of this scope's queues; delayed ones are not counted.</summary>
     public async Task<Dictionary<string, long>> QueueBacklogAsync()
     {
-        using var sqs = AwsClients.Sqs(_emulator.ServiceUrl);
+        using var sqs = EmulatorClients.Sqs(_emulator.ServiceUrl);
         var backlog = new Dictionary<string, long>(StringComparer.Ordinal);
         var queues = await sqs.ListQueuesAsync(new Amazon.SQS.Model.ListQueuesRequest { QueueNamePrefix = Scope + "-", MaxResults = 1000 });
         foreach (var url in queues.QueueUrls ?? [])

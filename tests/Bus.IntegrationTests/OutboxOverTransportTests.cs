@@ -5,6 +5,7 @@ using Bus.Persistence;
 using Bus.Persistence.Outbox;
 using Bus.Pipeline;
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs;
 using MassTransit;
 using MassTransit.Testing;
@@ -156,7 +157,7 @@ public class When_the_pipeline_runs_through_the_durable_outbox(EmulatorFixture e
                 },
                 sentTime = DateTime.UtcNow,
             }, new JsonSerializerOptions(JsonSerializerDefaults.Web));
-            using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+            using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
             var url = (await sqs.GetQueueUrlAsync(EntityNames.Queue("evaluate-model", scope))).QueueUrl;
             for (var i = 0; i < 2; i++)
             {

@@ -27,7 +27,7 @@ public class When_a_candidate_or_clients_try_to_pin_the_hosts(EmulatorFixture em
         var trained = await pipeline.TrainAsync("trained");
         var onnx = OnnxFiles.EndlessLoop(width: 64);
         var key = "loopy/1/model.onnx";
-        using (var s3 = S3ArtifactStore.CreateClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl))
+        using (var s3 = S3ArtifactStore.CreateClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl))
             await s3.PutObjectAsync(new PutObjectRequest { BucketName = $"{pipeline.Scope}-bus-models", Key = key, InputStream = new MemoryStream(onnx) });
 
         var settings = pipeline.Settings(Path.Combine(pipeline.Data, "host"));

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bus.Contracts;
 using Bus.Pipeline;
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs;
 using Bus.Transport.AmazonSqs.Sns;
 using MassTransit;
@@ -67,7 +68,7 @@ public class When_a_training_job_announces_a_model_over_SNS(EmulatorFixture emul
             var machine = provider.GetRequiredService<ModelLifecycleStateMachine>();
 
             // What a Python job does: plain camelCase JSON to the stage topic, through the SNS Query API.
-            using var sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+            using var sns = new SnsClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl);
             var topicArn = await sns.CreateTopicAsync($"{scope}-training-complete");
             foreach (var version in new[] { "1", "weak" })
             {

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Bus.Registry;
 using Bus.Testing;
 using Bus.Tooling;
 using Xunit.Abstractions;
@@ -116,7 +117,7 @@ public class When_a_serving_host_cannot_load_its_champion(EmulatorFixture emulat
         using var pipeline = new HostedPipeline(emulator, "ghost", output);
         var data = Path.Combine(pipeline.Data, "replica");
         Directory.CreateDirectory(data);
-        var registry = new Ml.ModelRegistry(Path.Combine(data, "registry.db"));
+        var registry = new ModelRegistry(Path.Combine(data, "registry.db"));
         await registry.PromoteAsync("digits", Contracts.ModelVersionKey.For("digits", "1"), "1",
             new Ml.ArtifactReference($"s3://{pipeline.Scope}-bus-models/digits/gone/model.json", "tfjs-layers", new string('a', 64)), new Dictionary<string,
                 double>(), "test");

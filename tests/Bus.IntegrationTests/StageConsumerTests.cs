@@ -2,6 +2,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Bus.Contracts;
 using Bus.Ml;
+using Bus.Registry;
 using Bus.Stages;
 using Bus.Testing;
 using Bus.Tooling;
@@ -26,7 +27,7 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         _trained = Directory.CreateTempSubdirectory("bus-stage-").FullName;
         var output = await NodeScript.RunAsync("train.mjs", "--no-upload", "--quiet", "--epochs", "6", "--out", _trained);
         _sha = System.Text.Json.JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement.GetProperty("artifactSha256").GetString()!;
-        _s3 = S3ArtifactStore.CreateClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        _s3 = S3ArtifactStore.CreateClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl);
         await _s3.PutBucketAsync(_bucket);
         foreach (var file in Directory.GetFiles(_trained))
             await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = $"digits/{Path.GetFileName(file)}", FilePath = file });
@@ -151,7 +152,7 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         listener.Start();
         var deadPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        using var unreachable = S3ArtifactStore.CreateClient(AwsClients.Credentials, "us-east-1", new Uri($"http://127.0.0.1:{deadPort}"));
+        using var unreachable = S3ArtifactStore.CreateClient(EmulatorClients.Credentials, "us-east-1", new Uri($"http://127.0.0.1:{deadPort}"));
         var harness = await Harness(new ServiceCollection(), unreachable);
 
         await harness.Bus.Publish(Request(_sha));

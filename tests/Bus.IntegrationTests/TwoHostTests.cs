@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Bus.Contracts;
+using Bus.Registry;
 using Bus.Testing;
 using Bus.Tooling;
 using Npgsql;
@@ -108,7 +109,7 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
                 champions.Should().HaveCount(1,
                     $"{model.Key} has exactly one champion; found {string.Join("\n", champions.Select(Describe))}\nregistry: " +
                         $"{await Registry(connectionString, model.Key)}");
-                var alias = (await Ml.ModelRegistry.Connect(connectionString).ChampionAsync(model.Key))!;
+                var alias = (await ModelRegistry.Connect(connectionString).ChampionAsync(model.Key))!;
                 alias.ModelVersionId.Should().Be(champions[0].CorrelationId, "the shared registry's production alias is the saga's champion");
                 alias.Revision.Should().Be(champions[0].AliasRevision);
             }
@@ -152,7 +153,7 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             $"{h.State} by {h.Event} at {h.At:HH:mm:ss.fff} ({h.Detail}; {h.Actor}; msg {h.MessageId})"));
 
     static async Task<string> Registry(string connectionString, string model) =>
-        string.Join(", ", (await Ml.ModelRegistry.Connect(connectionString).HistoryAsync(model)).Select(h => $"{h.Revision}:{h.ModelVersion}"));
+        string.Join(", ", (await ModelRegistry.Connect(connectionString).HistoryAsync(model)).Select(h => $"{h.Revision}:{h.ModelVersion}"));
 
     static async Task<long> Scalar(string connectionString, string sql)
     {

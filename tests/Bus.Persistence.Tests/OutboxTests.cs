@@ -2,6 +2,7 @@ using Bus.Contracts;
 using Bus.Persistence.Outbox;
 using Bus.Pipeline;
 using Bus.Testing;
+using Bus.Tooling;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;

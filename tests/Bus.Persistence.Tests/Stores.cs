@@ -1,5 +1,6 @@
 using Bus.Pipeline;
 using Bus.Testing;
+using Bus.Tooling;
 
 namespace Bus.Persistence.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Amazon.SQS.Model;
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs.Tests.Messages;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +44,7 @@ public class When_a_message_body_is_not_valid_json(EmulatorFixture emulator)
     public async Task Should_move_it_to_the_error_queue_and_keep_receiving()
     {
         await using var h = await TransportHarness.Start(emulator.ServiceUrl, x => x.AddConsumer<PingConsumer>());
-        using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+        using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
         var url = await h.QueueUrl(sqs, "ping");
 
         await sqs.SendMessageAsync(new SendMessageRequest
@@ -73,7 +74,7 @@ public class When_a_message_body_is_not_valid_json(EmulatorFixture emulator)
     public async Task Should_skip_a_message_of_no_known_type()
     {
         await using var h = await TransportHarness.Start(emulator.ServiceUrl, x => x.AddConsumer<PingConsumer>());
-        using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+        using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
         var url = await h.QueueUrl(sqs, "ping");
 
         await sqs.SendMessageAsync(url, """{"something":"else"}""");
@@ -114,7 +115,7 @@ public class When_an_operator_redrives_failed_messages(EmulatorFixture emulator)
         await using var client = new Transport.SqsEntityClient(new AmazonSqsHostSettings
         {
             ServiceUrl = emulator.ServiceUrl,
-            Credentials = AwsClients.Credentials,
+            Credentials = EmulatorClients.Credentials,
             Scope = h.Scope,
             CreateEntities = false,
         });

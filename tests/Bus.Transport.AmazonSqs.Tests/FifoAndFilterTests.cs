@@ -1,4 +1,5 @@
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs.Tests.Messages;
 using MassTransit;
 
@@ -49,7 +50,7 @@ public class When_messages_go_through_a_fifo_queue(EmulatorFixture emulator)
                     .Should().Equal(Enumerable.Range(1, 10), $"{model} events must stay in order");
         }
 
-        using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+        using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
         var attributes = await sqs.GetQueueAttributesAsync(await h.QueueUrl(sqs, "stage-events.fifo"), ["FifoQueue"]);
         attributes.Attributes["FifoQueue"].Should().Be("true");
     }

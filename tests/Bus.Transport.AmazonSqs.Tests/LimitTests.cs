@@ -1,4 +1,5 @@
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs.Tests.Messages;
 using MassTransit;
 
@@ -77,7 +78,7 @@ public class When_an_endpoint_name_is_too_long_for_SQS(EmulatorFixture emulator)
         await h.Harness.Bus.Publish(new PingPublished(id, "long"));
 
         (await Poll.Until(() => h.Harness.Consumed.Snapshot<PingPublished>(x => x.Context.Message.Id == id).Any())).Should().BeTrue();
-        using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+        using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
         var queues = await sqs.ListQueuesAsync(new Amazon.SQS.Model.ListQueuesRequest { QueueNamePrefix = h.Scope });
         queues.QueueUrls.Select(u => u[(u.LastIndexOf('/') + 1)..]).Should().OnlyContain(q => q.Length <= 80 && !q.Contains('.'));
     }

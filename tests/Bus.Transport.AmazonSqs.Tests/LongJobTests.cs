@@ -1,4 +1,5 @@
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs.Tests.Messages;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +38,7 @@ public class When_a_job_outlasts_the_visibility_timeout(EmulatorFixture emulator
         await Task.Delay(TimeSpan.FromSeconds(5));
         recorder.Seen.Count(x => x.Who == "started").Should().Be(1, "the visibility timeout must be extended while the job runs");
 
-        using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+        using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
         var attributes = await sqs.GetQueueAttributesAsync(await h.QueueUrl(sqs, "slow-work"), ["ApproximateNumberOfMessages",
             "ApproximateNumberOfMessagesNotVisible"]);
         attributes.ApproximateNumberOfMessages.Should().Be(0);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs.Sns;
 using Bus.Transport.AmazonSqs.Tests.Messages;
 using MassTransit;
@@ -20,7 +21,7 @@ public class When_a_non_MassTransit_producer_publishes_plain_json(EmulatorFixtur
         await using var h = await TransportHarness.Start(emulator.ServiceUrl,
             x => x.AddConsumer<StageConsumer>(),
             (_, cfg) => cfg.AcceptPlainJson<StageAnnounced>());
-        using var sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        using var sns = new SnsClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl);
         var topicArn = await sns.CreateTopicAsync(h.Topic("Bus-Transport-AmazonSqs-Tests-Messages-StageAnnounced"));
 
         // Exactly what boto3's sns.publish(TopicArn=..., Message=json.dumps(...)) sends: a signed Query API POST, no attributes.
@@ -98,7 +99,7 @@ public class When_a_producer_of_an_ingress_topic_sends_more_than_data(EmulatorFi
         var h = await TransportHarness.Start(emulator.ServiceUrl,
             x => x.AddConsumer<IngressConsumer>().Endpoint(e => e.Name = "ingress"),
             (_, cfg) => cfg.AcceptPlainJson<StageAnnounced>());
-        var sns = new SnsClient(AwsClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        var sns = new SnsClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl);
         return (h, sns, await sns.CreateTopicAsync(h.Topic("Bus-Transport-AmazonSqs-Tests-Messages-StageAnnounced")));
     }
 

@@ -1,4 +1,5 @@
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs.Transport;
 
 namespace Bus.Transport.AmazonSqs.Tests;
@@ -29,7 +30,7 @@ public class When_two_hosts_subscribe_different_topics_to_one_queue(EmulatorFixt
     public async Task Should_keep_both_topics_permission_to_deliver()
     {
         var scope = "qp" + Guid.NewGuid().ToString("N")[..8];
-        AmazonSqsHostSettings Settings() => new() { ServiceUrl = emulator.ServiceUrl, Credentials = AwsClients.Credentials, Scope = scope };
+        AmazonSqsHostSettings Settings() => new() { ServiceUrl = emulator.ServiceUrl, Credentials = EmulatorClients.Credentials, Scope = scope };
         await using var hostA = new SqsEntityClient(Settings());
         await using var hostB = new SqsEntityClient(Settings());
         var queue = EntityNames.Queue("shared", scope);
@@ -45,7 +46,7 @@ public class When_two_hosts_subscribe_different_topics_to_one_queue(EmulatorFixt
         await restarted.GetQueueAsync(queue, new QueueOptions());
         await restarted.SubscribeAsync(EntityNames.Topic("old-stage", scope), queue, true, null);
 
-        using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+        using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
         var url = (await sqs.GetQueueUrlAsync(queue)).QueueUrl;
         var policy = (await sqs.GetQueueAttributesAsync(url, ["Policy"])).Attributes["Policy"];
         QueuePolicy.AllowedTopics(policy).Select(a => a[(a.LastIndexOf(':') + 1)..]).Should()

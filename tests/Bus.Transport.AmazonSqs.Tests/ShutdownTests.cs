@@ -1,4 +1,5 @@
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs.Tests.Messages;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,7 +23,7 @@ public class When_a_host_stops_while_a_message_is_in_flight(EmulatorFixture emul
         await h.DisposeAsync();
 
         recorder.Seen.Should().Contain(("finished", id), "stopping waits for the message in flight");
-        using var sqs = AwsClients.Sqs(emulator.ServiceUrl);
+        using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
         var attributes = await sqs.GetQueueAttributesAsync(await h.QueueUrl(sqs, "stopping-work"), ["ApproximateNumberOfMessages",
             "ApproximateNumberOfMessagesNotVisible"]);
         (attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible).Should().Be(0,

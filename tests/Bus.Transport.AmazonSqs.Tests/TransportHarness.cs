@@ -1,4 +1,5 @@
 using Bus.Testing;
+using Bus.Tooling;
 using Bus.Transport.AmazonSqs;
 using MassTransit;
 using MassTransit.Testing;
@@ -42,7 +43,7 @@ public sealed class TransportHarness : IAsyncDisposable
                 cfg.Host(h =>
                 {
                     h.ServiceUrl = serviceUrl;
-                    h.Credentials = AwsClients.Credentials;
+                    h.Credentials = EmulatorClients.Credentials;
                     h.Scope = scope;
                 });
                 configure?.Invoke(context, cfg);
@@ -81,7 +82,7 @@ public sealed class TransportHarness : IAsyncDisposable
     /// <summary>Reads what landed in a queue (error, skipped) with the plain SDK, waiting up to the given time.</summary>
     public async Task<List<Amazon.SQS.Model.Message>> Drain(Uri serviceUrl, string logicalQueue, int expected, TimeSpan wait)
     {
-        using var sqs = AwsClients.Sqs(serviceUrl);
+        using var sqs = EmulatorClients.Sqs(serviceUrl);
         var found = new List<Amazon.SQS.Model.Message>();
         var until = DateTime.UtcNow + wait;
         while (found.Count < expected && DateTime.UtcNow < until)

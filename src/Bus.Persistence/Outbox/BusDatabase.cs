@@ -91,6 +91,15 @@ public sealed class BusDatabase(string connectionString)
         return result;
     }
 
+    /// <summary>Whether the outbox holding the message with this id has been delivered (false while pending, dead or unknown).</summary>
+    public async Task<bool> IsDeliveredAsync(Guid messageId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        return await Sql.ScalarAsync(connection, null,
+            "SELECT o.delivered_at FROM bus_outbox o JOIN bus_outbox_message m ON m.outbox_id = o.outbox_id WHERE m.message_id = @m", cancellationToken,
+            ("m", messageId.ToString())).ConfigureAwait(false) is not null;
+    }
+
     public bool IsSameDatabase(SqlDialect other) => other.Name == Dialect.Name && other.ConnectionString == Dialect.ConnectionString;
 }
 

@@ -1,8 +1,10 @@
+using Bus.Ml;
+using Bus.Registry;
 using Bus.Testing;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace Bus.Ml.Tests;
+namespace Bus.Persistence.Tests;
 
 /// <summary>The production alias on both stores: a SQLite file (one machine) and PostgreSQL (deployment hosts on several).</summary>
 public class When_the_production_alias_moves(PostgresFixture postgres) : IClassFixture<PostgresFixture>

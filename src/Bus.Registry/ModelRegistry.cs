@@ -1,20 +1,11 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
+using Bus.Ml;
 using Bus.Persistence;
 using Microsoft.Data.Sqlite;
 
-namespace Bus.Ml;
-
-/// <summary>The version a model name's "production" alias points to.</summary>
-public sealed record AliasRecord(string ModelName, Guid ModelVersionId, string ModelVersion, long Revision, ArtifactReference Artifact,
-    IReadOnlyDictionary<string, double> Metrics, DateTimeOffset UpdatedAt);
-
-public sealed record Promotion(AliasRecord Current, Guid? PreviousId, string? PreviousVersion, bool AlreadyCurrent)
-{
-    /// <summary>The same request was applied before (a redelivered command): this is its original outcome, and the alias may have moved on since.</summary>
-    public bool Replayed { get; init; }
-}
+namespace Bus.Registry;
 
 /// <summary>
 /// The model registry: one "production" alias per model name, with the history of every change; each change gets

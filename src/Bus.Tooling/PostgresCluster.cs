@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Bus.Tooling;
 
-namespace Bus.Testing;
+namespace Bus.Tooling;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster: initdb in a temp folder owned by the postgres user (initdb refuses root),
@@ -97,14 +96,4 @@ public sealed class PostgresCluster : IAsyncDisposable
         {
         }
     }
-}
-
-/// <summary>One PostgreSQL cluster for the collection that uses it.</summary>
-public sealed class PostgresFixture : Xunit.IAsyncLifetime
-{
-    public PostgresCluster Cluster { get; private set; } = null!;
-
-    public async Task InitializeAsync() => Cluster = await PostgresCluster.StartAsync();
-
-    public async Task DisposeAsync() => await Cluster.DisposeAsync();
 }

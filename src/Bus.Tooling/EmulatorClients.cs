@@ -1,10 +1,10 @@
 using Amazon.Runtime;
 using Amazon.SQS;
 
-namespace Bus.Testing;
+namespace Bus.Tooling;
 
 /// <summary>AWS SDK clients pointed at the emulator (it accepts any credentials).</summary>
-public static class AwsClients
+public static class EmulatorClients
 {
     public static readonly AWSCredentials Credentials = new BasicAWSCredentials("test", "test");
 
