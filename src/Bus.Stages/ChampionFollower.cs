@@ -1,23 +1,8 @@
 using Bus.Ml;
 using Bus.Registry;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Bus.Stages;
-
-/// <summary>Configuration section <c>Bus:Serving</c>.</summary>
-public sealed class ServingOptions
-{
-    public const string SectionName = "Bus:Serving";
-
-    /// <summary>
-    /// How often a serving host compares what it serves with the registry's production aliases, besides hearing of
-    /// each deployment on its queue: the safety net for a missed or misrouted <c>model-deployed</c> event (two hosts
-    /// sharing one name, a queue purged by an operator). Zero turns it off after the start-up load.
-    /// </summary>
-    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
-}
 
 /// <summary>
 /// Makes this host serve what the registry's production alias says, for one model or all of them. Models only move
@@ -81,47 +66,4 @@ public sealed class ChampionFollower(ModelRegistry registry, S3ArtifactStore sto
 
     bool Behind(AliasRecord alias) =>
         server.Models.FirstOrDefault(s => s.ModelName == alias.ModelName) is not { } served || served.Revision < alias.Revision;
-}
-
-/// <summary>
-/// On start, serves what the registry says is in production (durable across restarts); then, every
-/// <see cref="ServingOptions.ReconcileInterval"/>, catches up with any alias that moved without this host hearing of it.
-/// </summary>
-public sealed class ChampionReconciler(ChampionFollower follower, IOptions<ServingOptions> options, ILogger<ChampionReconciler> logger) : BackgroundService
-{
-    readonly HashSet<(string, long)> _reported = [];
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var interval = options.Value.ReconcileInterval;
-        do
-        {
-            try
-            {
-                foreach (var (alias, error) in await follower.CatchUpAllAsync(stoppingToken).ConfigureAwait(false))
-                {
-                    // Once per alias revision at Error: a broken artifact is retried every round, but not re-reported.
-                    if (_reported.Add((alias.ModelName, alias.Revision)))
-                        logger.LogError(error, "Could not serve {ModelName} {ModelVersion} (alias revision {Revision}); still serving what was served before",
-                            alias.ModelName, alias.ModelVersion, alias.Revision);
-                }
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("Could not read the model registry to reconcile served models: {Reason}", ex.Message);
-            }
-
-            if (interval <= TimeSpan.Zero)
-                return;
-            try
-            {
-                await Task.Delay(interval, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-        while (!stoppingToken.IsCancellationRequested);
-    }
 }

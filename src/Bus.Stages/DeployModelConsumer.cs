@@ -106,21 +106,3 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
         DeployedBy = identity.Name,
     });
 }
-
-public sealed class DeployModelConsumerDefinition : ConsumerDefinition<DeployModelConsumer>
-{
-    public DeployModelConsumerDefinition()
-    {
-        EndpointName = "deploy-model";
-        // Promotions are serialised: the alias revision order is the order of deployments.
-        ConcurrentMessageLimit = 1;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<DeployModelConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        endpointConfigurator.UseMessageRetry(Transient.Configure);
-        endpointConfigurator.UseInMemoryOutbox(context);
-    }
-}

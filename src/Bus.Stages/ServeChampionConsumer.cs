@@ -31,13 +31,3 @@ public sealed class ServeChampionConsumer(ChampionFollower follower, ILogger<Ser
         return name.Length > 60 ? name[..60] : name; // SQS allows 80 characters, the scope prefix included
     }
 }
-
-public sealed class ServeChampionConsumerDefinition : ConsumerDefinition<ServeChampionConsumer>
-{
-    public ServeChampionConsumerDefinition() => ConcurrentMessageLimit = 1;
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<ServeChampionConsumer> consumerConfigurator,
-        IRegistrationContext context) =>
-        endpointConfigurator.UseMessageRetry(Transient.Configure);
-}

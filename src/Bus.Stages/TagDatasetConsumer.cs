@@ -8,13 +8,6 @@ using Microsoft.Extensions.Options;
 
 namespace Bus.Stages;
 
-/// <summary>Which data set each model name's new champion tags (configuration section <c>Bus:Tagging</c>).</summary>
-public sealed class TaggingOptions
-{
-    /// <summary>Model name → s3:// URI of a data set in Bus's JSON shape.</summary>
-    public Dictionary<string, string> Datasets { get; set; } = new(StringComparer.Ordinal);
-}
-
 /// <summary>
 /// A fan-out stage outside the saga: when a version is deployed it labels a data set and computes
 /// embeddings (the penultimate layer), writing them next to the data set as <c>tags/&lt;model&gt;/&lt;version&gt;.json</c>.
@@ -70,17 +63,4 @@ public sealed class TagDatasetConsumer(S3ArtifactStore store, ModelRegistry regi
             labels.Count, key, m.ModelName, m.ModelVersion,
             target);
     }
-}
-
-public sealed class TagDatasetConsumerDefinition : ConsumerDefinition<TagDatasetConsumer>
-{
-    public TagDatasetConsumerDefinition()
-    {
-        EndpointName = "tag-dataset";
-        ConcurrentMessageLimit = 1;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<TagDatasetConsumer> consumerConfigurator,
-        IRegistrationContext context) =>
-        endpointConfigurator.UseMessageRetry(Transient.Configure);
 }

@@ -42,9 +42,10 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
 
     async Task<ITestHarness> Harness(ServiceCollection services, IAmazonS3? s3 = null)
     {
-        services.AddSingleton(new StageIdentity("test-evaluator"));
+        // The stages add their own dependencies; only the artifact store is the test's, for its emulator credentials.
         services.AddSingleton(new S3ArtifactStore(s3 ?? _s3));
-        services.AddSingleton(new ModelRegistry(Path.Combine(_trained, "registry", "registry.db")));
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build());
+        var settings = new StageSettings("test-evaluator", $"Data Source={Path.Combine(_trained, "registry", "registry.db")}");
         services.Configure<EvaluationOptions>(o =>
         {
             o.Default.ValidationSetUri = $"s3://{_bucket}/digits/validation.json";
@@ -54,8 +55,8 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();
-            x.AddEvaluationStage();
-            x.AddDeploymentStage();
+            x.AddEvaluationStage(settings);
+            x.AddDeploymentStage(settings);
         });
         var harness = services.BuildServiceProvider(true).GetRequiredService<ITestHarness>();
         harness.TestTimeout = TimeSpan.FromSeconds(90);

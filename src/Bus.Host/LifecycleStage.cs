@@ -1,0 +1,18 @@
+using Bus.Persistence;
+using Bus.Pipeline;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Bus.Host;
+
+public static class LifecycleStage
+{
+    /// <summary>The lifecycle saga on the pipeline database (the durable repository, its model-name column indexed), its options bound.</summary>
+    public static IBusRegistrationConfigurator AddLifecycleStage(this IBusRegistrationConfigurator x, string pipelineConnectionString)
+    {
+        x.AddModelLifecycleSaga().BusRepository(pipelineConnectionString, ModelLifecycleStateDefinition.TableName, s => s.CurrentState,
+            new IndexedColumn<ModelLifecycleState>(ModelLifecycleStateDefinition.ModelNameColumn, s => s.ModelName));
+        OptionsServiceCollectionExtensions.AddOptions<ModelLifecycleOptions>(x).BindConfiguration(ModelLifecycleOptions.SectionName).ValidateOnStart();
+        return x;
+    }
+}

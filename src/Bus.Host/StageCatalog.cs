@@ -1,0 +1,25 @@
+using Bus.Stages;
+
+namespace Bus.Host;
+
+/// <summary>
+/// Every stage a host can run, by name. Adding a stage is its consumer (with its definition and its registration)
+/// and one line here; <c>Bus:Host:Stages</c> is checked against these names (docs/adding-a-stage.md).
+/// </summary>
+public static class StageCatalog
+{
+    public static IReadOnlyList<StageEntry> Entries { get; } =
+    [
+        new("lifecycle", "the model lifecycle saga and its durable state", (x, s) => x.AddLifecycleStage(s.PipelineConnectionString)),
+        new("evaluation", "evaluates candidates (and the champion) on governed data", (x, s) => x.AddEvaluationStage(s.Stage)),
+        new("deployment", "moves the production alias and serves it", (x, s) => x.AddDeploymentStage(s.Stage)),
+        new("serving", "an inference replica that follows the production alias", (x, s) => x.AddServingStage(s.Stage)),
+        new("tagging", "labels a data set with each new champion", (x, s) => x.AddTaggingStage(s.Stage)),
+    ];
+
+    public static IReadOnlySet<string> Names { get; } = Entries.Select(e => e.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The entries a host runs: those named, in catalog order, or all of them when none is named.</summary>
+    public static IEnumerable<StageEntry> Selected(IReadOnlyCollection<string> names) =>
+        names.Count == 0 ? Entries : Entries.Where(e => names.Contains(e.Name, StringComparer.OrdinalIgnoreCase));
+}

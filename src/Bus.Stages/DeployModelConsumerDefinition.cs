@@ -1,0 +1,21 @@
+using MassTransit;
+
+namespace Bus.Stages;
+
+public sealed class DeployModelConsumerDefinition : ConsumerDefinition<DeployModelConsumer>
+{
+    public DeployModelConsumerDefinition()
+    {
+        EndpointName = "deploy-model";
+        // Promotions are serialised: the alias revision order is the order of deployments.
+        ConcurrentMessageLimit = 1;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<DeployModelConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(Transient.Configure);
+        endpointConfigurator.UseInMemoryOutbox(context);
+    }
+}

@@ -1,0 +1,20 @@
+using MassTransit;
+
+namespace Bus.Stages;
+
+public sealed class EvaluateModelConsumerDefinition : ConsumerDefinition<EvaluateModelConsumer>
+{
+    public EvaluateModelConsumerDefinition()
+    {
+        EndpointName = "evaluate-model";
+        ConcurrentMessageLimit = 2;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<EvaluateModelConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        endpointConfigurator.UseMessageRetry(Transient.Configure);
+        endpointConfigurator.UseInMemoryOutbox(context);
+    }
+}
