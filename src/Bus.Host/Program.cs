@@ -1,6 +1,12 @@
 using Bus.Host;
 
-var builder = WebApplication.CreateBuilder(args);
+// The content root is where the host's files are (its appsettings.json), wherever it is started from; the data
+// directory (Bus:Host:DataDirectory) stays relative to the working directory. ASPNETCORE_CONTENTROOT overrides it.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = Environment.GetEnvironmentVariable("ASPNETCORE_CONTENTROOT") is { Length: > 0 } root ? root : AppContext.BaseDirectory,
+});
 builder.AddBusHost();
 builder.AddBusSecurity();
 

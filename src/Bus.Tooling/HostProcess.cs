@@ -22,16 +22,19 @@ public sealed class HostProcess : IAsyncDisposable
 
     /// <summary>Starts a host and waits until it is ready (or, with <paramref name="untilLive"/>, only until it answers: a host expected to be
     /// unhealthy).</summary>
+    /// <param name="workingDirectory">Where it is started (the repository root by default).</param>
+    /// <param name="ownLogging">Log as the host's own appsettings.json says, instead of the tests' Warning (Bus: Information).</param>
     public static Task<HostProcess> StartAsync(string name, IEnumerable<string> stages, IReadOnlyDictionary<string, string> settings,
         CancellationToken cancellationToken,
-        bool untilLive = false) =>
-        Processes.OnFreePortAsync(port => StartAsync(port, name, stages.ToList(), settings, untilLive, cancellationToken));
+        bool untilLive = false, string? workingDirectory = null, bool ownLogging = false) =>
+        Processes.OnFreePortAsync(port => StartAsync(port, name, stages.ToList(), settings, untilLive, workingDirectory ?? RepositoryPaths.Root, ownLogging,
+            cancellationToken));
 
     static async Task<HostProcess> StartAsync(int port, string name, IReadOnlyList<string> stages, IReadOnlyDictionary<string, string> settings, bool untilLive,
-        CancellationToken cancellationToken)
+        string workingDirectory, bool ownLogging, CancellationToken cancellationToken)
     {
         var url = new Uri($"http://127.0.0.1:{port}");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepositoryPaths.Root };
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
         start.ArgumentList.Add(HostAssembly());
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(url.ToString());
@@ -43,8 +46,12 @@ public sealed class HostProcess : IAsyncDisposable
             start.ArgumentList.Add($"--{key}={value}");
         start.Environment["MASSTRANSIT_USAGE_TELEMETRY"] = "false";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Logging__LogLevel__Bus"] = "Information";
+        if (!ownLogging)
+        {
+            start.Environment["Logging__LogLevel__Default"] = "Warning";
+            start.Environment["Logging__LogLevel__Bus"] = "Information";
+        }
+
         // The emulator accepts any credentials; these never reach AWS.
         start.Environment["AWS_ACCESS_KEY_ID"] = "demo";
         start.Environment["AWS_SECRET_ACCESS_KEY"] = "demo";
