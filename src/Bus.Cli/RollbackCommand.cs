@@ -58,7 +58,8 @@ static class RollbackCommand
 
             Console.WriteLine($"rollback of {model} {version} requested by {by} (message {messageId}): stored in the outbox of {database.Shown}");
             var until = DateTime.UtcNow + wait;
-            if (!await WaitAsync(() => new BusDatabase(database.Dialect.ConnectionString).IsDeliveredAsync(messageId, cancellationToken), until, cancellationToken).ConfigureAwait(false))
+            var outbox = new BusDatabase(database.Dialect.ConnectionString);
+            if (!await WaitAsync(() => outbox.IsDeliveredAsync(messageId, cancellationToken), until, cancellationToken).ConfigureAwait(false))
             {
                 Console.WriteLine($"not yet delivered after {wait.TotalSeconds:0} s (is SNS reachable?); any Bus host's outbox delivery sends it. Follow it " +
                     $"with: bus timeline {model} {version}");
