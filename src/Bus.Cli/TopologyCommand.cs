@@ -22,15 +22,13 @@ static class TopologyCommand
     public sealed record QueueDepth(string Name, string Arn, long Visible, long InFlight, long Delayed)
     {
         /// <summary>_error (failed after retries), _skipped (no consumer took it), _dlq (SQS's redrive: received too often without being deleted).</summary>
-        public string? Holds => Kinds.FirstOrDefault(k => Name.EndsWith(k.Suffix, StringComparison.Ordinal) || Name.EndsWith(k.Suffix + ".fifo",
-            StringComparison.Ordinal)).Meaning;
-
-        static readonly (string Suffix, string? Meaning)[] Kinds =
-        [
-            ("_error", "failed after their retries; each carries the exception in its attributes"),
-            ("_skipped", "no consumer on the endpoint took them"),
-            ("_dlq", "SQS moved them after too many receives without a delete (a consumer host crashing on them?)"),
-        ];
+        public string? Holds => FailureQueues.KindOf(Name) switch
+        {
+            FailureQueue.Error => "failed after their retries; each carries the exception in its attributes",
+            FailureQueue.Skipped => "no consumer on the endpoint took them",
+            FailureQueue.DeadLetter => "SQS moved them after too many receives without a delete (a consumer host crashing on them?)",
+            _ => null,
+        };
     }
 
     public sealed record TopicView(string Stage, string Name, string Arn, IReadOnlyList<SubscriptionView> Subscriptions);

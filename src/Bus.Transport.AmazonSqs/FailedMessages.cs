@@ -2,6 +2,7 @@ using System.Globalization;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Bus.Transport.AmazonSqs.Transport;
+using MassTransit;
 
 namespace Bus.Transport.AmazonSqs;
 
@@ -33,13 +34,7 @@ public sealed class FailedMessages(SqsEntityClient client)
     const int LookTimeoutSeconds = 30;
 
     /// <summary>The physical name of <paramref name="queue"/>'s failure queue of that kind (the client's scope applied).</summary>
-    public string QueueName(string queue, FailureQueue kind)
-    {
-        var fifo = EntityNames.IsFifo(queue);
-        var core = fifo ? queue[..^EntityNames.FifoSuffix.Length] : queue;
-        var suffix = kind switch { FailureQueue.Error => "_error", FailureQueue.Skipped => "_skipped", _ => "_dlq" };
-        return EntityNames.Queue(core + suffix + (fifo ? EntityNames.FifoSuffix : string.Empty), client.Settings.Scope);
-    }
+    public string QueueName(string queue, FailureQueue kind) => EntityNames.Queue(FailureQueues.NameFor(queue, kind), client.Settings.Scope);
 
     /// <summary>Up to <paramref name="max"/> messages, oldest first as SQS returns them; they stay in the queue (visible again at once).</summary>
     public async Task<IReadOnlyList<FailedMessage>> PeekAsync(string queue, FailureQueue kind, int max, CancellationToken cancellationToken)
@@ -103,7 +98,7 @@ public sealed class FailedMessages(SqsEntityClient client)
                     QueueUrl = target.Url,
                     MessageBody = message.Body,
                     MessageAttributes = (message.MessageAttributes ?? [])
-                        .Where(a => !a.Key.StartsWith("MT-Fault-", StringComparison.Ordinal) && a.Key != "MT-Reason")
+                        .Where(a => !FailureQueues.FaultAttributes.Contains(a.Key))
                         .ToDictionary(a => a.Key, a => a.Value),
                 };
                 if (EntityNames.IsFifo(target.Name))
@@ -160,11 +155,11 @@ public sealed class FailedMessages(SqsEntityClient client)
     static FailedMessage Describe(string queue, Message m)
     {
         string? Attribute(string key) => m.MessageAttributes?.GetValueOrDefault(key)?.StringValue;
-        var failedAt = DateTimeOffset.TryParse(Attribute("MT-Fault-Timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
+        var failedAt = DateTimeOffset.TryParse(Attribute(MessageHeaders.FaultTimestamp), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at)
             ? at : (DateTimeOffset?)null;
         var receives = int.TryParse(m.Attributes?.GetValueOrDefault("ApproximateReceiveCount"), NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             ? n : 0;
-        return new FailedMessage(m.MessageId, queue, failedAt, Attribute("MT-Reason"), Attribute("MT-Fault-ExceptionType"), Attribute("MT-Fault-Message"),
-            Attribute("MT-Fault-InputAddress"), receives, m.Body);
+        return new FailedMessage(m.MessageId, queue, failedAt, Attribute(MessageHeaders.Reason), Attribute(MessageHeaders.FaultExceptionType),
+            Attribute(MessageHeaders.FaultMessage), Attribute(MessageHeaders.FaultInputAddress), receives, m.Body);
     }
 }

@@ -13,12 +13,12 @@ sealed class SqsErrorTransport(SqsReceiveEndpointContext endpoint) : IErrorTrans
         var exception = context.Exception;
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["MT-Reason"] = "fault",
-            ["MT-Fault-ExceptionType"] = exception.GetType().FullName ?? exception.GetType().Name,
-            ["MT-Fault-Message"] = Truncate(exception.Message, 4096),
-            ["MT-Fault-StackTrace"] = Truncate(exception.StackTrace ?? string.Empty, 8192),
-            ["MT-Fault-Timestamp"] = context.ExceptionTimestamp.ToString("O", CultureInfo.InvariantCulture),
-            ["MT-Fault-InputAddress"] = endpoint.InputAddress.ToString(),
+            [MessageHeaders.Reason] = "fault",
+            [MessageHeaders.FaultExceptionType] = exception.GetType().FullName ?? exception.GetType().Name,
+            [MessageHeaders.FaultMessage] = Truncate(exception.Message, 4096),
+            [MessageHeaders.FaultStackTrace] = Truncate(exception.StackTrace ?? string.Empty, 8192),
+            [MessageHeaders.FaultTimestamp] = context.ExceptionTimestamp.ToString("O", CultureInfo.InvariantCulture),
+            [MessageHeaders.FaultInputAddress] = endpoint.InputAddress.ToString(),
         };
         return SqsMove.Move(context, endpoint, endpoint.ErrorQueueName, attributes);
     }
@@ -32,8 +32,8 @@ sealed class SqsDeadLetterTransport(SqsReceiveEndpointContext endpoint) : IDeadL
     public Task Send(ReceiveContext context, string reason) =>
         SqsMove.Move(context, endpoint, endpoint.SkippedQueueName, new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["MT-Reason"] = SqsErrorTransport.Truncate(reason, 1024),
-            ["MT-Fault-InputAddress"] = endpoint.InputAddress.ToString(),
+            [MessageHeaders.Reason] = SqsErrorTransport.Truncate(reason, 1024),
+            [MessageHeaders.FaultInputAddress] = endpoint.InputAddress.ToString(),
         });
 }
 

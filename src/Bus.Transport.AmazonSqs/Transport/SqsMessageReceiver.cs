@@ -160,11 +160,11 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         {
             await SqsMove.Move(context, _context, _context.ErrorQueueName, new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                ["MT-Reason"] = "refused",
-                ["MT-Fault-ExceptionType"] = IngressRefusedType,
-                ["MT-Fault-Message"] = SqsErrorTransport.Truncate(reason, 4096),
-                ["MT-Fault-Timestamp"] = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-                ["MT-Fault-InputAddress"] = _context.InputAddress.ToString(),
+                [MessageHeaders.Reason] = "refused",
+                [MessageHeaders.FaultExceptionType] = IngressRefusedType,
+                [MessageHeaders.FaultMessage] = SqsErrorTransport.Truncate(reason, 4096),
+                [MessageHeaders.FaultTimestamp] = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                [MessageHeaders.FaultInputAddress] = _context.InputAddress.ToString(),
             }).ConfigureAwait(false);
             TransportMetrics.Refused.Add(1);
             await lockContext.Complete().ConfigureAwait(false);

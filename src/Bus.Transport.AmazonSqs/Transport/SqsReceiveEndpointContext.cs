@@ -16,11 +16,9 @@ sealed class SqsReceiveEndpointContext : BaseReceiveEndpointContext
         Host = host;
         Settings = configuration.Settings;
         QueueName = host.PhysicalQueueName(Settings.QueueName);
-        var fifo = EntityNames.IsFifo(QueueName);
-        var core = fifo ? Settings.QueueName[..^EntityNames.FifoSuffix.Length] : Settings.QueueName;
-        ErrorQueueName = host.PhysicalQueueName(core + "_error" + (fifo ? EntityNames.FifoSuffix : string.Empty));
-        SkippedQueueName = host.PhysicalQueueName(core + "_skipped" + (fifo ? EntityNames.FifoSuffix : string.Empty));
-        RedriveQueueName = Settings.MaxReceiveCount > 0 ? host.PhysicalQueueName(core + "_dlq" + (fifo ? EntityNames.FifoSuffix : string.Empty)) : null;
+        ErrorQueueName = host.PhysicalQueueName(FailureQueues.NameFor(Settings.QueueName, FailureQueue.Error));
+        SkippedQueueName = host.PhysicalQueueName(FailureQueues.NameFor(Settings.QueueName, FailureQueue.Skipped));
+        RedriveQueueName = Settings.MaxReceiveCount > 0 ? host.PhysicalQueueName(FailureQueues.NameFor(Settings.QueueName, FailureQueue.DeadLetter)) : null;
 
         _supervisor = new Recycle<ClientContextSupervisor>(() =>
         {
