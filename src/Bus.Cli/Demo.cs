@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bus.Pipeline;
 using Bus.Tooling;
 
 namespace Bus.Cli;
@@ -58,19 +59,19 @@ static class Demo
             var v1 = await Train(emulator, scope, "1", epochs, weak: false, cancel.Token);
             Info($"artifact {v1["artifactUri"]} sha256 {v1["artifactSha256"]?.ToString()[..16]}…, validation accuracy " +
                 $"{Number(v1["trainingMetrics"]?["valAccuracy"])}");
-            var good = await Follow(http, pipeline, "digits", "1", "Deployed", cancel.Token);
+            var good = await Follow(http, pipeline, "digits", "1", LifecycleStates.Deployed, cancel.Token);
 
             var prediction = await Predict(http, serving, v1["out"]!.ToString(), cancel.Token);
 
             Step("training a deliberately weak digits v2 and announcing it");
             await Train(emulator, scope, "2", epochs, weak: true, cancel.Token);
-            var weak = await Follow(http, pipeline, "digits", "2", "Rejected", cancel.Token);
+            var weak = await Follow(http, pipeline, "digits", "2", LifecycleStates.Rejected, cancel.Token);
 
             Step("timelines");
             PrintTimeline("digits 1", good);
             PrintTimeline("digits 2", weak);
 
-            var ok = good?["state"]?.ToString() == "Deployed" && prediction && weak?["state"]?.ToString() == "Rejected";
+            var ok = good?["state"]?.ToString() == LifecycleStates.Deployed && prediction && weak?["state"]?.ToString() == LifecycleStates.Rejected;
             Console.WriteLine();
             Console.WriteLine(ok ? "demo: OK: v1 deployed and serving, v2 rejected with its reason" : "demo: FAILED (see above)");
             if (!ok)
@@ -137,7 +138,7 @@ static class Demo
                 var state = last?["state"]?.ToString();
                 if (state == expected)
                     return last;
-                if (state is "Failed" or "Rejected" or "RolledBack" && state != expected)
+                if (state is not null && LifecycleStates.Final.Contains(state) && state != expected)
                 {
                     Info($"{model} {version} ended {state}: {last?["reason"]}");
                     return last;

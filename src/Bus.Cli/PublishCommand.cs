@@ -33,8 +33,8 @@ static partial class PublishCommand
         if (a.Positional is not ["training-complete"])
             throw new UsageException(Usage);
         var format = a.Option("format") ?? (a.Required("artifact", "where the model is").EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
-            ? "onnx" : "tfjs-layers");
-        if (format is not ("tfjs-layers" or "onnx"))
+            ? ArtifactFormats.Onnx : ArtifactFormats.TfjsLayers);
+        if (format is not (ArtifactFormats.TfjsLayers or ArtifactFormats.Onnx))
             throw new UsageException($"--format is tfjs-layers or onnx, not '{format}'");
         var sha = a.Required("sha256", "the evaluator refuses an artifact whose bytes do not match it").ToLowerInvariant();
         if (!Sha256().IsMatch(sha))

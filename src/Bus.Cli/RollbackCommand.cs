@@ -36,7 +36,7 @@ static class RollbackCommand
         // Refuse here what the saga would refuse, with the same reasons, before anything is sent.
         var saga = await database.FindAsync(model, version, cancellationToken).ConfigureAwait(false)
             ?? throw new CommandException($"{model} {version} is not known in {database.Shown}");
-        if (saga.CurrentState != "Deployed")
+        if (saga.CurrentState != LifecycleStates.Deployed)
             throw new CommandException($"only the deployed champion can be rolled back; {model} {version} is {saga.CurrentState}");
         if (saga.PreviousChampionId is null)
             throw new CommandException($"{model} {version} has no previous champion to restore: it is the first deployed version of {model}");
@@ -71,7 +71,7 @@ static class RollbackCommand
             var outcome = await WaitAsync(async () =>
             {
                 now = await database.FindAsync(model, version, cancellationToken).ConfigureAwait(false);
-                return now is not null && (now.CurrentState == "RolledBack" || Refused(now, requestedAt));
+                return now is not null && (now.CurrentState == LifecycleStates.RolledBack || Refused(now, requestedAt));
             }, until, cancellationToken).ConfigureAwait(false);
             if (!outcome)
             {
@@ -81,7 +81,7 @@ static class RollbackCommand
             }
 
             var last = now!.History[^1];
-            if (now.CurrentState == "RolledBack")
+            if (now.CurrentState == LifecycleStates.RolledBack)
             {
                 Console.WriteLine($"{model} {version} rolled back: {last.Detail}");
                 return 0;
@@ -98,7 +98,7 @@ static class RollbackCommand
     }
 
     static bool Refused(ModelLifecycleState saga, DateTimeOffset requestedAt) =>
-        saga.CurrentState == "Deployed" && saga.History.Any(h => h.At >= requestedAt.AddSeconds(-5) && h.Event == "RollbackRefused");
+        saga.CurrentState == LifecycleStates.Deployed && saga.History.Any(h => h.At >= requestedAt.AddSeconds(-5) && h.Event == "RollbackRefused");
 
     static async Task<bool> WaitAsync(Func<Task<bool>> condition, DateTime until, CancellationToken cancellationToken)
     {

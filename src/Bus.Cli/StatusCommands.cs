@@ -43,7 +43,7 @@ static class StatusCommands
             throw new CommandException($"no versions of {model} in {database.Shown}");
         // The newest alias revision is the champion. Another version still marked Deployed is waiting for its
         // superseded notice (a host stopped between moving the alias and publishing the deployment; it is redelivered).
-        var deployed = versions.Where(s => s.CurrentState == "Deployed").OrderByDescending(s => s.AliasRevision).ToList();
+        var deployed = versions.Where(s => s.CurrentState == LifecycleStates.Deployed).OrderByDescending(s => s.AliasRevision).ToList();
         var champion = deployed.FirstOrDefault();
         if (a.Flag("json"))
         {
@@ -108,7 +108,7 @@ static class StatusCommands
     {
         Console.WriteLine($"{s.ModelName} {s.ModelVersion}");
         Field("id", s.CorrelationId.ToString());
-        Field("state", s.CurrentState + (s.CurrentState == "Deployed" ? " (champion)" : ""));
+        Field("state", s.CurrentState + (s.CurrentState == LifecycleStates.Deployed ? " (champion)" : ""));
         if (s.Reason is not null)
             Field("reason", s.Reason);
         Field("artifact", s.Artifact is null ? "-" : $"{s.Artifact.Uri} ({s.Artifact.Format}, sha256 {s.Artifact.Sha256})");

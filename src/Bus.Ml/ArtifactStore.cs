@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Bus.Contracts;
 
 namespace Bus.Ml;
 
@@ -50,7 +51,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
         span?.SetTag("bus.artifact", artifact.Uri);
         switch (artifact.Format)
         {
-            case "onnx":
+            case ArtifactFormats.Onnx:
             {
                 var bytes = await ReadAsync(artifact.Uri, limits.MaxArtifactBytes, cancellationToken).ConfigureAwait(false);
                 Verify(artifact, SHA256.HashData(bytes));
@@ -58,7 +59,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
                 return bytes;
             }
 
-            case "tfjs-layers":
+            case ArtifactFormats.TfjsLayers:
             {
                 var modelJson = await ReadAsync(artifact.Uri, Math.Min(limits.MaxArtifactBytes, 64L * 1024 * 1024), cancellationToken).ConfigureAwait(false);
                 var paths = ShardPaths(modelJson, limits);
