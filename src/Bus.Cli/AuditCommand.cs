@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Bus.Cli;
 
@@ -13,7 +12,6 @@ namespace Bus.Cli;
 static class AuditCommand
 {
     static readonly HashSet<string> Options = ["db", "model", "since", "until", "format"];
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
     static readonly string[] Columns =
         ["at", "model", "version", "versionId", "state", "event", "actor", "host", "artifactUri", "artifactSha256", "detail", "messageId", "traceId"];
 
@@ -50,7 +48,7 @@ static class AuditCommand
         foreach (var record in records)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            await output.WriteLineAsync(format == "csv" ? Csv(record) : JsonSerializer.Serialize(record, Json)).ConfigureAwait(false);
+            await output.WriteLineAsync(format == "csv" ? Csv(record) : JsonSerializer.Serialize(record, CliJson.Compact)).ConfigureAwait(false);
             count++;
         }
 

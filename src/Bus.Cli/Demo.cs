@@ -13,7 +13,6 @@ namespace Bus.Cli;
 /// </summary>
 static class Demo
 {
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -158,7 +157,8 @@ static class Demo
         var validation = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(trainingOutput, "validation.json"), cancellationToken))!;
         var samples = Enumerable.Range(0, 5).Select(i => validation["features"]![i]!.AsArray().Select(v => v!.GetValue<float>()).ToArray()).ToArray();
         var labels = Enumerable.Range(0, 5).Select(i => validation["labels"]![i]!.GetValue<int>()).ToArray();
-        var response = await http.PostAsJsonAsync(new Uri(serving.Url, "/models/digits/predict"), new { instances = samples }, Json, cancellationToken);
+        var response = await http.PostAsJsonAsync(new Uri(serving.Url, "/models/digits/predict"), new { instances = samples }, CliJson.Compact,
+            cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             Info($"prediction failed: HTTP {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");

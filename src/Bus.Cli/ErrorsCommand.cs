@@ -14,7 +14,6 @@ namespace Bus.Cli;
 static class ErrorsCommand
 {
     static readonly HashSet<string> Options = ["scope", "service-url", "region", "json", "kind", "max", "redrive", "db"];
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     const string Usage = "usage: bus errors <queue> [--kind error|skipped|dlq] [--max <n>] [--redrive] [--json]\n       bus errors outbox [--db <connection " +
         "string or SQLite file>] [--max <n>] [--json]";
 
@@ -55,7 +54,7 @@ static class ErrorsCommand
             var messages = await failed.PeekAsync(queue, kind, max, cancellationToken).ConfigureAwait(false);
             if (a.Flag("json"))
             {
-                Console.WriteLine(JsonSerializer.Serialize(messages, Json));
+                Console.WriteLine(JsonSerializer.Serialize(messages, CliJson.Indented));
                 return 0;
             }
 
@@ -109,7 +108,7 @@ static class ErrorsCommand
 
         if (a.Flag("json"))
         {
-            Console.WriteLine(JsonSerializer.Serialize(dead, Json));
+            Console.WriteLine(JsonSerializer.Serialize(dead, CliJson.Indented));
             return 0;
         }
 

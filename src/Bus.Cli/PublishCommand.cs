@@ -17,10 +17,6 @@ static partial class PublishCommand
 {
     static readonly HashSet<string> Options =
         ["scope", "service-url", "region", "model", "version", "artifact", "format", "sha256", "validation", "dataset", "run", "producer"];
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
-    };
     const string Usage = "usage: bus publish training-complete --model <name> --version <v> --artifact s3://bucket/key --sha256 <hex> " +
                          "[--format tfjs-layers|onnx] [--validation s3://…] [--dataset s3://…] [--run <id>] [--producer <who>]";
 
@@ -63,7 +59,7 @@ static partial class PublishCommand
         try
         {
             var arn = await client.GetTopicArnAsync(topic, cancellationToken).ConfigureAwait(false);
-            var id = await client.Sns.PublishAsync(arn, JsonSerializer.Serialize(announcement, Json), cancellationToken: cancellationToken)
+            var id = await client.Sns.PublishAsync(arn, JsonSerializer.Serialize(announcement, CliJson.Compact), cancellationToken: cancellationToken)
                 .ConfigureAwait(false);
             Console.WriteLine($"announced {announcement.ModelName} {announcement.ModelVersion} on {topic} (SNS message {id}); follow it with: bus status " +
                 $"{announcement.ModelName} {announcement.ModelVersion}");

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Bus.Pipeline;
 
 namespace Bus.Cli;
@@ -12,11 +11,6 @@ namespace Bus.Cli;
 static class StatusCommands
 {
     static readonly HashSet<string> Options = ["db", "json"];
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
 
     public static async Task<int> StatusAsync(string[] args, CancellationToken cancellationToken)
     {
@@ -32,7 +26,7 @@ static class StatusCommands
             var saga = await database.FindAsync(model, version, cancellationToken).ConfigureAwait(false)
                 ?? throw new CommandException($"{model} {version} is not known in {database.Shown}");
             if (a.Flag("json"))
-                Console.WriteLine(JsonSerializer.Serialize(saga, Json));
+                Console.WriteLine(JsonSerializer.Serialize(saga, CliJson.Indented));
             else
                 WriteVersion(saga);
             return 0;
@@ -58,7 +52,7 @@ static class StatusCommands
                 s.Reason,
                 s.CreatedAt,
                 s.UpdatedAt,
-            }), Json));
+            }), CliJson.Indented));
             return 0;
         }
 
@@ -91,7 +85,7 @@ static class StatusCommands
             ?? throw new CommandException($"{model} {version} is not known in {database.Shown}");
         if (a.Flag("json"))
         {
-            Console.WriteLine(JsonSerializer.Serialize(saga.History, Json));
+            Console.WriteLine(JsonSerializer.Serialize(saga.History, CliJson.Indented));
             return 0;
         }
 

@@ -17,7 +17,6 @@ namespace Bus.Cli;
 static class TopologyCommand
 {
     static readonly HashSet<string> Options = ["scope", "service-url", "region", "json"];
-    static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
     public sealed record QueueDepth(string Name, string Arn, long Visible, long InFlight, long Delayed)
     {
@@ -56,7 +55,7 @@ static class TopologyCommand
         }
 
         if (a.Flag("json"))
-            Console.WriteLine(JsonSerializer.Serialize(topology, Json));
+            Console.WriteLine(JsonSerializer.Serialize(topology, CliJson.Indented));
         else
             Write(topology);
         return 0;

@@ -16,6 +16,8 @@ sealed class ServingHealthCheck(ChampionFollower follower, ModelServer server) :
         {
             ["served"] = server.Models.Select(m => $"{m.ModelName} {m.Version} (revision {m.Revision})").ToArray(),
         };
+        if (!follower.HasReadRegistry)
+            return Task.FromResult(HealthCheckResult.Unhealthy("has not read the model registry yet: the champions are not loaded", data: data));
         var problems = follower.Problems;
         if (problems.Count == 0)
             return Task.FromResult(HealthCheckResult.Healthy($"serving {server.Models.Count} model(s)", data));

@@ -12,6 +12,11 @@ public sealed class ChampionFollower(ModelRegistry registry, S3ArtifactStore sto
 {
     readonly System.Collections.Concurrent.ConcurrentDictionary<string, (AliasRecord Alias, string Reason)> _problems = new(StringComparer.Ordinal);
 
+    volatile bool _readRegistry;
+
+    /// <summary>True once this host has read the whole registry and tried every champion in it (readiness waits for it).</summary>
+    public bool HasReadRegistry => _readRegistry;
+
     /// <summary>Champions this host could not load and does not serve yet, with the reason (a health signal).</summary>
     public IReadOnlyList<(AliasRecord Alias, string Reason)> Problems =>
         _problems.Values.Where(p => Behind(p.Alias)).OrderBy(p => p.Alias.ModelName, StringComparer.Ordinal).ToList();
@@ -39,6 +44,7 @@ public sealed class ChampionFollower(ModelRegistry registry, S3ArtifactStore sto
             }
         }
 
+        _readRegistry = true;
         return failures;
     }
 

@@ -126,11 +126,16 @@ public class When_a_serving_host_cannot_load_its_champion(EmulatorFixture emulat
         using var http = new HttpClient { BaseAddress = replica.Url };
         http.DefaultRequestHeaders.Add("X-Api-Key", HostedPipeline.OperatorApiKey);
         HttpResponseMessage? ready = null;
-        await pipeline.WaitFor(async () => (ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative)))
-            .StatusCode == HttpStatusCode.ServiceUnavailable,
+        JsonNode? serving = null;
+        // Ready is 503 while the bus is starting and the registry unread too: wait for the serving check to have tried the champion.
+        await pipeline.WaitFor(async () =>
+            {
+                ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+                serving = JsonNode.Parse(await ready.Content.ReadAsStringAsync())?["checks"]?["serving"];
+                return ready.StatusCode == HttpStatusCode.ServiceUnavailable && serving?["description"]?.ToString().Contains("cannot load") == true;
+            },
             "the replica unhealthy", TimeSpan.FromMinutes(1), () => replica.Log);
-        var serving = JsonNode.Parse(await ready!.Content.ReadAsStringAsync())!["checks"]!["serving"]!;
-        serving["status"]!.ToString().Should().Be("Unhealthy");
+        serving!["status"]!.ToString().Should().Be("Unhealthy");
         serving["description"]!.ToString().Should().Contain("cannot load the champion digits 1 (alias revision 1)").And.Contain("does not exist");
     }
 }
