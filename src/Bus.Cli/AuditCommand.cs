@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -11,29 +12,35 @@ namespace Bus.Cli;
 /// </summary>
 static class AuditCommand
 {
-    static readonly HashSet<string> Options = ["db", "model", "since", "until", "format"];
     static readonly string[] Columns =
         ["at", "model", "version", "versionId", "state", "event", "actor", "host", "artifactUri", "artifactSha256", "detail", "messageId", "traceId"];
 
-    public sealed record AuditRecord(
-        DateTimeOffset At, string Model, string Version, Guid VersionId, string State, string Event, string? Actor, string? Host,
-        string? ArtifactUri, string? ArtifactSha256, string? Detail, Guid? MessageId, string? TraceId);
-
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var a = new Arguments(args, Options);
-        if (a.Positional.Count != 0)
-            throw new UsageException("usage: bus audit [--model <name>] [--since <time>] [--until <time>] [--format jsonl|csv] [--db <connection string>]");
-        var since = Time(a.Option("since"), "since");
-        var until = Time(a.Option("until"), "until");
-        if (since is not null && until is not null && until < since)
-            throw new UsageException("--until is before --since");
-        var format = a.Option("format") ?? "jsonl";
-        if (format is not ("jsonl" or "csv"))
-            throw new UsageException($"--format is jsonl or csv, not '{format}'");
+        var db = new DatabaseOption();
+        var model = new Option<string?>("--model") { Description = "only this model's versions", HelpName = "name" };
+        var since = CliOptions.Time("--since", "only transitions at or after this time (ISO 8601, UTC unless an offset is given)");
+        var until = CliOptions.Time("--until", "only transitions before this time (exclusive)");
+        var format = CliOptions.OneOf("--format", "JSON Lines or CSV with a header", "jsonl", "jsonl", "csv");
+        var command = new Command("audit", "every transition of every version, oldest first, one per line: when, model, version, state, event, who, " +
+            "host, artifact and sha256, detail, message and trace ids")
+        {
+            model, since, until, format, db,
+        };
+        command.Validators.Add(result =>
+        {
+            if (CliOptions.ValueOrDefault(result, since) is { } from && CliOptions.ValueOrDefault(result, until) is { } to && to < from)
+                result.AddError("--until is before --since");
+        });
+        command.SetAction((result, cancellationToken) => RunAsync(db.ConnectionString(result), result.GetValue(model), result.GetValue(since),
+            result.GetValue(until), result.GetRequiredValue(format), cancellationToken));
+        return command;
+    }
 
-        var database = LifecycleDatabase.Open(a.ConnectionString);
-        var model = a.Option("model");
+    static async Task<int> RunAsync(string connectionString, string? model, DateTimeOffset? since, DateTimeOffset? until, string format,
+        CancellationToken cancellationToken)
+    {
+        var database = LifecycleDatabase.Open(connectionString);
         var sagas = await database.AllAsync(model, since, cancellationToken).ConfigureAwait(false);
         var records = sagas
             .SelectMany(s => s.History.Select(h => new AuditRecord(h.At, s.ModelName, s.ModelVersion, s.CorrelationId, h.State, h.Event, h.Actor, h.Host,
@@ -57,12 +64,6 @@ static class AuditCommand
             .ConfigureAwait(false);
         return 0;
     }
-
-    /// <summary>An ISO 8601 time (a date alone is midnight UTC; no offset means UTC).</summary>
-    static DateTimeOffset? Time(string? text, string option) =>
-        text is null ? null
-        : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AllowWhiteSpaces, out var at) ? at
-        : throw new UsageException($"--{option} takes an ISO 8601 time such as 2026-11-24 or 2026-11-24T08:00:00Z, not '{text}'");
 
     static string Csv(AuditRecord r) => string.Join(',', new[]
     {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Amazon.Runtime;
@@ -13,38 +14,53 @@ namespace Bus.Cli;
 /// </summary>
 static class ErrorsCommand
 {
-    static readonly HashSet<string> Options = ["scope", "service-url", "region", "json", "kind", "max", "redrive", "db"];
-    const string Usage = "usage: bus errors <queue> [--kind error|skipped|dlq] [--max <n>] [--redrive] [--json]\n       bus errors outbox [--db <connection " +
-        "string or SQLite file>] [--max <n>] [--json]";
-
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    static readonly Dictionary<string, FailureQueue> Kinds = new(StringComparer.Ordinal)
     {
-        var a = new Arguments(args, Options);
-        if (a.Positional.Count != 1)
-            throw new UsageException(Usage);
-        var queue = a.Positional[0];
-        var kind = (a.Option("kind") ?? "error") switch
+        ["error"] = FailureQueue.Error,
+        ["skipped"] = FailureQueue.Skipped,
+        ["dlq"] = FailureQueue.DeadLetter,
+    };
+
+    public static Command Create()
+    {
+        var queue = new Argument<string>("queue")
         {
-            "error" => FailureQueue.Error,
-            "skipped" => FailureQueue.Skipped,
-            "dlq" => FailureQueue.DeadLetter,
-            var other => throw new UsageException($"--kind is error, skipped or dlq, not '{other}'"),
+            Description = "the receive endpoint's queue name without the scope (model-lifecycle, evaluate-model, ...), or 'outbox' for the messages " +
+                "the broker refused for good",
         };
-        var max = a.Option("max") is { } text
-            ? int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-                ? n : throw new UsageException($"--max takes a positive whole number, not '{text}'")
-            : a.Flag("redrive") ? int.MaxValue : 20;
+        var kind = CliOptions.OneOf("--kind", "which failure queue: _error (failed after retries), _skipped (no consumer took it), _dlq (SQS's " +
+            "redrive)", "error", [.. Kinds.Keys]);
+        var max = CliOptions.WholeNumber("--max", "n", "how many messages at most (default 20; with --redrive, all of them)", minimum: 1);
+        var redrive = new Option<bool>("--redrive") { Description = "move the messages back to <queue> once the cause is fixed" };
+        var json = CliOptions.Json("the messages");
+        var db = new DatabaseOption();
+        var aws = new AwsEndpointOptions();
+        var command = new Command("errors", "the messages in a queue's failure queue and why they failed (they stay there); --redrive moves them " +
+            "back") { queue, kind, max, redrive, json, db };
+        aws.AddTo(command);
+        command.SetAction((result, cancellationToken) =>
+        {
+            var request = new Request(result.GetRequiredValue(queue), Kinds[result.GetRequiredValue(kind)], result.GetRequiredValue(kind),
+                result.GetResult(max) is null ? result.GetValue(redrive) ? int.MaxValue : 20 : result.GetValue(max), result.GetValue(redrive),
+                result.GetValue(json));
+            return request.Queue == "outbox"
+                ? DeadOutboxesAsync(db.ConnectionString(result), request, cancellationToken)
+                : RunAsync(aws.Settings(result, createEntities: false), request, cancellationToken);
+        });
+        return command;
+    }
 
-        if (queue == "outbox")
-            return await DeadOutboxesAsync(a, max == int.MaxValue ? 1000 : max, cancellationToken).ConfigureAwait(false);
+    sealed record Request(string Queue, FailureQueue Kind, string KindName, int Max, bool Redrive, bool Json);
 
-        var settings = a.Aws(createEntities: false);
+    static async Task<int> RunAsync(AmazonSqsHostSettings settings, Request request, CancellationToken cancellationToken)
+    {
+        var (queue, kind, max) = (request.Queue, request.Kind, request.Max);
         await using var client = new SqsEntityClient(settings);
         var failed = new FailedMessages(client);
         var name = failed.QueueName(queue, kind);
         try
         {
-            if (a.Flag("redrive"))
+            if (request.Redrive)
             {
                 var moved = await failed.RedriveAsync(queue, kind, max, cancellationToken).ConfigureAwait(false);
                 Console.WriteLine($"moved {moved} message(s) from {name} back to {EntityNames.Queue(queue, settings.Scope)}");
@@ -52,7 +68,7 @@ static class ErrorsCommand
             }
 
             var messages = await failed.PeekAsync(queue, kind, max, cancellationToken).ConfigureAwait(false);
-            if (a.Flag("json"))
+            if (request.Json)
             {
                 Console.WriteLine(JsonSerializer.Serialize(messages, CliJson.Indented));
                 return 0;
@@ -76,7 +92,7 @@ static class ErrorsCommand
             }
 
             if (messages.Count > 0)
-                Console.WriteLine($"\nonce the cause is fixed: bus errors {queue}{(kind == FailureQueue.Error ? "" : $" --kind {a.Option("kind")}")} " +
+                Console.WriteLine($"\nonce the cause is fixed: bus errors {queue}{(kind == FailureQueue.Error ? "" : $" --kind {request.KindName}")} " +
                     "--redrive");
             return 0;
         }
@@ -93,9 +109,10 @@ static class ErrorsCommand
     }
 
     /// <summary>Outboxes the broker refused for good (the pipeline database's dead outboxes): what, where to, why.</summary>
-    static async Task<int> DeadOutboxesAsync(Arguments a, int max, CancellationToken cancellationToken)
+    static async Task<int> DeadOutboxesAsync(string connectionString, Request request, CancellationToken cancellationToken)
     {
-        var database = new Bus.Persistence.Outbox.BusDatabase(a.ConnectionString);
+        var max = request.Max == int.MaxValue ? 1000 : request.Max;
+        var database = new Bus.Persistence.Outbox.BusDatabase(connectionString);
         IReadOnlyList<Bus.Persistence.Outbox.DeadOutbox> dead;
         try
         {
@@ -106,7 +123,7 @@ static class ErrorsCommand
             throw new CommandException($"the pipeline database cannot be read: {ex.Message}");
         }
 
-        if (a.Flag("json"))
+        if (request.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(dead, CliJson.Indented));
             return 0;

@@ -1,5 +1,5 @@
+using System.CommandLine;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Amazon.Runtime;
 using Bus.Contracts;
 using Bus.Transport.AmazonSqs;
@@ -13,47 +13,59 @@ namespace Bus.Cli;
 /// topic), for a job that cannot call SNS itself or to announce an artifact again. Everything the lifecycle saga
 /// would refuse is refused here first, with the reason.
 /// </summary>
-static partial class PublishCommand
+static class PublishCommand
 {
-    static readonly HashSet<string> Options =
-        ["scope", "service-url", "region", "model", "version", "artifact", "format", "sha256", "validation", "dataset", "run", "producer"];
-    const string Usage = "usage: bus publish training-complete --model <name> --version <v> --artifact s3://bucket/key --sha256 <hex> " +
-                         "[--format tfjs-layers|onnx] [--validation s3://…] [--dataset s3://…] [--run <id>] [--producer <who>]";
-
-    [GeneratedRegex("^[0-9a-f]{64}$")]
-    private static partial Regex Sha256();
-
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var a = new Arguments(args, Options);
-        if (a.Positional is not ["training-complete"])
-            throw new UsageException(Usage);
-        var format = a.Option("format") ?? (a.Required("artifact", "where the model is").EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
-            ? ArtifactFormats.Onnx : ArtifactFormats.TfjsLayers);
-        if (format is not (ArtifactFormats.TfjsLayers or ArtifactFormats.Onnx))
-            throw new UsageException($"--format is tfjs-layers or onnx, not '{format}'");
-        var sha = a.Required("sha256", "the evaluator refuses an artifact whose bytes do not match it").ToLowerInvariant();
-        if (!Sha256().IsMatch(sha))
-            throw new UsageException("--sha256 takes the artifact's sha256 as 64 hex digits (for tfjs-layers: of model.json followed by each shard in " +
-                "manifest order)");
-        var announcement = new TrainingCompleted
+        var trainingComplete = new Command("training-complete", "announce a trained model on the training-complete topic");
+        var model = CliOptions.Required(trainingComplete, "--model", "name", "the model's name", "the model's name");
+        var version = CliOptions.Required(trainingComplete, "--version", "v", "the version being announced", "the version being announced");
+        var artifact = CliOptions.Required(trainingComplete, "--artifact", "s3://bucket/key", "where the model is", "where the model is");
+        var sha256 = CliOptions.Required(trainingComplete, "--sha256", "hex", "the artifact's sha256 (for tfjs-layers: of model.json followed by " +
+            "each shard in manifest order)", "the evaluator refuses an artifact whose bytes do not match it");
+        var format = new Option<string?>("--format")
         {
-            ModelName = a.Required("model", "the model's name"),
-            ModelVersion = a.Required("version", "the version being announced"),
-            ArtifactUri = S3(a.Option("artifact"), "artifact")!,
-            ArtifactFormat = format,
-            ArtifactSha256 = sha,
-            ValidationSetUri = S3(a.Option("validation"), "validation"),
-            DatasetUri = S3(a.Option("dataset"), "dataset"),
-            RunId = a.Option("run"),
-            Producer = a.Option("producer") ?? $"{Environment.UserName}@{Environment.MachineName} (bus publish)",
-            ProducedAt = DateTimeOffset.UtcNow,
+            Description = "the artifact's format (default: onnx for a .onnx key, else tfjs-layers)",
+            HelpName = $"{ArtifactFormats.TfjsLayers}|{ArtifactFormats.Onnx}",
         };
+        format.AcceptOnlyFromAmong(ArtifactFormats.TfjsLayers, ArtifactFormats.Onnx);
+        var validation = new Option<string?>("--validation") { Description = "the producer's validation set", HelpName = "s3://bucket/key" };
+        var dataset = new Option<string?>("--dataset") { Description = "the training dataset, for tagging", HelpName = "s3://bucket/key" };
+        var run = new Option<string?>("--run") { Description = "the training run's id", HelpName = "id" };
+        var producer = new Option<string?>("--producer") { Description = "who announces (default: user@machine (bus publish))", HelpName = "who" };
+        foreach (var option in new Option[] { format, validation, dataset, run, producer })
+            trainingComplete.Options.Add(option);
+        var aws = new AwsEndpointOptions();
+        aws.AddTo(trainingComplete);
+        trainingComplete.SetAction((result, cancellationToken) =>
+        {
+            var uri = result.GetRequiredValue(artifact);
+            var announcement = new TrainingCompleted
+            {
+                ModelName = result.GetRequiredValue(model),
+                ModelVersion = result.GetRequiredValue(version),
+                ArtifactUri = uri,
+                ArtifactFormat = result.GetValue(format)
+                    ?? (uri.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? ArtifactFormats.Onnx : ArtifactFormats.TfjsLayers),
+                ArtifactSha256 = result.GetRequiredValue(sha256).ToLowerInvariant(),
+                ValidationSetUri = result.GetValue(validation),
+                DatasetUri = result.GetValue(dataset),
+                RunId = result.GetValue(run),
+                Producer = result.GetValue(producer) ?? $"{Environment.UserName}@{Environment.MachineName} (bus publish)",
+                ProducedAt = DateTimeOffset.UtcNow,
+            };
 
-        if (Bus.Pipeline.ModelLifecycleStateMachine.ValidateAnnouncement(announcement) is { } problem)
-            throw new UsageException($"the lifecycle would refuse this announcement: {problem}");
+            // The lifecycle's own rules, so that what it would refuse is refused here with the same words, before anything is sent.
+            if (AnnouncementRules.Validate(announcement) is { } problem)
+                throw new UsageException($"the lifecycle would refuse this announcement: {problem}");
+            return PublishAsync(aws.Settings(result, createEntities: true), announcement, cancellationToken);
+        });
 
-        var settings = a.Aws(createEntities: true);
+        return new Command("publish", "announce a trained model as a training job does (plain JSON on SNS)") { trainingComplete };
+    }
+
+    static async Task<int> PublishAsync(AmazonSqsHostSettings settings, TrainingCompleted announcement, CancellationToken cancellationToken)
+    {
         await using var client = new SqsEntityClient(settings);
         var topic = EntityNames.Topic(StageAttribute.TopicNameOf(typeof(TrainingCompleted))!, settings.Scope);
         try
@@ -70,9 +82,4 @@ static partial class PublishCommand
             throw new CommandException($"could not publish to {topic} on {settings}: {ex.Message}");
         }
     }
-
-    static string? S3(string? uri, string option) =>
-        uri is null ? null
-        : Uri.TryCreate(uri, UriKind.Absolute, out var parsed) && parsed.Scheme == "s3" && parsed.Host.Length > 0 && parsed.AbsolutePath.Length > 1 ? uri
-        : throw new UsageException($"--{option} takes an s3://bucket/key URI, not '{uri}'");
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Data.Common;
 using Bus.Contracts;
 using Bus.Persistence;
@@ -19,19 +20,34 @@ namespace Bus.Cli;
 /// </summary>
 static class RollbackCommand
 {
-    static readonly HashSet<string> Options = ["db", "reason", "by", "wait", "service-url", "scope", "region"];
-
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var a = new Arguments(args, Options);
-        if (a.Positional.Count != 2)
-            throw new UsageException("usage: bus rollback <model> <version> --reason <why> --by <who> [--wait <seconds>] [--db ...] [--service-url ...] " +
-                "[--scope ...] [--region ...]");
-        var (model, version) = (a.Positional[0], a.Positional[1]);
-        var reason = a.Required("reason", "every transition is audited with why");
-        var by = a.Required("by", "every transition is audited with who asked");
-        var wait = a.Wait;
-        var database = LifecycleDatabase.Open(a.ConnectionString);
+        var model = new Argument<string>("model") { Description = "the model's name" };
+        var version = new Argument<string>("version") { Description = "the deployed champion to roll back" };
+        var db = new DatabaseOption();
+        var aws = new AwsEndpointOptions();
+        var command = new Command("rollback", "restore the previous champion; the request is stored in the pipeline's outbox (delivered even if SNS " +
+            "is down right now), then followed to its outcome") { model, version };
+        var reasonOption = CliOptions.Required(command, "--reason", "why", "why it is rolled back", "every transition is audited with why");
+        var byOption = CliOptions.Required(command, "--by", "who", "who asks", "every transition is audited with who asked");
+        var waitOption = CliOptions.WholeNumber("--wait", "seconds", "how long to follow the request before exit 3 (it still happens)", minimum: 0,
+            defaultValue: () => 60);
+        command.Options.Add(waitOption);
+        command.Options.Add(db);
+        aws.AddTo(command);
+        command.SetAction((result, cancellationToken) => RunAsync(new Request(result.GetRequiredValue(model), result.GetRequiredValue(version),
+            result.GetRequiredValue(reasonOption), result.GetRequiredValue(byOption), TimeSpan.FromSeconds(result.GetValue(waitOption)),
+            db.ConnectionString(result), aws.Region(result), aws.ServiceUrl(result), aws.Scope(result)), cancellationToken));
+        return command;
+    }
+
+    sealed record Request(string Model, string Version, string Reason, string By, TimeSpan Wait, string ConnectionString, string Region, Uri? ServiceUrl,
+        string? Scope);
+
+    static async Task<int> RunAsync(Request request, CancellationToken cancellationToken)
+    {
+        var (model, version, reason, by, wait) = (request.Model, request.Version, request.Reason, request.By, request.Wait);
+        var database = LifecycleDatabase.Open(request.ConnectionString);
 
         // Refuse here what the saga would refuse, with the same reasons, before anything is sent.
         var saga = await database.FindAsync(model, version, cancellationToken).ConfigureAwait(false)
@@ -43,7 +59,7 @@ static class RollbackCommand
 
         var requestedAt = DateTimeOffset.UtcNow;
         var messageId = NewId.NextGuid();
-        using var host = BuildBusClient(a, database);
+        using var host = BuildBusClient(request, database);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -121,14 +137,11 @@ static class RollbackCommand
     }
 
     /// <summary>A bus with no receive endpoints: the hosts' entity names and AWS settings, the bus outbox on the pipeline database.</summary>
-    static IHost BuildBusClient(Arguments a, LifecycleDatabase database)
+    static IHost BuildBusClient(Request request, LifecycleDatabase database)
     {
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Warning);
-        var region = a.Region;
-        var serviceUrl = a.ServiceUrl;
-        var scope = a.Scope;
         builder.Services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry();
@@ -137,9 +150,9 @@ static class RollbackCommand
             {
                 cfg.Host(h =>
                 {
-                    h.Region = region;
-                    h.ServiceUrl = serviceUrl;
-                    h.Scope = scope;
+                    h.Region = request.Region;
+                    h.ServiceUrl = request.ServiceUrl;
+                    h.Scope = request.Scope;
                 });
                 StageEntityNameFormatter.Apply(cfg);
             });

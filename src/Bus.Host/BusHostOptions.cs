@@ -1,3 +1,5 @@
+using Bus.Persistence;
+
 namespace Bus.Host;
 
 /// <summary>Configuration section <c>Bus:Host</c>: which stages this process runs.</summary>
@@ -15,5 +17,5 @@ public sealed class BusHostOptions
     public string Name { get; set; } = "bus-host";
 
     /// <summary>Where the model registry (SQLite) lives.</summary>
-    public string DataDirectory { get; set; } = ".bus";
+    public string DataDirectory { get; set; } = PipelineDatabases.DefaultDataDirectory;
 }

@@ -171,14 +171,6 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
         }
     }
 
-    public static (string Bucket, string Key) Parse(string uri)
-    {
-        if (!uri.StartsWith("s3://", StringComparison.Ordinal))
-            throw new ModelConversionException($"'{uri}' is not an s3://bucket/key URI");
-        var rest = uri[5..];
-        var slash = rest.IndexOf('/', StringComparison.Ordinal);
-        if (slash <= 0 || slash == rest.Length - 1)
-            throw new ModelConversionException($"'{uri}' is not an s3://bucket/key URI");
-        return (rest[..slash], rest[(slash + 1)..]);
-    }
+    public static (string Bucket, string Key) Parse(string uri) =>
+        S3Uri.TryParse(uri, out var bucket, out var key) ? (bucket, key) : throw new ModelConversionException($"'{uri}' is not an s3://bucket/key URI");
 }

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Bus.Contracts;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -10,7 +9,7 @@ namespace Bus.Pipeline;
 /// deployment. The saga never knows who listens to its events; it only sends two commands
 /// (evaluate, deploy) to queues named by configuration.
 /// </summary>
-public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLifecycleState>
+public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLifecycleState>
 {
     readonly ModelLifecycleOptions _options;
     readonly PromotionPolicy _policy;
@@ -66,7 +65,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
         });
 
         Initially(
-            When(TrainingCompleted, ctx => ValidateAnnouncement(ctx.Message) is null)
+            When(TrainingCompleted, ctx => AnnouncementRules.Validate(ctx.Message) is null)
                 .Then(ctx => Accept(ctx.Saga, ctx.Message))
                 .Then(ctx => ctx.Saga.EvaluationAttempts = 1)
                 .Send(_evaluateAddress, ctx => EvaluateCommand(ctx.Saga))
@@ -74,11 +73,11 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
                 .TransitionTo(Evaluating)
                 .Audit(max, ctx => ctx.Message.Producer, ctx =>
                     $"run {ctx.Message.RunId ?? "?"}, {ctx.Message.ArtifactFormat} artifact {ctx.Message.ArtifactUri}"),
-            When(TrainingCompleted, ctx => ValidateAnnouncement(ctx.Message) is not null)
+            When(TrainingCompleted, ctx => AnnouncementRules.Validate(ctx.Message) is not null)
                 .Then(ctx =>
                 {
                     Accept(ctx.Saga, ctx.Message);
-                    ctx.Saga.Reason = $"invalid training-complete: {ValidateAnnouncement(ctx.Message)}";
+                    ctx.Saga.Reason = $"invalid training-complete: {AnnouncementRules.Validate(ctx.Message)}";
                 })
                 .TransitionTo(Failed)
                 .Audit(max, ctx => ctx.Message.Producer, ctx => ctx.Saga.Reason));
@@ -449,25 +448,6 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
         saga.TrainingMetrics = message.TrainingMetrics is null ? [] : new Dictionary<string, double>(message.TrainingMetrics);
         saga.CreatedAt = DateTimeOffset.UtcNow;
     }
-
-    /// <summary>Returns why an announcement cannot be acted on, or null when it can.</summary>
-    public static string? ValidateAnnouncement(TrainingCompleted message)
-    {
-        var problems = new List<string>();
-        if (ModelVersionKey.Problem(message.ModelName, message.ModelVersion) is { } names)
-            problems.Add(names);
-        if (string.IsNullOrWhiteSpace(message.ArtifactUri) || !message.ArtifactUri.StartsWith("s3://", StringComparison.Ordinal)
-            || message.ArtifactUri.Length <= 5)
-            problems.Add($"artifactUri must be s3://bucket/key (got '{message.ArtifactUri}')");
-        if (message.ArtifactFormat is not (ArtifactFormats.TfjsLayers or ArtifactFormats.Onnx))
-            problems.Add($"artifactFormat must be '{ArtifactFormats.TfjsLayers}' or '{ArtifactFormats.Onnx}' (got '{message.ArtifactFormat}')");
-        if (message.ArtifactSha256 is null || !Sha256Pattern().IsMatch(message.ArtifactSha256))
-            problems.Add("artifactSha256 must be 64 hex digits");
-        return problems.Count == 0 ? null : string.Join("; ", problems);
-    }
-
-    [GeneratedRegex("^[0-9a-fA-F]{64}$")]
-    private static partial Regex Sha256Pattern();
 
     EvaluateModel EvaluateCommand(ModelLifecycleState saga) => new()
     {

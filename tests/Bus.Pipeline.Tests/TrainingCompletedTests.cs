@@ -80,6 +80,47 @@ public class When_an_announcement_is_invalid
     }
 }
 
+/// <summary>The saga and `bus publish` refuse with one set of rules (AnnouncementRules): the saga's reason is the rules' words.</summary>
+public class When_an_announcement_breaks_one_rule
+{
+    public static TheoryData<string, string> Broken() => new()
+    {
+        { "bucket-only", "artifactUri must be s3://bucket/key" },
+        { "key-missing", "artifactUri must be s3://bucket/key" },
+        { "http-validation", "validationSetUri must be s3://bucket/key" },
+        { "file-dataset", "datasetUri must be s3://bucket/key" },
+        { "short-sha", "artifactSha256 must be 64 hex digits" },
+    };
+
+    static TrainingCompleted Break(TrainingCompleted good, string how) => how switch
+    {
+        "bucket-only" => good with { ArtifactUri = "s3://models" },
+        "key-missing" => good with { ArtifactUri = "s3://models/" },
+        "http-validation" => good with { ValidationSetUri = "http://example.test/v.json" },
+        "file-dataset" => good with { DatasetUri = "file:///data" },
+        "short-sha" => good with { ArtifactSha256 = "abc" },
+        _ => throw new ArgumentOutOfRangeException(nameof(how)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Broken))]
+    public async Task Should_fail_the_version_with_the_rule_bus_publish_names(string how, string rule)
+    {
+        var announcement = Break(LifecycleHarness.Announcement("digits", "9"), how);
+        AnnouncementRules.Validate(LifecycleHarness.Announcement("digits", "9")).Should().BeNull("the unbroken announcement is fine");
+        var expected = AnnouncementRules.Validate(announcement);
+        expected.Should().Contain(rule);
+
+        await using var h = await LifecycleHarness.Start();
+        var id = ModelVersionKey.For("digits", "9");
+        await h.Publish(announcement);
+
+        (await h.InState(id, h.Machine.Failed)).Should().BeTrue();
+        h.Instance(id)!.Reason.Should().Be($"invalid training-complete: {expected}");
+        (await h.CountSent<EvaluateModel>(_ => true)).Should().Be(0);
+    }
+}
+
 public class When_two_versions_of_one_model_are_announced
 {
     [Fact]

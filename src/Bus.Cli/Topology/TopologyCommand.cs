@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Amazon.Runtime;
@@ -7,7 +8,7 @@ using Bus.Transport.AmazonSqs;
 using Bus.Transport.AmazonSqs.Sns;
 using Bus.Transport.AmazonSqs.Transport;
 
-namespace Bus.Cli;
+namespace Bus.Cli.Topology;
 
 /// <summary>
 /// `bus topology`: what is on SNS/SQS for this pipeline right now — each stage topic and the queues it fans out to,
@@ -16,35 +17,21 @@ namespace Bus.Cli;
 /// </summary>
 static class TopologyCommand
 {
-    static readonly HashSet<string> Options = ["scope", "service-url", "region", "json"];
-
-    public sealed record QueueDepth(string Name, string Arn, long Visible, long InFlight, long Delayed)
+    public static Command Create()
     {
-        /// <summary>_error (failed after retries), _skipped (no consumer took it), _dlq (SQS's redrive: received too often without being deleted).</summary>
-        public string? Holds => FailureQueues.KindOf(Name) switch
-        {
-            FailureQueue.Error => "failed after their retries; each carries the exception in its attributes",
-            FailureQueue.Skipped => "no consumer on the endpoint took them",
-            FailureQueue.DeadLetter => "SQS moved them after too many receives without a delete (a consumer host crashing on them?)",
-            _ => null,
-        };
+        var json = CliOptions.Json("the topology");
+        var aws = new AwsEndpointOptions();
+        var command = new Command("topology", "each stage topic and the queues it fans out to, the queues without a topic (_error, _skipped, _dlq), " +
+            "and how many messages wait in each; read-only") { json };
+        aws.AddTo(command);
+        command.SetAction((result, cancellationToken) => RunAsync(aws.Settings(result, createEntities: false), result.GetValue(json), cancellationToken));
+        return command;
     }
 
-    public sealed record TopicView(string Stage, string Name, string Arn, IReadOnlyList<SubscriptionView> Subscriptions);
-
-    public sealed record SubscriptionView(string Protocol, string Endpoint, QueueDepth? Queue);
-
-    public sealed record Topology(string Scope, string Endpoint, string Region, IReadOnlyList<TopicView> Topics, IReadOnlyList<QueueDepth> OtherQueues,
-        IReadOnlyList<string> StagesWithoutTopic);
-
-    public static async Task<int> RunAsync(string[] args, CancellationToken cancellationToken)
+    static async Task<int> RunAsync(AmazonSqsHostSettings settings, bool json, CancellationToken cancellationToken)
     {
-        var a = new Arguments(args, Options);
-        if (a.Positional.Count != 0)
-            throw new UsageException("usage: bus topology [--scope <scope>] [--service-url <url>] [--region <region>] [--json]");
-        var settings = a.Aws(createEntities: false);
         await using var client = new SqsEntityClient(settings);
-        Topology topology;
+        PipelineTopology topology;
         try
         {
             topology = await ReadAsync(client, settings, cancellationToken).ConfigureAwait(false);
@@ -54,14 +41,14 @@ static class TopologyCommand
             throw new CommandException($"could not read the topology from {settings}: {ex.Message}");
         }
 
-        if (a.Flag("json"))
+        if (json)
             Console.WriteLine(JsonSerializer.Serialize(topology, CliJson.Indented));
         else
             Write(topology);
         return 0;
     }
 
-    static async Task<Topology> ReadAsync(SqsEntityClient client, AmazonSqsHostSettings settings, CancellationToken cancellationToken)
+    static async Task<PipelineTopology> ReadAsync(SqsEntityClient client, AmazonSqsHostSettings settings, CancellationToken cancellationToken)
     {
         var prefix = string.IsNullOrEmpty(settings.Scope) ? null : settings.Scope + "-";
         var queues = new Dictionary<string, QueueDepth>(StringComparer.Ordinal);
@@ -112,7 +99,8 @@ static class TopologyCommand
         }
 
         var others = queues.Values.Where(q => !subscribed.Contains(q.Arn)).OrderBy(q => q.Name, StringComparer.Ordinal).ToList();
-        return new Topology(settings.Scope ?? "", settings.ServiceUrl?.ToString() ?? $"aws {settings.Region}", settings.Region, topics, others, missing);
+        return new PipelineTopology(settings.Scope ?? "", settings.ServiceUrl?.ToString() ?? $"aws {settings.Region}", settings.Region, topics, others,
+            missing);
     }
 
     /// <summary>The topic of every stage message in the contracts (<see cref="StageAttribute"/>), in a stable order.</summary>
@@ -123,7 +111,7 @@ static class TopologyCommand
     static long Count(GetQueueAttributesResponse response, string name) =>
         long.TryParse(response.Attributes.GetValueOrDefault(name), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 0;
 
-    static void Write(Topology t)
+    static void Write(PipelineTopology t)
     {
         var strip = string.IsNullOrEmpty(t.Scope) ? "" : t.Scope + "-";
         string Short(string name) => strip.Length > 0 && name.StartsWith(strip, StringComparison.Ordinal) ? name[strip.Length..] : name;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Bus.Pipeline;
@@ -5,27 +6,35 @@ using Bus.Pipeline;
 namespace Bus.Cli;
 
 /// <summary>
-/// `bus status` and `bus timeline`: what the lifecycle saga recorded, read straight from the pipeline database, so
-/// they answer even when no host is running.
+/// `bus status`: every version of a model (state, accuracy, which one serves) or one version in full, read straight
+/// from the pipeline database, so it answers even when no host is running.
 /// </summary>
-static class StatusCommands
+static class StatusCommand
 {
-    static readonly HashSet<string> Options = ["db", "json"];
-
-    public static async Task<int> StatusAsync(string[] args, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        var a = new Arguments(args, Options);
-        if (a.Positional.Count is < 1 or > 2)
-            throw new UsageException("usage: bus status <model> [<version>] [--db <connection string>] [--json]");
-        var database = LifecycleDatabase.Open(a.ConnectionString);
-        var model = a.Positional[0];
-
-        if (a.Positional.Count == 2)
+        var model = new Argument<string>("model") { Description = "the model's name" };
+        var version = new Argument<string?>("version")
         {
-            var version = a.Positional[1];
+            Description = "one version, in full (without it: every version, one line each)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var db = new DatabaseOption();
+        var json = CliOptions.Json("the versions (or the version's whole saga state)");
+        var command = new Command("status", "every version of a model (state, accuracy, which one serves), or one version") { model, version, db, json };
+        command.SetAction((result, cancellationToken) =>
+            RunAsync(db.ConnectionString(result), result.GetRequiredValue(model), result.GetValue(version), result.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    static async Task<int> RunAsync(string connectionString, string model, string? version, bool json, CancellationToken cancellationToken)
+    {
+        var database = LifecycleDatabase.Open(connectionString);
+        if (version is not null)
+        {
             var saga = await database.FindAsync(model, version, cancellationToken).ConfigureAwait(false)
                 ?? throw new CommandException($"{model} {version} is not known in {database.Shown}");
-            if (a.Flag("json"))
+            if (json)
                 Console.WriteLine(JsonSerializer.Serialize(saga, CliJson.Indented));
             else
                 WriteVersion(saga);
@@ -39,7 +48,7 @@ static class StatusCommands
         // superseded notice (a host stopped between moving the alias and publishing the deployment; it is redelivered).
         var deployed = versions.Where(s => s.CurrentState == LifecycleStates.Deployed).OrderByDescending(s => s.AliasRevision).ToList();
         var champion = deployed.FirstOrDefault();
-        if (a.Flag("json"))
+        if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(versions.Select(s => new
             {
@@ -68,32 +77,8 @@ static class StatusCommands
                 s.ModelVersion,
                 s.CurrentState,
                 s.Metrics.TryGetValue("accuracy", out var accuracy) ? accuracy.ToString("0.0000", CultureInfo.InvariantCulture) : "-",
-                Time(s.UpdatedAt),
+                CliFormat.Time(s.UpdatedAt),
                 s.Reason ?? "",
-            }));
-        return 0;
-    }
-
-    public static async Task<int> TimelineAsync(string[] args, CancellationToken cancellationToken)
-    {
-        var a = new Arguments(args, Options);
-        if (a.Positional.Count != 2)
-            throw new UsageException("usage: bus timeline <model> <version> [--db <connection string>] [--json]");
-        var database = LifecycleDatabase.Open(a.ConnectionString);
-        var (model, version) = (a.Positional[0], a.Positional[1]);
-        var saga = await database.FindAsync(model, version, cancellationToken).ConfigureAwait(false)
-            ?? throw new CommandException($"{model} {version} is not known in {database.Shown}");
-        if (a.Flag("json"))
-        {
-            Console.WriteLine(JsonSerializer.Serialize(saga.History, CliJson.Indented));
-            return 0;
-        }
-
-        Console.WriteLine($"{model} {version} ({saga.CorrelationId}): {saga.CurrentState}, artifact {saga.Artifact?.Uri ?? "-"}");
-        TextTable.Write(["AT (UTC)", "STATE", "EVENT", "BY", "HOST", "ARTIFACT", "DETAIL"],
-            saga.History.Select(h => new[]
-            {
-                Time(h.At), h.State, h.Event, h.Actor ?? "-", h.Host ?? "-", h.ArtifactSha256 is { Length: >= 12 } sha ? sha[..12] : "-", h.Detail ?? "",
             }));
         return 0;
     }
@@ -118,16 +103,14 @@ static class StatusCommands
             Field("alias revision", s.AliasRevision.ToString(CultureInfo.InvariantCulture));
         if (s.PreviousChampionVersion is not null)
             Field("previous champion", s.PreviousChampionVersion);
-        Field("created", Time(s.CreatedAt));
-        Field("updated", Time(s.UpdatedAt));
+        Field("created", CliFormat.Time(s.CreatedAt));
+        Field("updated", CliFormat.Time(s.UpdatedAt));
         if (s.History.Count > 0)
         {
             var last = s.History[^1];
-            Field("last transition", $"{last.Event} → {last.State} by {last.Actor ?? "-"} at {Time(last.At)}");
+            Field("last transition", $"{last.Event} → {last.State} by {last.Actor ?? "-"} at {CliFormat.Time(last.At)}");
         }
     }
 
     static void Field(string name, string value) => Console.WriteLine($"  {name + ":",-19}{value}");
-
-    static string Time(DateTimeOffset at) => at == default ? "-" : at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 }

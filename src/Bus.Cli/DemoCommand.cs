@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -11,14 +12,23 @@ namespace Bus.Cli;
 /// `bus demo`: everything on 127.0.0.1, set up and cleaned up by itself. Exits 0 only if the good model is
 /// deployed and answers a prediction and the weak model is rejected.
 /// </summary>
-static class Demo
+static class DemoCommand
 {
-
-    public static async Task<int> RunAsync(string[] args)
+    public static Command Create()
     {
-        var epochs = args.SkipWhile(a => a != "--epochs").Skip(1).FirstOrDefault() ?? "15";
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(15));
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        var epochs = CliOptions.WholeNumber("--epochs", "n", "how long TensorFlow.js trains the good model", minimum: 1, defaultValue: () => 15);
+        var command = new Command("demo", "start the emulator and two consumer hosts on 127.0.0.1, train a model with TensorFlow.js, follow it " +
+            "through evaluation and deployment, ask the inference endpoint for a prediction, then show a deliberately weak model being rejected; " +
+            "cleans up after itself") { epochs };
+        command.SetAction((result, cancellationToken) =>
+            RunAsync(result.GetValue(epochs).ToString(CultureInfo.InvariantCulture), cancellationToken));
+        return command;
+    }
+
+    static async Task<int> RunAsync(string epochs, CancellationToken cancellationToken)
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cancel.CancelAfter(TimeSpan.FromMinutes(15));
         var scope = "demo" + Guid.NewGuid().ToString("N")[..6];
         var data = Directory.CreateTempSubdirectory("bus-demo-").FullName;
         EmulatorProcess? emulator = null;

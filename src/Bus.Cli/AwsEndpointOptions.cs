@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Amazon.Runtime;
+using Amazon.Runtime.Credentials;
+using Bus.Transport.AmazonSqs;
+
+namespace Bus.Cli;
+
+/// <summary>
+/// <c>--service-url</c>, <c>--scope</c> and <c>--region</c>: where SNS/SQS are, for the commands that talk to them,
+/// falling back to the hosts' <c>Bus__Aws__*</c> settings. Credentials come from the AWS SDK's usual chain.
+/// </summary>
+sealed class AwsEndpointOptions
+{
+    readonly Option<Uri?> _serviceUrl = new("--service-url")
+    {
+        Description = "the SNS/SQS endpoint, for an emulator or a VPC endpoint (default: Bus__Aws__ServiceUrl, else AWS's endpoint for the region)",
+        HelpName = "url",
+        CustomParser = result =>
+        {
+            var text = result.Tokens[0].Value;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                return uri;
+            result.AddError($"--service-url takes an absolute http(s) URL, not '{text}'");
+            return null;
+        },
+    };
+
+    readonly Option<string?> _scope = new("--scope")
+    {
+        Description = "the prefix of this pipeline's topic and queue names (default: Bus__Aws__Scope)",
+        HelpName = "scope",
+    };
+
+    readonly Option<string?> _region = new("--region")
+    {
+        Description = "the AWS region (default: Bus__Aws__Region, else us-east-1)",
+        HelpName = "region",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(_serviceUrl);
+        command.Options.Add(_scope);
+        command.Options.Add(_region);
+    }
+
+    public string Region(ParseResult result) =>
+        result.GetValue(_region) is { Length: > 0 } region ? region
+        : CliEnvironment.Configuration["Bus:Aws:Region"] is { Length: > 0 } configured ? configured
+        : "us-east-1";
+
+    public Uri? ServiceUrl(ParseResult result) =>
+        result.GetValue(_serviceUrl) is { } given ? given
+        : CliEnvironment.Configuration["Bus:Aws:ServiceUrl"] is { Length: > 0 } url
+            ? Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri : throw new UsageException($"Bus__Aws__ServiceUrl '{url}' is not an absolute URL")
+            : null;
+
+    public string? Scope(ParseResult result) =>
+        result.GetValue(_scope) is { Length: > 0 } scope ? scope
+        : CliEnvironment.Configuration["Bus:Aws:Scope"] is { Length: > 0 } configured ? configured
+        : null;
+
+    /// <summary>The transport's settings for these options, with the SDK's credentials (a failure to find any is exit 1).</summary>
+    public AmazonSqsHostSettings Settings(ParseResult result, bool createEntities)
+    {
+        AWSCredentials credentials;
+        try
+        {
+            credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials();
+        }
+        catch (AmazonClientException ex)
+        {
+            throw new CommandException($"no AWS credentials: {ex.Message}");
+        }
+
+        return new AmazonSqsHostSettings
+        {
+            Region = Region(result),
+            ServiceUrl = ServiceUrl(result),
+            Scope = Scope(result),
+            Credentials = credentials,
+            CreateEntities = createEntities,
+        };
+    }
+}
