@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Diagnostics.Metrics;
+using Bus.Shared;
 using MassTransit;
 using MassTransit.Middleware;
 using MassTransit.Middleware.Outbox;
@@ -272,7 +273,7 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
                 .ConfigureAwait(false);
         }
 
-        var delay = TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 1000 * Math.Pow(2, Math.Min(attempts - 1, 16))));
+        var delay = Backoff.Exponential(attempts, TimeSpan.FromSeconds(1), _options.MaxRetryDelay);
         logger.LogWarning(ex, "Outbox {OutboxId} delivery failed (attempt {Attempts}); retrying in {Delay}", outboxId, attempts, delay);
         await Sql.ExecuteAsync(connection, null,
             "UPDATE bus_outbox SET locked_by = NULL, locked_until = NULL, attempts = @a, next_attempt_at = @next, last_error = @e WHERE outbox_id = @id AND " +
@@ -283,7 +284,7 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
     }
 
     /// <summary>How long to wait after <paramref name="failures"/> failed rounds in a row: doubling from 1 s, capped by MaxRetryDelay.</summary>
-    TimeSpan Pause(int failures) => TimeSpan.FromMilliseconds(Math.Min(_options.MaxRetryDelay.TotalMilliseconds, 500 * Math.Pow(2, Math.Min(failures, 10))));
+    TimeSpan Pause(int failures) => Backoff.Exponential(Math.Max(1, failures), TimeSpan.FromSeconds(1), _options.MaxRetryDelay);
 
     /// <summary>
     /// Forgets consumed message ids and delivered outboxes older than the retention period, and claims abandoned that

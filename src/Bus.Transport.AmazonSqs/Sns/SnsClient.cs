@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Xml.Linq;
 using Amazon.Runtime;
+using Bus.Shared;
 
 namespace Bus.Transport.AmazonSqs.Sns;
 
@@ -43,7 +44,10 @@ public sealed class SnsClient : IDisposable
     /// <summary>Attempts per call, including the first (transient failures only).</summary>
     public int MaxAttempts { get; init; } = 6;
 
+    /// <summary>The wait before the first retry; it doubles per retry (with jitter) up to <see cref="MaxDelay"/>.</summary>
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(10);
 
     public Uri Endpoint => _endpoint;
 
@@ -174,9 +178,7 @@ public sealed class SnsClient : IDisposable
             }
             catch (SnsException ex) when (ex.IsTransient && attempt < MaxAttempts && !cancellationToken.IsCancellationRequested)
             {
-                var backoff = BaseDelay * Math.Pow(2, attempt - 1);
-                var jittered = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * backoff.TotalMilliseconds + backoff.TotalMilliseconds / 2);
-                await Task.Delay(jittered, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(Backoff.Jittered(attempt, BaseDelay, MaxDelay), cancellationToken).ConfigureAwait(false);
             }
         }
     }

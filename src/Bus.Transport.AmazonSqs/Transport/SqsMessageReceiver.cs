@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Amazon.SQS.Model;
+using Bus.Shared;
 using MassTransit;
 using MassTransit.Transports;
 using MassTransit.Util;
@@ -67,7 +68,7 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
             {
                 // AWS (or the emulator) unreachable: keep the loop alive and try again with backoff.
                 var attempt = Interlocked.Increment(ref failures);
-                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(attempt, 8))));
+                var delay = Backoff.Exponential(attempt, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(30));
                 LogContext.Warning?.Log(ex, "Receive from {Queue} failed (attempt {Attempt}); retrying in {Delay}", queue.Name, attempt, delay);
                 try
                 {
