@@ -114,7 +114,7 @@ static class RollbackCommand
     }
 
     static bool Refused(ModelLifecycleState saga, DateTimeOffset requestedAt) =>
-        saga.CurrentState == LifecycleStates.Deployed && saga.History.Any(h => h.At >= requestedAt.AddSeconds(-5) && h.Event == "RollbackRefused");
+        saga.CurrentState == LifecycleStates.Deployed && saga.History.Any(h => h.At >= requestedAt.AddSeconds(-5) && h.Event == nameof(RollbackRejected));
 
     static async Task<bool> WaitAsync(Func<Task<bool>> condition, DateTime until, CancellationToken cancellationToken)
     {

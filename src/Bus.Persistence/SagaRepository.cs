@@ -175,12 +175,20 @@ public static class BusSagaRepositoryRegistration
         string table,
         System.Linq.Expressions.Expression<Func<TSaga, string?>> currentState, params IndexedColumn<TSaga>[] columns)
         where TSaga : class, ISagaVersion =>
+        configurator.BusRepository(connectionString, table, currentState, [], columns);
+
+    /// <summary>As above, with the rewrites of stored instances that the saga's history needs (<see cref="SagaDataMigration"/>).</summary>
+    public static ISagaRegistrationConfigurator<TSaga> BusRepository<TSaga>(this ISagaRegistrationConfigurator<TSaga> configurator, string connectionString,
+        string table, System.Linq.Expressions.Expression<Func<TSaga, string?>> currentState, IReadOnlyList<SagaDataMigration> dataMigrations,
+        params IndexedColumn<TSaga>[] columns)
+        where TSaga : class, ISagaVersion =>
         configurator.Repository(r =>
         {
             r.AddSingleton(new SagaStore<TSaga>(new SagaStoreOptions<TSaga>(connectionString, table, columns)
             {
                 State = currentState.Compile(),
                 StateMember = (currentState.Body as System.Linq.Expressions.MemberExpression)?.Member.Name,
+                DataMigrations = dataMigrations,
             }));
             r.RegisterSagaRepository<TSaga, SagaDatabaseContext<TSaga>, SagaConsumeContextFactory<SagaDatabaseContext<TSaga>, TSaga>,
                 BusSagaRepositoryContextFactory<TSaga>>();

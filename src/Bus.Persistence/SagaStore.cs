@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Linq.Expressions;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using MassTransit;
 
 namespace Bus.Persistence;
@@ -34,6 +35,9 @@ public sealed class SagaStoreOptions<TSaga>(string connectionString, string tabl
 
     /// <summary>The saga property held in current_state (e.g. CurrentState), for translating queries.</summary>
     public string? StateMember { get; init; }
+
+    /// <summary>Rewrites of the stored JSON when the saga's shape changes, numbered from 1 (their own schema component).</summary>
+    public IReadOnlyList<SagaDataMigration> DataMigrations { get; init; } = [];
 }
 
 /// <summary>
@@ -69,8 +73,42 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         ]),
     ];
 
+    /// <summary>The schema component of <see cref="SagaStoreOptions{TSaga}.DataMigrations"/>: saga-data:table.</summary>
+    public string DataComponent => $"saga-data:{options.Table}";
+
     public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) =>
-        _schema.EnsureAsync(ct => SchemaMigrator.MigrateAsync(options.Dialect, Component, Steps, ct), cancellationToken);
+        _schema.EnsureAsync(async ct =>
+        {
+            await SchemaMigrator.MigrateAsync(options.Dialect, Component, Steps, ct).ConfigureAwait(false);
+            if (options.DataMigrations.Count > 0)
+                await SchemaMigrator.MigrateAsync(options.Dialect, DataComponent, DataSteps, ct).ConfigureAwait(false);
+        }, cancellationToken);
+
+    IReadOnlyList<SchemaStep> DataSteps => options.DataMigrations.Select(m => new SchemaStep(m.Version, _ => [])
+    {
+        Code = (connection, transaction, ct) => RewriteAsync(connection, transaction, m.Upgrade, ct),
+    }).ToList();
+
+    /// <summary>Every row's JSON through <paramref name="upgrade"/>; the rows it changed are written back (their version kept).</summary>
+    async Task RewriteAsync(DbConnection connection, DbTransaction transaction, Func<JsonObject, bool> upgrade, CancellationToken cancellationToken)
+    {
+        var rows = new List<(object Id, string Data)>();
+        await using (var read = Command(connection, transaction, $"SELECT correlation_id, data FROM {options.Table}"))
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                rows.Add((reader.GetValue(0), reader.GetString(1)));
+        }
+
+        foreach (var (id, data) in rows)
+        {
+            if (JsonNode.Parse(data) is not JsonObject document || !upgrade(document))
+                continue;
+            await using var write = Command(connection, transaction, $"UPDATE {options.Table} SET data = {Cast("@data")} WHERE correlation_id = @id",
+                ("data", document.ToJsonString(Json)), ("id", id));
+            await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Migrates only up to <paramref name="version"/>: what an older build would have left behind (tests and staged upgrades).</summary>
     public Task<int> MigrateToAsync(int version, CancellationToken cancellationToken = default) =>

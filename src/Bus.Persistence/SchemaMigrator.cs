@@ -3,8 +3,14 @@ using System.Globalization;
 
 namespace Bus.Persistence;
 
-/// <summary>One step of a component's schema: the statements that take it from <c>Version - 1</c> to <c>Version</c>.</summary>
-public sealed record SchemaStep(int Version, Func<SqlDialect, IEnumerable<string>> Statements);
+/// <summary>
+/// One step of a component's schema: the statements that take it from <c>Version - 1</c> to <c>Version</c>, then
+/// <see cref="Code"/> when the step rewrites data that SQL cannot (JSON documents), in the same transaction.
+/// </summary>
+public sealed record SchemaStep(int Version, Func<SqlDialect, IEnumerable<string>> Statements)
+{
+    public Func<DbConnection, DbTransaction, CancellationToken, Task>? Code { get; init; }
+}
 
 /// <summary>
 /// Creates and migrates a component's tables on start, idempotently: the <c>bus_schema</c> table records each
@@ -35,6 +41,8 @@ public static class SchemaMigrator
         {
             foreach (var statement in step.Statements(dialect))
                 await Sql.ExecuteAsync(connection, transaction, statement, cancellationToken).ConfigureAwait(false);
+            if (step.Code is { } code)
+                await code(connection, transaction, cancellationToken).ConfigureAwait(false);
         }
 
         if (target > version)

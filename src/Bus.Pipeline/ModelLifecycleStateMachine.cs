@@ -29,14 +29,14 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
         // A name or version that breaks ModelVersionKey's rule throws here: no instance is made for it (it could share an
         // id with a valid one), and the announcement goes to the error queue with the reason.
         Event(() => TrainingCompleted, x => x.CorrelateById(ctx => ModelVersionKey.For(ctx.Message.ModelName, ctx.Message.ModelVersion)));
-        Event(() => Evaluated, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => ModelEvaluated, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
         Event(() => EvaluationFailed, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
-        Event(() => DeploymentConfirmed, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => ModelDeployed, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
         Event(() => DeploymentFailed, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
-        Event(() => Replaced, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
-        Event(() => RestoreRequested, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
-        Event(() => RollbackRefused, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
-        Event(() => RollbackRequested, x =>
+        Event(() => ModelSuperseded, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => RestoreChampion, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => RollbackRejected, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
+        Event(() => RollbackModel, x =>
         {
             x.CorrelateById(ctx => ctx.Message.ModelVersionId);
             x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.Publish(new RollbackRejected
@@ -46,7 +46,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 RequestedBy = ctx.Message.RequestedBy,
             })));
         });
-        Event(() => StatusRequested, x =>
+        Event(() => GetModelVersionStatus, x =>
         {
             x.CorrelateById(ctx => ctx.Message.ModelVersionId);
             x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.RespondAsync(new ModelVersionNotFound { ModelVersionId = ctx.Message.ModelVersionId })));
@@ -84,7 +84,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
 
         During(Evaluating,
             Ignore(TrainingCompleted),
-            When(Evaluated)
+            When(ModelEvaluated)
                 .Unschedule(EvaluationTimeout)
                 .Then(ctx =>
                 {
@@ -139,10 +139,10 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
 
         During(Approved,
             Ignore(TrainingCompleted),
-            Ignore(Evaluated),
+            Ignore(ModelEvaluated),
             Ignore(EvaluationFailed),
             Ignore(EvaluationTimeout.Received),
-            When(DeploymentConfirmed)
+            When(ModelDeployed)
                 .Unschedule(StageTimeout)
                 .Then(ctx =>
                 {
@@ -168,7 +168,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 .TransitionTo(Failed)
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => ctx.Saga.Reason),
             // Out of order: a later deployment replaced this version before its own ModelDeployed arrived.
-            When(Replaced)
+            When(ModelSuperseded)
                 .Unschedule(StageTimeout)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
@@ -177,18 +177,18 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
 
         During(Deployed,
             Ignore(TrainingCompleted),
-            Ignore(Evaluated),
+            Ignore(ModelEvaluated),
             Ignore(EvaluationFailed),
             Ignore(EvaluationTimeout.Received),
-            Ignore(RollbackRefused),
-            When(Replaced, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
+            Ignore(RollbackRejected),
+            When(ModelSuperseded, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
                 .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision})"),
             // Redelivered or out-of-date news (an at-least-once bus, several hosts): the alias revision says which is newer.
-            When(Replaced, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision).Then(ctx => LateEvent(ctx, "ModelSuperseded")),
-            When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision).Then(ctx => LateEvent(ctx, "ModelDeployed")),
-            When(RollbackRequested, ctx => ctx.Saga.PreviousChampionId is null)
+            When(ModelSuperseded, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision).Then(ctx => LateEvent(ctx, "ModelSuperseded")),
+            When(ModelDeployed, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision).Then(ctx => LateEvent(ctx, "ModelDeployed")),
+            When(RollbackModel, ctx => ctx.Saga.PreviousChampionId is null)
                 .Publish(ctx => new RollbackRejected
                 {
                     ModelVersionId = ctx.Saga.CorrelationId,
@@ -198,7 +198,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                     RequestedBy = ctx.Message.RequestedBy,
                 })
                 .Then(ctx => AuditExtensions.Append(ctx, ctx.Event.Name, ctx.Message.RequestedBy, "rollback refused: no previous champion", max)),
-            When(RollbackRequested, ctx => ctx.Saga.PreviousChampionId is not null)
+            When(RollbackModel, ctx => ctx.Saga.PreviousChampionId is not null)
                 .Then(ctx =>
                 {
                     ctx.Saga.RollbackReason = ctx.Message.Reason;
@@ -217,11 +217,11 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
 
         During(RollingBack,
             Ignore(TrainingCompleted),
-            Ignore(Evaluated),
+            Ignore(ModelEvaluated),
             Ignore(EvaluationFailed),
-            Ignore(DeploymentConfirmed),
-            Ignore(RollbackRequested),
-            When(Replaced)
+            Ignore(ModelDeployed),
+            Ignore(RollbackModel),
+            When(ModelSuperseded)
                 .Unschedule(StageTimeout)
                 .Then(ctx =>
                 {
@@ -242,7 +242,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 .TransitionTo(RolledBack)
                 .Audit(max, ctx => ctx.Saga.RollbackRequestedBy, ctx =>
                     $"{ctx.Message.SupersededByVersion} serves again (alias revision {ctx.Message.AliasRevision})"),
-            When(RollbackRefused)
+            When(RollbackRejected)
                 .Unschedule(StageTimeout)
                 .TransitionTo(Deployed)
                 .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"rollback failed, still the champion: {ctx.Message.Reason}"),
@@ -260,11 +260,11 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
 
         During(Superseded,
             Ignore(TrainingCompleted),
-            Ignore(Evaluated),
+            Ignore(ModelEvaluated),
             Ignore(EvaluationFailed),
-            Ignore(Replaced),
+            Ignore(ModelSuperseded),
             Ignore(EvaluationTimeout.Received),
-            When(RestoreRequested)
+            When(RestoreChampion)
                 .Then(ctx => ctx.Saga.RolledBackFromId = ctx.Message.RolledBackFromId)
                 .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Rollback))
                 .Schedule(StageTimeout, ctx => StageTimer(ctx.Saga, LifecycleStates.Restoring), _ => _options.DeploymentTimeout)
@@ -272,11 +272,11 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 .Audit(max, ctx => ctx.Message.RequestedBy, ctx => $"restoring as champion: {ctx.Message.Reason}"),
             // This version's own confirmation, after a newer deployment already replaced it: it is no longer the
             // champion, but the champion it replaced at that revision must still hear that it was superseded.
-            When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision)
+            When(ModelDeployed, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision)
                 .Then(ctx => LateEvent(ctx, "ModelDeployed"))
                 .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message))),
             // Put back by someone else (an operator redeploying it directly).
-            When(DeploymentConfirmed, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
+            When(ModelDeployed, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .TransitionTo(Deployed)
@@ -284,10 +284,10 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
 
         During(Restoring,
             Ignore(TrainingCompleted),
-            Ignore(Evaluated),
+            Ignore(ModelEvaluated),
             Ignore(EvaluationFailed),
-            Ignore(RestoreRequested),
-            When(DeploymentConfirmed)
+            Ignore(RestoreChampion),
+            When(ModelDeployed)
                 .Unschedule(StageTimeout)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
@@ -318,7 +318,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 .Then(ctx => ctx.Saga.RolledBackFromId = null)
                 .TransitionTo(Superseded)
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"restore failed: {ctx.Message.Reason}"),
-            When(Replaced, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
+            When(ModelSuperseded, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
                 .Unschedule(StageTimeout)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
@@ -328,20 +328,20 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
             Ignore(TrainingCompleted),
             Ignore(EvaluationTimeout.Received),
             Ignore(StageTimeout.Received),
-            Ignore(RestoreRequested),
-            Ignore(RollbackRefused),
-            When(Evaluated).Then(ctx => LateEvent(ctx, "ModelEvaluated")),
+            Ignore(RestoreChampion),
+            Ignore(RollbackRejected),
+            When(ModelEvaluated).Then(ctx => LateEvent(ctx, "ModelEvaluated")),
             When(EvaluationFailed).Then(ctx => LateEvent(ctx, "EvaluationFailed")),
             When(DeploymentFailed).Then(ctx => LateEvent(ctx, "DeploymentFailed")));
         During(Rejected, RolledBack,
-            Ignore(Replaced),
-            When(DeploymentConfirmed).Then(ctx => LateEvent(ctx, "ModelDeployed")));
+            Ignore(ModelSuperseded),
+            When(ModelDeployed).Then(ctx => LateEvent(ctx, "ModelDeployed")));
 
         // Failed for want of a deployment answer: a confirmation that comes after all means the version served, and
         // the record must say so (Deployed, or Superseded when a newer one already replaced it).
         During(Failed,
-            When(DeploymentConfirmed, ctx => !ctx.Saga.DeploymentUnconfirmed).Then(ctx => LateEvent(ctx, "ModelDeployed")),
-            When(DeploymentConfirmed, ctx => ctx.Saga.DeploymentUnconfirmed)
+            When(ModelDeployed, ctx => !ctx.Saga.DeploymentUnconfirmed).Then(ctx => LateEvent(ctx, "ModelDeployed")),
+            When(ModelDeployed, ctx => ctx.Saga.DeploymentUnconfirmed)
                 .Then(ctx =>
                 {
                     ctx.Saga.DeploymentUnconfirmed = false;
@@ -353,8 +353,8 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .TransitionTo(Deployed)
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"deployment confirmed after its timeout; {DeployedNote(ctx.Message)}"),
-            When(Replaced, ctx => !ctx.Saga.DeploymentUnconfirmed).Then(_ => { }),
-            When(Replaced, ctx => ctx.Saga.DeploymentUnconfirmed)
+            When(ModelSuperseded, ctx => !ctx.Saga.DeploymentUnconfirmed).Then(_ => { }),
+            When(ModelSuperseded, ctx => ctx.Saga.DeploymentUnconfirmed)
                 .Then(ctx =>
                 {
                     ctx.Saga.DeploymentUnconfirmed = false;
@@ -365,13 +365,13 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                     $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}); its own deployment was never confirmed"));
 
         DuringAny(
-            When(StatusRequested).RespondAsync(ctx => ctx.Init<ModelVersionStatus>(Status(ctx.Saga))));
+            When(GetModelVersionStatus).RespondAsync(ctx => ctx.Init<ModelVersionStatus>(Status(ctx.Saga))));
 
         // A rollback asked of a version that is not the champion is refused with the reason.
         foreach (var state in new[] { Evaluating, Approved, Superseded, Restoring, Rejected, Failed, RolledBack })
         {
             During(state,
-            When(RollbackRequested)
+            When(RollbackModel)
                 .Publish(ctx => new RollbackRejected
                 {
                     ModelVersionId = ctx.Saga.CorrelationId,
@@ -383,18 +383,18 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
         }
 
         During(Evaluating,
-            Ignore(RollbackRefused),
-            Ignore(RestoreRequested),
-            Ignore(DeploymentConfirmed),
+            Ignore(RollbackRejected),
+            Ignore(RestoreChampion),
+            Ignore(ModelDeployed),
             Ignore(DeploymentFailed),
-            Ignore(Replaced));
+            Ignore(ModelSuperseded));
         During(RollingBack,
             Ignore(EvaluationTimeout.Received),
-            Ignore(RestoreRequested),
+            Ignore(RestoreChampion),
             Ignore(DeploymentFailed));
-        During(Approved, Ignore(RestoreRequested), Ignore(RollbackRefused));
-        During(Deployed, Ignore(RestoreRequested), Ignore(DeploymentFailed));
-        During(Restoring, Ignore(EvaluationTimeout.Received), Ignore(RollbackRefused));
+        During(Approved, Ignore(RestoreChampion), Ignore(RollbackRejected));
+        During(Deployed, Ignore(RestoreChampion), Ignore(DeploymentFailed));
+        During(Restoring, Ignore(EvaluationTimeout.Received), Ignore(RollbackRejected));
 
         // Anything else is logged and dropped rather than faulted into an endless error loop.
         OnUnhandledEvent(ctx =>
@@ -534,15 +534,15 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
     public State RolledBack { get; private set; } = null!;
 
     public Event<TrainingCompleted> TrainingCompleted { get; private set; } = null!;
-    public Event<ModelEvaluated> Evaluated { get; private set; } = null!;
+    public Event<ModelEvaluated> ModelEvaluated { get; private set; } = null!;
     public Event<EvaluationFailed> EvaluationFailed { get; private set; } = null!;
-    public Event<ModelDeployed> DeploymentConfirmed { get; private set; } = null!;
+    public Event<ModelDeployed> ModelDeployed { get; private set; } = null!;
     public Event<DeploymentFailed> DeploymentFailed { get; private set; } = null!;
-    public Event<ModelSuperseded> Replaced { get; private set; } = null!;
-    public Event<RollbackModel> RollbackRequested { get; private set; } = null!;
-    public Event<RestoreChampion> RestoreRequested { get; private set; } = null!;
-    public Event<RollbackRejected> RollbackRefused { get; private set; } = null!;
-    public Event<GetModelVersionStatus> StatusRequested { get; private set; } = null!;
+    public Event<ModelSuperseded> ModelSuperseded { get; private set; } = null!;
+    public Event<RollbackModel> RollbackModel { get; private set; } = null!;
+    public Event<RestoreChampion> RestoreChampion { get; private set; } = null!;
+    public Event<RollbackRejected> RollbackRejected { get; private set; } = null!;
+    public Event<GetModelVersionStatus> GetModelVersionStatus { get; private set; } = null!;
     public Schedule<ModelLifecycleState, EvaluationTimedOut> EvaluationTimeout { get; private set; } = null!;
     public Schedule<ModelLifecycleState, StageTimedOut> StageTimeout { get; private set; } = null!;
 }

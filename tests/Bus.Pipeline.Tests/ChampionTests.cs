@@ -19,6 +19,8 @@ public class When_a_new_champion_is_deployed
         superseded.ModelVersionId.Should().Be(v1);
         superseded.SupersededByVersion.Should().Be("2");
         h.Instance(v1)!.History[^1].Detail.Should().Contain("superseded by 2");
+        h.Instance(v1)!.History.Select(x => x.Event).Should().Equal([nameof(TrainingCompleted), nameof(ModelEvaluated), nameof(ModelDeployed),
+            nameof(ModelSuperseded)], "each transition is recorded with the name of the message that caused it");
     }
 
     [Fact]

@@ -16,7 +16,8 @@ public class The_backoff
     [Fact]
     public void Should_spread_a_jittered_wait_over_half_to_one_and_a_half_times()
     {
-        var waits = Enumerable.Range(0, 200).Select(_ => Backoff.Jittered(3, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10)).TotalMilliseconds).ToList();
+        var waits = Enumerable.Range(0, 200)
+            .Select(_ => Backoff.Jittered(3, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10)).TotalMilliseconds).ToList();
 
         waits.Should().OnlyContain(w => w >= 200 && w < 600);
         waits.Distinct().Should().HaveCountGreaterThan(100, "hosts that failed together do not retry together");
