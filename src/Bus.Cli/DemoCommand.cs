@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bus.Pipeline;
 using Bus.Tooling;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Data.Common;
 using Bus.Contracts;
-using Bus.Persistence;
 using Bus.Persistence.Outbox;
 using Bus.Pipeline;
 using Bus.Transport.AmazonSqs;

@@ -1,7 +1,6 @@
 using Bus.Persistence;
 using Bus.Pipeline;
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Bus.Host;
 

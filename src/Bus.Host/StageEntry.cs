@@ -1,4 +1,3 @@
-using Bus.Stages;
 using MassTransit;
 
 namespace Bus.Host;

@@ -6,40 +6,6 @@ using MassTransit;
 
 namespace Bus.Persistence;
 
-/// <summary>An indexed column kept beside a saga's JSON state, for look-ups without reading every instance.</summary>
-public sealed class IndexedColumn<TSaga>
-{
-    public IndexedColumn(string name, Expression<Func<TSaga, string?>> value)
-    {
-        Name = name;
-        Member = (value.Body as MemberExpression)?.Member.Name;
-        Value = value.Compile();
-    }
-
-    public string Name { get; }
-
-    /// <summary>The saga property the column mirrors: saga queries comparing it with a value become SQL.</summary>
-    public string? Member { get; }
-
-    public Func<TSaga, string?> Value { get; }
-}
-
-/// <summary>How one saga type is stored.</summary>
-public sealed class SagaStoreOptions<TSaga>(string connectionString, string table, IReadOnlyList<IndexedColumn<TSaga>> columns)
-    where TSaga : class, ISagaVersion
-{
-    public SqlDialect Dialect { get; } = SqlDialect.For(connectionString);
-    public string Table { get; } = table;
-    public IReadOnlyList<IndexedColumn<TSaga>> Columns { get; } = columns;
-    public Func<TSaga, string?> State { get; init; } = _ => null;
-
-    /// <summary>The saga property held in current_state (e.g. CurrentState), for translating queries.</summary>
-    public string? StateMember { get; init; }
-
-    /// <summary>Rewrites of the stored JSON when the saga's shape changes, numbered from 1 (their own schema component).</summary>
-    public IReadOnlyList<SagaDataMigration> DataMigrations { get; init; } = [];
-}
-
 /// <summary>
 /// A saga's state as JSON plus indexed columns (current state and the caller's), with optimistic concurrency on
 /// a version column: an update that finds another version throws <see cref="ConcurrencyException"/> and the

@@ -4,15 +4,6 @@ using System.Globalization;
 namespace Bus.Persistence;
 
 /// <summary>
-/// One step of a component's schema: the statements that take it from <c>Version - 1</c> to <c>Version</c>, then
-/// <see cref="Code"/> when the step rewrites data that SQL cannot (JSON documents), in the same transaction.
-/// </summary>
-public sealed record SchemaStep(int Version, Func<SqlDialect, IEnumerable<string>> Statements)
-{
-    public Func<DbConnection, DbTransaction, CancellationToken, Task>? Code { get; init; }
-}
-
-/// <summary>
 /// Creates and migrates a component's tables on start, idempotently: the <c>bus_schema</c> table records each
 /// component's version, and the steps above it run in one write transaction (PostgreSQL also takes an advisory
 /// lock, so hosts starting together migrate once). A database newer than this build is refused rather than used.
@@ -71,70 +62,4 @@ public static class SchemaMigrator
             return 0;
         }
     }
-}
-
-/// <summary>Runs a component's migration once per process: the first caller migrates, the others wait for it.</summary>
-public sealed class SchemaGate
-{
-    readonly SemaphoreSlim _gate = new(1, 1);
-    volatile bool _done;
-
-    public async Task EnsureAsync(Func<CancellationToken, Task> migrate, CancellationToken cancellationToken)
-    {
-        if (_done)
-            return;
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_done)
-                return;
-            await migrate(cancellationToken).ConfigureAwait(false);
-            _done = true;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
-}
-
-/// <summary>Small ADO.NET helpers shared by the stores: named parameters, no string-built values.</summary>
-public static class Sql
-{
-    public static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters)
-        {
-            var p = command.CreateParameter();
-            p.ParameterName = "@" + name;
-            p.Value = value ?? DBNull.Value;
-            command.Parameters.Add(p);
-        }
-
-        return command;
-    }
-
-    public static async Task<int> ExecuteAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken,
-        params (string, object?)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    public static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken,
-        params (string, object?)[] parameters)
-    {
-        await using var command = Command(connection, transaction, sql, parameters);
-        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
-        return value is DBNull ? null : value;
-    }
-
-    public static bool IsDuplicateKey(DbException ex) =>
-        ex.SqlState == "23505" || ex.Message.Contains("UNIQUE constraint failed", StringComparison.Ordinal) || ex.Message.Contains("PRIMARY KEY",
-            StringComparison.Ordinal);
-
-    public static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 }

@@ -3,50 +3,6 @@ using Bus.Contracts;
 
 namespace Bus.Pipeline;
 
-/// <summary>
-/// Bounds for one metric, in the spirit of TFX's blessing: absolute bounds (<see cref="Min"/>,
-/// <see cref="Max"/>) and change bounds against the champion (<see cref="MaxDecrease"/>,
-/// <see cref="MaxIncrease"/>), all in the metric's own units (accuracy 0.9, not 90).
-/// </summary>
-public sealed class MetricThreshold
-{
-    public double? Min { get; set; }
-    public double? Max { get; set; }
-
-    /// <summary>The candidate may be at most this much below the champion (e.g. 0.005 = half a point of accuracy).</summary>
-    public double? MaxDecrease { get; set; }
-
-    /// <summary>The candidate may be at most this much above the champion (for lower-is-better metrics such as log loss).</summary>
-    public double? MaxIncrease { get; set; }
-}
-
-/// <summary>The thresholds a model name's versions must meet, keyed by metric name.</summary>
-public sealed class PromotionRule
-{
-    public Dictionary<string, MetricThreshold> Metrics { get; set; } = new(StringComparer.OrdinalIgnoreCase);
-}
-
-/// <summary>Promotion policy: a default rule and optional rules per model name (configuration section <c>Bus:Promotion</c>).</summary>
-public sealed class PromotionPolicyOptions
-{
-    public PromotionRule Default { get; set; } = new()
-    {
-        Metrics = new(StringComparer.OrdinalIgnoreCase)
-        {
-            ["accuracy"] = new MetricThreshold { Min = 0.9, MaxDecrease = 0.005 },
-        },
-    };
-
-    public Dictionary<string, PromotionRule> Models { get; set; } = new(StringComparer.Ordinal);
-}
-
-public sealed record PromotionDecision(bool Approved, string Policy, IReadOnlyList<ThresholdViolation> Violations)
-{
-    public string Summary => Approved
-        ? $"passed policy '{Policy}'"
-        : string.Join("; ", Violations.Select(v => v.Description));
-}
-
 /// <summary>The promotion gate: pure, deterministic, no I/O.</summary>
 public sealed class PromotionPolicy(PromotionPolicyOptions options)
 {

@@ -5,9 +5,6 @@ using System.Net.Sockets;
 
 namespace Bus.Tooling;
 
-/// <summary>What a finished process printed and how it exited.</summary>
-public sealed record ProcessResult(int ExitCode, string Output, string Error);
-
 /// <summary>Small process and port helpers shared by the CLI, the benchmarks and the test fixtures.</summary>
 public static class Processes
 {

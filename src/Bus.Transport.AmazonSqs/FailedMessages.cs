@@ -6,24 +6,6 @@ using MassTransit;
 
 namespace Bus.Transport.AmazonSqs;
 
-/// <summary>Where a receive endpoint's failed messages go.</summary>
-public enum FailureQueue
-{
-    /// <summary><c>&lt;queue&gt;_error</c>: the consumer failed after its retries (the exception is in the attributes).</summary>
-    Error,
-
-    /// <summary><c>&lt;queue&gt;_skipped</c>: no consumer on the endpoint took the message (the reason is in the attributes).</summary>
-    Skipped,
-
-    /// <summary><c>&lt;queue&gt;_dlq</c>: SQS's redrive moved it after too many receives without a delete.</summary>
-    DeadLetter,
-}
-
-/// <summary>One message in a failure queue, as an operator needs to see it.</summary>
-public sealed record FailedMessage(
-    string SqsMessageId, string FailureQueue, DateTimeOffset? FailedAt, string? Reason, string? ExceptionType, string? ExceptionMessage, string? InputAddress,
-    int ReceiveCount, string Body);
-
 /// <summary>
 /// Reads and redrives the failure queues of a receive endpoint: a look without taking anything away, and a move back
 /// to the endpoint's queue once the cause is fixed (the fault attributes are dropped, the content and message type

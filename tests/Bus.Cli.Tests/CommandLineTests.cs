@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Bus.Cli;
 
 namespace Bus.Cli.Tests;
 

@@ -1,5 +1,3 @@
-using Bus.Cli;
-
 namespace Bus.Cli.Tests;
 
 public class When_the_cli_prints_what_producers_wrote

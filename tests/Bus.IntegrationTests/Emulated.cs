@@ -1,6 +1,5 @@
 using Bus.Contracts;
 using Bus.Pipeline;
-using Bus.Testing;
 using Bus.Tooling;
 using Bus.Transport.AmazonSqs;
 using MassTransit;

@@ -1,4 +1,3 @@
-using Bus.Testing;
 using Bus.Tooling;
 
 namespace Bus.Ml.Tests;

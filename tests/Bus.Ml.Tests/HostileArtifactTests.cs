@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Bus.Testing;
-using Google.Protobuf;
 using Onnx;
 
 namespace Bus.Ml.Tests;

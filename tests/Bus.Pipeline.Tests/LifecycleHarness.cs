@@ -1,5 +1,4 @@
 using Bus.Contracts;
-using Bus.Pipeline;
 using Bus.Testing;
 using MassTransit;
 using MassTransit.Testing;

@@ -1,6 +1,5 @@
 using Bus.Contracts;
 using Bus.Testing;
-using MassTransit;
 
 namespace Bus.Pipeline.Tests;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using Amazon.SQS.Model;
 using Bus.Testing;
 using Bus.Tooling;

@@ -1,4 +1,3 @@
-using Bus.Testing;
 using Bus.Tooling;
 using Bus.Transport.AmazonSqs.Tests.Messages;
 using MassTransit;

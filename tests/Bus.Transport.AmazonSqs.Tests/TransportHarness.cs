@@ -1,6 +1,5 @@
 using Bus.Testing;
 using Bus.Tooling;
-using Bus.Transport.AmazonSqs;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;

@@ -102,14 +102,3 @@ public sealed class BusDatabase(string connectionString)
 
     public bool IsSameDatabase(SqlDialect other) => other.Name == Dialect.Name && other.ConnectionString == Dialect.ConnectionString;
 }
-
-/// <summary>
-/// Undelivered outboxes, when the oldest was committed, the most attempts any has had, the oldest failing one's last
-/// error, and how many were set aside as dead.
-/// </summary>
-public sealed record OutboxBacklog(long Pending, DateTimeOffset? Oldest, int MostAttempts, string? LastError, long Dead = 0);
-
-/// <summary>An outbox the broker refused for good: the message it stopped at, where it was going, and why.</summary>
-public sealed record DeadOutbox(string OutboxId, DateTimeOffset CommittedAt, DateTimeOffset DeadAt, int Attempts, string? Reason, string MessageId,
-    string? MessageType,
-    string Destination);

@@ -119,5 +119,3 @@ sealed class SqsHostConfiguration : BaseHostConfiguration<SqsReceiveEndpointConf
             yield return this.Failure("Scope", "may hold only letters, digits, '-' and '_', at most 40 characters");
     }
 }
-
-sealed class SqsBusTopology(IHostConfiguration hostConfiguration, ITopologyConfiguration configuration) : BusTopology(hostConfiguration, configuration);

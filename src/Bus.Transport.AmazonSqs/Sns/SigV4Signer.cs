@@ -5,9 +5,6 @@ using System.Text;
 
 namespace Bus.Transport.AmazonSqs.Sns;
 
-/// <summary>AWS credentials as the signer needs them (from the SDK's credential chain or given directly).</summary>
-public sealed record SigningCredentials(string AccessKeyId, string SecretAccessKey, string? SessionToken = null);
-
 /// <summary>
 /// AWS Signature Version 4 for requests whose body is already known (the SNS Query API posts a form).
 /// Follows the published algorithm: canonical request → string to sign → derived key → signature.

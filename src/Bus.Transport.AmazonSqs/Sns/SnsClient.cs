@@ -7,17 +7,6 @@ using Bus.Shared;
 
 namespace Bus.Transport.AmazonSqs.Sns;
 
-/// <summary>A message attribute as SNS carries it.</summary>
-public sealed record SnsAttribute(string DataType, string StringValue);
-
-/// <summary>One entry of a <see cref="SnsClient.PublishBatchAsync"/> call.</summary>
-public sealed record SnsBatchEntry(string Id, string Message, IReadOnlyDictionary<string, SnsAttribute>? Attributes = null, string? GroupId = null,
-    string? DeduplicationId = null);
-
-public sealed record SnsBatchResult(IReadOnlyList<string> SuccessfulIds, IReadOnlyList<(string Id, string Code, string Message, bool SenderFault)> Failed);
-
-public sealed record SnsSubscription(string SubscriptionArn, string Protocol, string Endpoint, string TopicArn);
-
 /// <summary>
 /// A small client for the SNS Query API (the AWS SDK for SNS is not available here): the actions the
 /// transport and tools need, SigV4-signed with credentials from the AWS SDK's credential chain.

@@ -12,7 +12,3 @@ public class SnsException(string code, string message, HttpStatusCode? statusCod
     /// <summary>True for throttling, 5xx and network failures: worth retrying with backoff.</summary>
     public bool IsTransient { get; } = isTransient;
 }
-
-/// <summary>SNS answered that the topic does not exist.</summary>
-public sealed class SnsNotFoundException(string message, HttpStatusCode? statusCode)
-    : SnsException("NotFound", message, statusCode, false);

@@ -2,12 +2,6 @@ using System.Globalization;
 
 namespace Bus.Transport.AmazonSqs.Topology;
 
-public enum SqsEntityKind
-{
-    Queue,
-    Topic,
-}
-
 /// <summary>
 /// Addresses of the transport: <c>queue:name</c> and <c>topic:name</c> in short form, normalised to
 /// <c>amazonsqs://region/name</c> (queue) or <c>amazonsqs://region/name?type=topic</c>. Names in addresses are

@@ -1,5 +1,4 @@
 using MassTransit;
-using MassTransit.Configuration;
 using MassTransit.Topology;
 
 namespace Bus.Transport.AmazonSqs.Topology;
@@ -16,17 +15,4 @@ public sealed class SqsPublishTopology(IMessageTopology messageTopology) : Publi
 
     /// <summary>The logical topic name of a message type.</summary>
     public string TopicName<T>() where T : class => ((SqsMessagePublishTopology<T>)((IPublishTopology)this).GetMessageTopology<T>()).TopicName;
-}
-
-public sealed class SqsMessagePublishTopology<T>(IPublishTopology publishTopology, IMessageTopology<T> messageTopology)
-    : MessagePublishTopology<T>(publishTopology)
-    where T : class
-{
-    public string TopicName => messageTopology.EntityName;
-
-    public override bool TryGetPublishAddress(Uri baseAddress, out Uri publishAddress)
-    {
-        publishAddress = new SqsEndpointAddress(baseAddress.Host, TopicName, SqsEntityKind.Topic).ToUri();
-        return true;
-    }
 }

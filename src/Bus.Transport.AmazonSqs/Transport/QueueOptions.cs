@@ -12,5 +12,3 @@ public sealed record QueueOptions
     public int MaxReceiveCount { get; init; } = 5;
     public IReadOnlyDictionary<string, string>? Attributes { get; init; }
 }
-
-public sealed record QueueInfo(string Name, string Url, string Arn, int VisibilityTimeoutSeconds);

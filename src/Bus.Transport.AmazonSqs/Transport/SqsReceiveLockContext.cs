@@ -1,4 +1,3 @@
-using Amazon.SQS;
 using Amazon.SQS.Model;
 using MassTransit;
 using MassTransit.Transports;

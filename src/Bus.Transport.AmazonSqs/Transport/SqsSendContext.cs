@@ -1,6 +1,3 @@
-using MassTransit;
-using MassTransit.Context;
-
 namespace Bus.Transport.AmazonSqs;
 
 /// <summary>SQS/SNS-specific settings of a message being sent (FIFO group and deduplication).</summary>
@@ -11,68 +8,4 @@ public interface SqsSendContext
 
     /// <summary>FIFO deduplication id; defaults to the MassTransit message id.</summary>
     string? DeduplicationId { get; set; }
-}
-
-public static class SqsSendContextExtensions
-{
-    /// <summary>Sets the FIFO message group of a message sent or published over this transport (ignored by other transports).</summary>
-    public static void SetGroupId(this SendContext context, string groupId)
-    {
-        if (context.TryGetPayload(out SqsSendContext? sqs))
-            sqs.GroupId = groupId;
-    }
-
-    public static void SetDeduplicationId(this SendContext context, string deduplicationId)
-    {
-        if (context.TryGetPayload(out SqsSendContext? sqs))
-            sqs.DeduplicationId = deduplicationId;
-    }
-}
-
-sealed class SqsMessageSendContext<T> : MessageSendContext<T>, SqsSendContext
-    where T : class
-{
-    const string GroupIdProperty = "SQS-GroupId";
-    const string DeduplicationIdProperty = "SQS-DeduplicationId";
-    const string AttributePrefix = "SQS-Attribute-";
-    readonly Func<object, IEnumerable<(string Name, string Value)>> _attributes;
-
-    public SqsMessageSendContext(T message, Func<object, IEnumerable<(string Name, string Value)>> attributes, CancellationToken cancellationToken)
-        : base(message, cancellationToken)
-    {
-        _attributes = attributes;
-        GetOrAddPayload<SqsSendContext>(() => this);
-    }
-
-    public string? GroupId { get; set; }
-    public string? DeduplicationId { get; set; }
-
-    /// <summary>Filter attributes restored from an outbox record (the message itself is then an opaque serialized body).</summary>
-    IReadOnlyList<(string Name, string Value)>? _restored;
-
-    public IEnumerable<(string Name, string Value)> FilterAttributes => _restored ?? _attributes(Message);
-
-    // A message stored by an outbox is sent later as a serialized body: what the transport derives from the typed
-    // message (filter attributes, FIFO group) travels with it as properties so the delivered message matches.
-    public override void WritePropertiesTo(IDictionary<string, object> properties)
-    {
-        base.WritePropertiesTo(properties);
-        if (GroupId is not null)
-            properties[GroupIdProperty] = GroupId;
-        if (DeduplicationId is not null)
-            properties[DeduplicationIdProperty] = DeduplicationId;
-        foreach (var (name, value) in FilterAttributes)
-            properties[AttributePrefix + name] = value;
-    }
-
-    public override void ReadPropertiesFrom(IReadOnlyDictionary<string, object> properties)
-    {
-        base.ReadPropertiesFrom(properties);
-        if (properties.TryGetValue(GroupIdProperty, out var group))
-            GroupId = group?.ToString();
-        if (properties.TryGetValue(DeduplicationIdProperty, out var deduplication))
-            DeduplicationId = deduplication?.ToString();
-        _restored = properties.Where(p => p.Key.StartsWith(AttributePrefix, StringComparison.Ordinal) && p.Value?.ToString() is { Length: > 0 })
-            .Select(p => (p.Key[AttributePrefix.Length..], p.Value.ToString()!)).ToList();
-    }
 }

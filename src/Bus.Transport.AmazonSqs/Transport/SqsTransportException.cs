@@ -3,6 +3,3 @@ namespace Bus.Transport.AmazonSqs;
 /// <summary>The transport could not do what it was asked (the cause is the inner exception).</summary>
 public class SqsTransportException(string message, Exception? inner = null) : MassTransit.TransportException(new Uri("amazonsqs://transport"), message, inner
     ?? new InvalidOperationException(message));
-
-/// <summary>A message is larger than SQS (1 MiB) or SNS (256 KiB) accepts; it is refused at send, never retried.</summary>
-public sealed class MessageTooLargeException(string message) : InvalidOperationException(message);

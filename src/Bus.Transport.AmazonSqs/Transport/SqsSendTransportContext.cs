@@ -8,29 +8,6 @@ using MassTransit.Transports;
 
 namespace Bus.Transport.AmazonSqs.Transport;
 
-sealed class SqsSendTransportProvider(SqsHostConfiguration host, SqsReceiveEndpointContext endpoint) : ISendTransportProvider, IPublishTransportProvider
-{
-    public Uri NormalizeAddress(Uri address) => SqsEndpointAddress.Parse(host.HostAddress, address).ToUri();
-
-    public Task<ISendTransport> GetSendTransport(Uri address) => Task.FromResult(Create(SqsEndpointAddress.Parse(host.HostAddress, address)));
-
-    public Task<ISendTransport> GetPublishTransport<T>(Uri? publishAddress)
-        where T : class =>
-        Task.FromResult(Create(publishAddress is null
-            ? new SqsEndpointAddress(host.Settings.Region, host.PublishTopology.TopicName<T>(), SqsEntityKind.Topic)
-            : SqsEndpointAddress.Parse(host.HostAddress, publishAddress)));
-
-    ISendTransport Create(SqsEndpointAddress address)
-    {
-        var supervisor = new ClientContextSupervisor(() => host.Client);
-        endpoint.AddSendAgent(supervisor);
-        var context = new SqsSendTransportContext(host, endpoint, supervisor, address);
-        var transport = new SendTransport<ClientContext>(context);
-        endpoint.AddSendAgent(transport);
-        return transport;
-    }
-}
-
 /// <summary>
 /// Sends to one queue (SQS SendMessage) or publishes to one topic (SNS Publish). The MassTransit envelope,
 /// headers included, is the body; only a few message attributes are set (content type, message type and

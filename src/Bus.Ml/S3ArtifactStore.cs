@@ -7,12 +7,6 @@ using Bus.Contracts;
 
 namespace Bus.Ml;
 
-/// <summary>Where a model's artifact is and how to check it.</summary>
-public sealed record ArtifactReference(string Uri, string Format, string Sha256);
-
-/// <summary>The artifact could not be read right now (network, throttling, 5xx): worth retrying.</summary>
-public sealed class ArtifactUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
-
 /// <summary>
 /// Reads model artifacts and data sets from S3 (path-style, so emulators work), verifies the sha256 of a model
 /// before any use, checks an ONNX file before it is loaded, and converts TF.js layers models to ONNX within the

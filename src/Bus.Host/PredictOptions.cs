@@ -1,0 +1,17 @@
+namespace Bus.Host;
+
+/// <summary>The inference endpoint's limits: no burst of requests may starve the bus of threads or the host of memory.</summary>
+public sealed class PredictOptions
+{
+    public bool RequireAuthentication { get; set; }
+    public long MaxBodyBytes { get; set; } = 4L * 1024 * 1024;
+    public int MaxInstances { get; set; } = 256;
+
+    /// <summary>Inferences running at once; the rest wait up to <see cref="QueueTimeout"/>, then get 503.</summary>
+    public int MaxConcurrency { get; set; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Requests per second per client address (token bucket); 0 turns the limiter off.</summary>
+    public int RequestsPerSecond { get; set; } = 200;
+}

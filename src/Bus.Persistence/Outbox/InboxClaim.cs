@@ -1,0 +1,8 @@
+namespace Bus.Persistence.Outbox;
+
+enum InboxClaim
+{
+    Claimed,
+    Consumed,
+    Busy,
+}

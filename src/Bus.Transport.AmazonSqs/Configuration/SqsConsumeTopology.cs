@@ -1,0 +1,5 @@
+using MassTransit;
+
+namespace Bus.Transport.AmazonSqs.Configuration;
+
+sealed class SqsConsumeTopology() : ConsumeTopology(EntityNames.MaxQueueNameLength);

@@ -1,0 +1,3 @@
+namespace Bus.Transport.AmazonSqs.Sns;
+
+public sealed record SnsBatchResult(IReadOnlyList<string> SuccessfulIds, IReadOnlyList<(string Id, string Code, string Message, bool SenderFault)> Failed);

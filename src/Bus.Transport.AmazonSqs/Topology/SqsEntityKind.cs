@@ -1,0 +1,7 @@
+namespace Bus.Transport.AmazonSqs.Topology;
+
+public enum SqsEntityKind
+{
+    Queue,
+    Topic,
+}
