@@ -1,0 +1,56 @@
+using Bus.Contracts;
+using Bus.Persistence.Outbox;
+using MassTransit;
+
+namespace Bus.Host.Apis;
+
+/// <summary>/lifecycle/{name}/{version}: a version's status from the saga, and an operator's rollback through the bus outbox.</summary>
+static class LifecycleApi
+{
+    public static IEndpointRouteBuilder MapLifecycleApi(this IEndpointRouteBuilder app)
+    {
+        var version = app.MapGroup("/lifecycle/{name}/{version}");
+        version.MapGet("", StatusAsync);
+        version.MapPost("/rollback", RollbackAsync).RequireAuthorization(SecurityExtensions.OperatorPolicy);
+        return app;
+    }
+
+    static async Task<IResult> StatusAsync(string name, string version, IRequestClient<GetModelVersionStatus> client, CancellationToken cancellationToken)
+    {
+        if (ModelVersionKey.Problem(name, version) is { } problem)
+            return Results.BadRequest(new { error = problem });
+        var id = ModelVersionKey.For(name, version);
+        try
+        {
+            var response = await client.GetResponse<ModelVersionStatus, ModelVersionNotFound>(new GetModelVersionStatus { ModelVersionId = id },
+                cancellationToken);
+            return response.Is(out Response<ModelVersionStatus>? status)
+                ? Results.Ok(status.Message) : Results.NotFound(new { error = $"{name} {version} is not known", id });
+        }
+        catch (RequestTimeoutException)
+        {
+            return Results.Problem("the lifecycle saga did not answer in time", statusCode: 503);
+        }
+    }
+
+    /// <summary>
+    /// The command goes through the bus outbox, so once this returns 202 it is stored and will be delivered even if SNS is
+    /// unreachable right now; the saga's answer shows in the version's timeline. The actor is the authenticated principal;
+    /// what the body says of who asked is kept only as a note.
+    /// </summary>
+    static async Task<IResult> RollbackAsync(string name, string version, RollbackRequest request, HttpContext http, IPublishEndpoint publish,
+        BusUnitOfWork unitOfWork, CancellationToken cancellationToken)
+    {
+        if (ModelVersionKey.Problem(name, version) is { } problem)
+            return Results.BadRequest(new { error = problem });
+        if (string.IsNullOrWhiteSpace(request.Reason))
+            return Results.BadRequest(new { error = "reason is required: every transition is audited" });
+        var actor = http.User.PrincipalName();
+        var reason = string.IsNullOrWhiteSpace(request.RequestedBy) || request.RequestedBy == actor
+            ? request.Reason : $"{request.Reason} (on behalf of {request.RequestedBy})";
+        var id = ModelVersionKey.For(name, version);
+        await publish.Publish(new RollbackModel { ModelVersionId = id, Reason = reason, RequestedBy = actor }, cancellationToken);
+        await unitOfWork.CommitAsync(cancellationToken);
+        return Results.Accepted($"/lifecycle/{name}/{version}", new { id, status = "rollback requested", requestedBy = actor });
+    }
+}
