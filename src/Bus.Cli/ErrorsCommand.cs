@@ -14,12 +14,9 @@ namespace Bus.Cli;
 /// </summary>
 static class ErrorsCommand
 {
-    static readonly Dictionary<string, FailureQueue> Kinds = new(StringComparer.Ordinal)
-    {
-        ["error"] = FailureQueue.Error,
-        ["skipped"] = FailureQueue.Skipped,
-        ["dlq"] = FailureQueue.DeadLetter,
-    };
+    /// <summary>The --kind words: each failure queue's suffix without its underscore (error, skipped, dlq), from FailureQueues.</summary>
+    static readonly Dictionary<string, FailureQueue> Kinds =
+        Enum.GetValues<FailureQueue>().ToDictionary(k => FailureQueues.Suffix(k).TrimStart('_'), StringComparer.Ordinal);
 
     public static Command Create()
     {
