@@ -28,7 +28,7 @@ public static class HostDefaultsExtensions
             })
             .WithMetrics(m =>
             {
-                m.AddMeter("MassTransit", TransportMetrics.MeterName, OutboxDeliveryService.MeterName);
+                m.AddMeter("MassTransit", TransportMetrics.MeterName, OutboxMetrics.MeterName);
                 if (otlp)
                     m.AddOtlpExporter();
             });

@@ -288,7 +288,7 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
         var consumed = await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NOT NULL");
         consumed.Should().BeGreaterThan(0);
 
-        var service = provider.GetRequiredService<OutboxDeliveryService>();
+        var service = provider.GetRequiredService<OutboxCleanup>();
         await service.CleanupAsync(DateTimeOffset.UtcNow.AddDays(-1), default);
         (await Count(connectionString, "SELECT COUNT(*) FROM bus_outbox")).Should().Be(3, "nothing is older than the retention yet");
         (await Count(connectionString, "SELECT COUNT(*) FROM bus_inbox")).Should().Be(consumed + 2);

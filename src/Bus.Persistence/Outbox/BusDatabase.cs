@@ -1,3 +1,7 @@
+using System.Data.Common;
+using Bus.Shared;
+using Microsoft.Extensions.Logging;
+
 namespace Bus.Persistence.Outbox;
 
 /// <summary>
@@ -43,6 +47,31 @@ public sealed class BusDatabase(string connectionString)
 
     public Task EnsureSchemaAsync(CancellationToken cancellationToken = default) =>
         _schema.EnsureAsync(ct => SchemaMigrator.MigrateAsync(Dialect, Component, Steps, ct), cancellationToken);
+
+    /// <summary>
+    /// Prepares the schema, waiting for a database that is not up yet (started beside the hosts, failing over) with
+    /// growing pauses up to <paramref name="maxPause"/>: the host stays up and says so on /health/ready, and consumers
+    /// retry until it answers.
+    /// </summary>
+    public async Task WaitUntilReachableAsync(ILogger logger, TimeSpan maxPause, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is DbException or TimeoutException or System.Net.Sockets.SocketException
+                && !cancellationToken.IsCancellationRequested)
+            {
+                var delay = Backoff.Exponential(attempt, TimeSpan.FromSeconds(1), maxPause);
+                logger.LogWarning("The pipeline database cannot be reached to prepare the outbox (attempt {Attempt}); retrying in {Delay}: {Reason}",
+                    attempt, delay, ex.GetBaseException().Message);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>What waits in the outbox: undelivered outboxes, the oldest one's age, and the last delivery error (a health signal).</summary>
     public async Task<OutboxBacklog> BacklogAsync(CancellationToken cancellationToken = default)

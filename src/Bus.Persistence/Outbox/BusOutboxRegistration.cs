@@ -12,7 +12,7 @@ public static class BusOutboxRegistration
     /// <summary>
     /// The transactional inbox and outbox on one database (SQLite file or PostgreSQL, by connection string), on
     /// every receive endpoint that <c>ConfigureEndpoints</c> creates, plus the bus outbox for scopes outside a
-    /// consumer, plus the delivery service. Saga repositories on the same connection string join its transaction.
+    /// consumer, plus the delivery and cleanup services. Saga repositories on the same connection string join its transaction.
     /// </summary>
     public static IBusRegistrationConfigurator AddBusOutbox(this IBusRegistrationConfigurator configurator, string connectionString,
         Action<BusOutboxOptions>? configure = null)
@@ -29,6 +29,8 @@ public static class BusOutboxRegistration
         configurator.TryAddScoped<IOutboxContextFactory<BusUnitOfWork>, BusOutboxContextFactory>();
         configurator.TryAddSingleton<OutboxDeliveryService>();
         configurator.AddHostedService(sp => sp.GetRequiredService<OutboxDeliveryService>());
+        configurator.TryAddSingleton<OutboxCleanup>();
+        configurator.AddHostedService<OutboxCleanupService>();
         configurator.Replace(ServiceDescriptor.Scoped<IScopedBusContextProvider<IBus>, BusOutboxScopedBusContextProvider>());
         configurator.AddConfigureEndpointsCallback((context, _, endpoint) =>
         {

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics.Metrics;
 using Bus.Shared;
 using MassTransit;
 using MassTransit.Middleware;
@@ -12,26 +11,17 @@ using Microsoft.Extensions.Options;
 namespace Bus.Persistence.Outbox;
 
 /// <summary>
-/// Sends what committed transactions left in the outbox. Each round claims a batch of undelivered outboxes with a
-/// lease (PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>, so several hosts take different outboxes; SQLite: one writer),
-/// sends each outbox's messages in order, records progress per message, and marks the outbox delivered. A failed
+/// Sends what committed transactions left in the outbox (forgetting old rows is <see cref="OutboxCleanup"/>'s job).
+/// Each round claims a batch of undelivered outboxes with a lease (PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>, so several
+/// hosts take different outboxes; SQLite: one writer), sends each outbox's messages in order, records progress per message, and marks the outbox delivered. A failed
 /// send releases the outbox with a growing delay; a host that dies mid-delivery loses its lease and another host
 /// resumes after the last recorded message (the receiving inbox absorbs the at-most-one resend).
 /// </summary>
 public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus, OutboxSignal signal, IOptions<BusOutboxOptions> options,
     ILogger<OutboxDeliveryService> logger) : BackgroundService
 {
-    public const string MeterName = "Bus.Outbox";
-    static readonly Meter Meter = new(MeterName);
-    static readonly Histogram<double> Latency = Meter.CreateHistogram<double>("bus.outbox.delivery.latency", "ms", "Time from commit to send, per message");
-    static readonly Counter<long> Delivered = Meter.CreateCounter<long>("bus.outbox.delivered", description: "Messages sent from the outbox");
-    static readonly Counter<long> Failures = Meter.CreateCounter<long>("bus.outbox.failures",
-        description: "Outbox deliveries that failed and were rescheduled");
-    static readonly Counter<long> DeadOutboxes = Meter.CreateCounter<long>("bus.outbox.dead",
-        description: "Outboxes set aside: the broker refused a message for good");
     readonly string _owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     readonly BusOutboxOptions _options = options.Value;
-    DateTime _nextCleanup = DateTime.UtcNow;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -43,25 +33,7 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
 
         try
         {
-            // A database that is not up yet (started beside the hosts, failing over) is waited for, not fatal: the
-            // host stays up and says so on /health/ready, and consumers retry until it answers.
-            for (var attempt = 1; ; attempt++)
-            {
-                try
-                {
-                    await database.EnsureSchemaAsync(stoppingToken).ConfigureAwait(false);
-                    break;
-                }
-                catch (Exception ex) when (ex is DbException or TimeoutException or System.Net.Sockets.SocketException
-                    && !stoppingToken.IsCancellationRequested)
-                {
-                    var delay = Pause(attempt);
-                    logger.LogWarning("The pipeline database cannot be reached to prepare the outbox (attempt {Attempt}); retrying in {Delay}: {Reason}",
-                        attempt, delay, ex.GetBaseException().Message);
-                    await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
-                }
-            }
-
+            await database.WaitUntilReachableAsync(logger, _options.MaxRetryDelay, stoppingToken).ConfigureAwait(false);
             await bus.WaitForHealthStatus(BusHealthStatus.Healthy, TimeSpan.FromSeconds(60)).WaitAsync(stoppingToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -75,11 +47,6 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
             try
             {
                 var sent = await DeliverOnceAsync(stoppingToken).ConfigureAwait(false);
-                if (DateTime.UtcNow >= _nextCleanup)
-                {
-                    await CleanupAsync(DateTimeOffset.UtcNow - _options.Retention, stoppingToken).ConfigureAwait(false);
-                    _nextCleanup = DateTime.UtcNow + _options.CleanupInterval;
-                }
 
                 failures = 0;
                 if (sent == 0)
@@ -208,13 +175,13 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                Failures.Add(1);
+                OutboxMetrics.Failures.Add(1);
                 await ReleaseFailedAsync(outboxId, ex).ConfigureAwait(false);
                 return (sent, false);
             }
 
             sent++;
-            Delivered.Add(1);
+            OutboxMetrics.Delivered.Add(1);
             if (ReferenceEquals(record, records[^1]))
                 break;
             // Progress per message: a host that dies after this point resumes at the next message, not the first.
@@ -239,7 +206,7 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         timeout.CancelAfter(_options.SendTimeout);
         var endpoint = await bus.GetSendEndpoint(new Uri(record.Destination)).ConfigureAwait(false);
         await endpoint.Send(new SerializedMessageBody(), new RestorePipe(message), timeout.Token).ConfigureAwait(false);
-        Latency.Record(Math.Max(0, Sql.Now() - record.SentTime));
+        OutboxMetrics.Latency.Record(Math.Max(0, Sql.Now() - record.SentTime));
     }
 
     async Task ReleaseFailedAsync(string outboxId, Exception ex)
@@ -258,7 +225,7 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
             {
                 logger.LogError(ex, "Outbox {OutboxId} is dead: the broker refused its message {Failures} time(s) for a reason that will not heal", outboxId,
                     permanent);
-                DeadOutboxes.Add(1);
+                OutboxMetrics.DeadOutboxes.Add(1);
                 await Sql.ExecuteAsync(connection, null,
                     "UPDATE bus_outbox SET locked_by = NULL, locked_until = NULL, attempts = @a, permanent_failures = @p, dead_at = @now, last_error = @e " +
                         "WHERE outbox_id = @id AND locked_by = @me",
@@ -285,33 +252,6 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
 
     /// <summary>How long to wait after <paramref name="failures"/> failed rounds in a row: doubling from 1 s, capped by MaxRetryDelay.</summary>
     TimeSpan Pause(int failures) => Backoff.Exponential(Math.Max(1, failures), TimeSpan.FromSeconds(1), _options.MaxRetryDelay);
-
-    /// <summary>
-    /// Forgets consumed message ids and delivered outboxes older than the retention period, and claims abandoned that
-    /// long ago (a host killed while consuming from a queue nobody else reads, such as its own serving queue). An
-    /// unconsumed claim records nothing done: should its message come back after all, it is claimed afresh.
-    /// </summary>
-    public async Task CleanupAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
-    {
-        var cutoff = olderThan.ToUnixTimeMilliseconds();
-        await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await database.Dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
-        var messages = await Sql.ExecuteAsync(connection, transaction,
-            "DELETE FROM bus_outbox_message WHERE outbox_id IN (SELECT outbox_id FROM bus_outbox WHERE delivered_at IS NOT NULL AND delivered_at < @cutoff)",
-                cancellationToken,
-            ("cutoff", cutoff)).ConfigureAwait(false);
-        var outboxes = await Sql.ExecuteAsync(connection, transaction, "DELETE FROM bus_outbox WHERE delivered_at IS NOT NULL AND delivered_at < @cutoff",
-            cancellationToken,
-            ("cutoff", cutoff)).ConfigureAwait(false);
-        var inbox = await Sql.ExecuteAsync(connection, transaction,
-            "DELETE FROM bus_inbox WHERE (consumed_at IS NOT NULL AND consumed_at < @cutoff) OR (consumed_at IS NULL AND locked_until < @cutoff)",
-                cancellationToken,
-            ("cutoff", cutoff)).ConfigureAwait(false);
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        if (messages + outboxes + inbox > 0)
-            logger.LogInformation("Outbox cleanup removed {Outboxes} delivered outboxes ({Messages} messages) and {Inbox} inbox rows", outboxes, messages,
-                inbox);
-    }
 
     /// <summary>MassTransit's outbox send pipe (ids, headers, transport properties), plus the remaining delay of a delayed send.</summary>
     sealed class RestorePipe(InMemoryOutboxMessage message) : IPipe<SendContext>

@@ -60,7 +60,7 @@ sealed class SqsHostConfiguration : BaseHostConfiguration<SqsReceiveEndpointConf
     /// <summary>Sends retry only what can heal (network, throttling, 5xx); a refused message (too large, bad delay) fails at once.</summary>
     public override IRetryPolicy SendTransportRetryPolicy { get; } = Retry.CreatePolicy(x =>
     {
-        x.Handle<Exception>(SqsEntityClient.IsTransient);
+        x.Handle<Exception>(AwsErrors.IsTransient);
         x.Exponential(6, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200));
     });
 

@@ -20,7 +20,9 @@ sealed class SqsSendTransportProvider(SqsHostConfiguration host, SqsReceiveEndpo
     {
         var supervisor = new ClientContextSupervisor(() => host.Client);
         endpoint.AddSendAgent(supervisor);
-        var context = new SqsSendTransportContext(host, endpoint, supervisor, address);
+        SqsSendTransportContext context = address.Kind == SqsEntityKind.Topic
+            ? new TopicSendTransportContext(host, endpoint, supervisor, address.Name)
+            : new QueueSendTransportContext(host, endpoint, supervisor, address.Name);
         var transport = new SendTransport<ClientContext>(context);
         endpoint.AddSendAgent(transport);
         return transport;
