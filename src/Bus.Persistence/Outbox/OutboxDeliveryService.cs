@@ -12,10 +12,11 @@ namespace Bus.Persistence.Outbox;
 
 /// <summary>
 /// Sends what committed transactions left in the outbox (forgetting old rows is <see cref="OutboxCleanup"/>'s job).
-/// Each round claims a batch of undelivered outboxes with a lease (PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>, so several
-/// hosts take different outboxes; SQLite: one writer), sends each outbox's messages in order, records progress per
-/// message, and marks the outbox delivered. A failed send releases the outbox with a growing delay; a host that dies mid-delivery loses its lease and another host
-/// resumes after the last recorded message (the receiving inbox absorbs the at-most-one resend).
+/// Each round claims a batch of undelivered outboxes with a lease (PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>, so
+/// several hosts take different outboxes; SQLite: one writer), sends each outbox's messages in order, records progress
+/// per message, and marks the outbox delivered. A failed send releases the outbox with a growing delay; a host that
+/// dies mid-delivery loses its lease and another host resumes after the last recorded message (the receiving inbox
+/// absorbs the at-most-one resend).
 /// </summary>
 public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus, OutboxSignal signal, IOptions<BusOutboxOptions> options,
     ILogger<OutboxDeliveryService> logger) : BackgroundService
