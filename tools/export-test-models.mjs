@@ -82,6 +82,8 @@ function randomizeWeights(model) {
   const model = tfl.sequential();
   model.add(tfl.layers.dense({ inputShape: [10], units: 8, activation: "linear" }));
   model.add(tfl.layers.activation({ activation: "relu" }));
+  model.add(tfl.layers.dense({ units: 8 }));
+  model.add(tfl.layers.reLU({ maxValue: 0.25 }));
   model.add(tfl.layers.dense({ units: 8, activation: "sigmoid", useBias: false }));
   model.add(tfl.layers.batchNormalization({ center: false }));
   model.add(tfl.layers.dense({ units: 4, activation: "softmax" }));

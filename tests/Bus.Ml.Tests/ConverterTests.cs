@@ -78,4 +78,38 @@ public class When_a_TFjs_layers_model_is_converted_to_ONNX(ExportedModels models
 
         act.Should().Throw<ModelConversionException>().WithMessage("*truncated or missing*");
     }
+
+    [Fact]
+    public void Should_check_every_supported_layer_against_TFjs()
+    {
+        var exercised = new[] { "digits", "functional-skip", "sequential-dense" }
+            .SelectMany(name => LayerClasses(JsonDocument.Parse(File.ReadAllText(Path.Combine(models.Case(name), "model.json"))).RootElement))
+            .ToHashSet(StringComparer.Ordinal);
+
+        KerasOnnxConverter.SupportedLayers.Except(exercised).Should().BeEmpty("every layer the converter claims is compared with TF.js's outputs");
+    }
+
+    [Theory]
+    [InlineData("threshold")]
+    [InlineData("negative_slope")]
+    public void Should_refuse_a_ReLU_it_would_get_wrong(string setting)
+    {
+        var directory = models.Case("sequential-dense");
+        var json = File.ReadAllText(Path.Combine(directory, "model.json"));
+        json.Should().Contain("\"max_value\":0.25");
+        json = json.Replace("\"max_value\":0.25", $"\"max_value\":0.25,\"{setting}\":0.5", StringComparison.Ordinal);
+
+        var act = () => KerasOnnxConverter.Convert(System.Text.Encoding.UTF8.GetBytes(json), shard => File.ReadAllBytes(Path.Combine(directory, shard)));
+
+        act.Should().Throw<ModelConversionException>().WithMessage($"*ReLU with {setting} 0.5 is not supported*");
+    }
+
+    static IEnumerable<string> LayerClasses(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => element.EnumerateObject().SelectMany(p => p.Name == "layers" && p.Value.ValueKind == JsonValueKind.Array
+            ? p.Value.EnumerateArray().Select(l => l.GetProperty("class_name").GetString()!).Concat(LayerClasses(p.Value))
+            : LayerClasses(p.Value)),
+        JsonValueKind.Array => element.EnumerateArray().SelectMany(LayerClasses),
+        _ => [],
+    };
 }

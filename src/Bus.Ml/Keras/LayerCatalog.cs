@@ -1,0 +1,52 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using static Bus.Ml.Keras.KerasJson;
+
+namespace Bus.Ml.Keras;
+
+/// <summary>
+/// Every Keras layer the converter knows, by class name, with the emitter that writes it as ONNX: the one place a layer
+/// is added, and the source of <see cref="KerasOnnxConverter.SupportedLayers"/>. <c>InputLayer</c> is the graph
+/// builder's (it becomes the graph's input), so it is supported without an emitter.
+/// </summary>
+internal static class LayerCatalog
+{
+    public const string InputLayer = "InputLayer";
+
+    static readonly FrozenDictionary<string, LayerEmitter> Emitters = new Dictionary<string, LayerEmitter>(StringComparer.Ordinal)
+    {
+        ["Dense"] = CoreLayers.Dense,
+        ["Activation"] = CoreLayers.Activation,
+        ["Dropout"] = CoreLayers.Dropout,
+        ["ReLU"] = ActivationLayers.ReLU,
+        ["LeakyReLU"] = ActivationLayers.LeakyReLU,
+        ["Conv2D"] = ConvolutionLayers.Conv2D,
+        ["MaxPooling2D"] = PoolingLayers.MaxPooling2D,
+        ["AveragePooling2D"] = PoolingLayers.AveragePooling2D,
+        ["GlobalAveragePooling2D"] = PoolingLayers.GlobalAveragePooling2D,
+        ["BatchNormalization"] = NormalizationLayers.BatchNormalization,
+        ["Add"] = MergingLayers.Add,
+        ["Concatenate"] = MergingLayers.Concatenate,
+        ["Flatten"] = ReshapingLayers.Flatten,
+        ["Reshape"] = ReshapingLayers.Reshape,
+        ["UpSampling2D"] = ReshapingLayers.UpSampling2D,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    public static readonly IReadOnlySet<string> Supported = Emitters.Keys.Append(InputLayer).ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>Emits <paramref name="layer"/> (a Keras layer object) applied to <paramref name="inputs"/>; returns its output tensor.</summary>
+    public static string Emit(OnnxGraph graph, JsonElement layer, IReadOnlyList<string> inputs)
+    {
+        var type = Str(layer, "class_name");
+        var config = layer.GetProperty("config");
+        var name = LayerName(layer);
+        if (!Emitters.TryGetValue(type, out var emit))
+            throw new ModelConversionException($"unsupported layer '{type}' ({name}); supported: " +
+                $"{string.Join(", ", Supported.Order(StringComparer.Ordinal))}");
+        if (config.TryGetProperty("dtype", out var dtype) && dtype.ValueKind == JsonValueKind.String && dtype.GetString() != "float32")
+            throw new ModelConversionException($"layer {name} has dtype '{dtype.GetString()}'; only float32 is supported");
+        if (config.TryGetProperty("data_format", out var format) && format.GetString() is { } f && f != "channels_last")
+            throw new ModelConversionException($"layer {name} uses data_format '{f}'; only channels_last is supported");
+        return emit(new KerasLayer(graph, type, name, config, inputs));
+    }
+}

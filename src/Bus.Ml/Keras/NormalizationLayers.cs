@@ -1,0 +1,31 @@
+using System.Text.Json;
+using static Bus.Ml.Keras.KerasJson;
+
+namespace Bus.Ml.Keras;
+
+/// <summary>BatchNormalization at inference, folded into one scale and one shift per channel.</summary>
+internal static class NormalizationLayers
+{
+    public static string BatchNormalization(KerasLayer layer)
+    {
+        var (graph, name, config, rank) = (layer.Graph, layer.Name, layer.Config, layer.Rank);
+        var axis = config.TryGetProperty("axis", out var ax) ? (ax.ValueKind == JsonValueKind.Array ? ax[0].GetInt32() : ax.GetInt32()) : -1;
+        if (axis != -1 && axis != rank - 1)
+            throw new ModelConversionException($"layer {name}: BatchNormalization on axis {axis} is not supported (only the channels axis, -1)");
+        var epsilon = config.TryGetProperty("epsilon", out var eps) ? eps.GetDouble() : 1e-3;
+        var mean = graph.Use(name, "moving_mean");
+        var variance = graph.Use(name, "moving_variance");
+        var gamma = Bool(config, "scale", true) ? graph.Use(name, "gamma").Values : Enumerable.Repeat(1f, mean.Values.Length).ToArray();
+        var beta = Bool(config, "center", true) ? graph.Use(name, "beta").Values : new float[mean.Values.Length];
+        var scale = new float[mean.Values.Length];
+        var bias = new float[mean.Values.Length];
+        for (var i = 0; i < scale.Length; i++)
+        {
+            scale[i] = (float)(gamma[i] / Math.Sqrt(variance.Values[i] + epsilon));
+            bias[i] = beta[i] - mean.Values[i] * scale[i];
+        }
+
+        var scaled = graph.Node("Mul", [layer.X, graph.Initializer($"{name}/scale", [scale.Length], scale)]);
+        return graph.Ranked(graph.Node("Add", [scaled, graph.Initializer($"{name}/shift", [bias.Length], bias)]), rank);
+    }
+}

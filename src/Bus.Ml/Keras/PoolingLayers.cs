@@ -1,0 +1,34 @@
+using System.Text.Json;
+using static Bus.Ml.Keras.KerasJson;
+using static Bus.Ml.Keras.OnnxAttributes;
+
+namespace Bus.Ml.Keras;
+
+/// <summary>MaxPooling2D, AveragePooling2D (run in NCHW) and GlobalAveragePooling2D.</summary>
+internal static class PoolingLayers
+{
+    public static string MaxPooling2D(KerasLayer layer) => Pooling2D(layer, "MaxPool");
+
+    public static string AveragePooling2D(KerasLayer layer) => Pooling2D(layer, "AveragePool");
+
+    /// <summary>Strides default to the pool size, as in Keras.</summary>
+    static string Pooling2D(KerasLayer layer, string op)
+    {
+        var (graph, config) = (layer.Graph, layer.Config);
+        var pool = Pair(config, "pool_size");
+        var strides = config.TryGetProperty("strides", out var s) && s.ValueKind != JsonValueKind.Null ? Pair(config, "strides") : pool;
+        return graph.ToNhwc(graph.Node(op, [graph.ToNchw(layer.X)], attributes:
+        [
+            Ints("kernel_shape", pool),
+            Ints("strides", strides),
+            Text("auto_pad", Padding(config, layer.Name)),
+        ]));
+    }
+
+    public static string GlobalAveragePooling2D(KerasLayer layer)
+    {
+        if (layer.Config.TryGetProperty("keepdims", out var keep) && keep.ValueKind == JsonValueKind.True)
+            throw new ModelConversionException($"layer {layer.Name}: keepdims=true is not supported");
+        return layer.Graph.Ranked(layer.Graph.Node("ReduceMean", [layer.X], attributes: [Ints("axes", [1, 2]), Int("keepdims", 0)]), 2);
+    }
+}
