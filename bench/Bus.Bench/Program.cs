@@ -9,40 +9,50 @@ using Bus.Transport.AmazonSqs;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 
-// bench transport [messages] [idle-seconds]: raw AWSSDK.SQS against Bus (SNS publish → SQS → MassTransit
-// consumer), in one run on one emulator, with the same concurrency; then the idle cost of one endpoint.
-// bench ml [samples] [seconds]: the evaluation path against a bare ONNX Runtime loop, and the inference endpoint.
-if (args.FirstOrDefault() == "ml")
-    return await MlBench.RunAsync(args.Skip(1).ToArray());
-if (args.FirstOrDefault() == "persistence")
-    return await PersistenceBench.RunAsync(args.Skip(1).ToArray());
-if (args.FirstOrDefault() == "transport")
-    args = args.Skip(1).ToArray();
-var count = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 4000;
-var idleSeconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 30;
+// bench transport [messages] [idle-seconds] [--runs N]: raw AWSSDK.SQS against Bus (SNS publish → SQS → MassTransit
+// consumer), alternating N times (3 unless given) on one emulator with the same concurrency; then the idle cost of one endpoint.
+// bench ml [samples] [seconds] [--runs N]: the evaluation path against a bare ONNX Runtime loop, and the inference endpoint.
+// bench persistence [versions] [--runs N]: the saga on each store, with and without the inbox/outbox.
+// Every figure is printed as the median of the runs with the spread (lowest–highest), as README quotes it.
+var (runs, rest) = Runs.Parse(args);
+if (rest.FirstOrDefault() == "ml")
+    return await MlBench.RunAsync(rest.Skip(1).ToArray(), runs);
+if (rest.FirstOrDefault() == "persistence")
+    return await PersistenceBench.RunAsync(rest.Skip(1).ToArray(), runs);
+if (rest.FirstOrDefault() == "transport")
+    rest = rest.Skip(1).ToArray();
+var count = rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 4000;
+var idleSeconds = rest.Length > 1 ? int.Parse(rest[1], CultureInfo.InvariantCulture) : 30;
 const int Concurrency = 8;
 
 await using var emulator = await EmulatorProcess.StartAsync();
-Console.WriteLine($"emulator {emulator.ServiceUrl} (pid {emulator.Pid}); {count} messages, concurrency {Concurrency}, {Environment.ProcessorCount} cores");
+Console.WriteLine($"emulator {emulator.ServiceUrl} (pid {emulator.Pid}); {count} messages, concurrency {Concurrency}, {runs} runs, " +
+    $"{Environment.ProcessorCount} cores");
 
 using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
-await RawRound(sqs, "warmup-raw", 500);
-var raw = await RawRound(sqs, "bench-raw", count);
-
 var bus = await BusBench.Start(emulator.ServiceUrl);
+await RawRound(sqs, "warmup-raw", 500);
 await bus.Round(500);
-var transport = await bus.Round(count);
+// Alternate the two paths so that drift on a shared machine hits both, and compare each run's pair.
+Runs raw = new(), transport = new();
+for (var run = 0; run < runs; run++)
+{
+    raw.Add(await RawRound(sqs, $"bench-raw-{run}", count));
+    transport.Add(await bus.Round(count));
+    Console.WriteLine($"  run {run + 1}: raw {raw.Last:F0}/s, Bus {transport.Last:F0}/s");
+}
+
 await bus.DisposeAsync();
 
 var idle = await BusBench.IdleRequestsPerMinute(emulator.ServiceUrl, idleSeconds);
 
 Console.WriteLine();
-Console.WriteLine("| path | messages/s |");
+Console.WriteLine($"| path (median of {runs} runs, lowest–highest) | messages/s |");
 Console.WriteLine("|---|---|");
-Console.WriteLine($"| raw AWSSDK.SQS: batched send (10) + receive/delete, {Concurrency} tasks | {raw:F0} |");
-Console.WriteLine($"| Bus: publish (SNS) → SQS → consumer, {Concurrency} publishers | {transport:F0} |");
-Console.WriteLine($"ratio Bus/raw: {transport / raw:F2}");
-Console.WriteLine($"idle ReceiveMessage requests per minute per endpoint: {idle:F1} (long polling 20 s)");
+Console.WriteLine($"| raw AWSSDK.SQS: batched send (10) + receive/delete, {Concurrency} tasks | {raw} |");
+Console.WriteLine($"| Bus: publish (SNS) → SQS → consumer, {Concurrency} publishers | {transport} |");
+Console.WriteLine($"| ratio Bus/raw (per run) | {Runs.Ratio(transport, raw).ToString("F2")} |");
+Console.WriteLine($"idle ReceiveMessage requests per minute per endpoint: {idle:F1} (long polling 20 s, {idleSeconds} s window)");
 return 0;
 
 static async Task<double> RawRound(IAmazonSQS sqs, string name, int count)

@@ -82,10 +82,14 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
                 "the queues drained", TimeSpan.FromMinutes(3), () => string.Join(", ", backlog.Where(q => q.Value > 0).Select(q =>
                     $"{q.Key}: {q.Value}")) + "\n" + b.Log);
             await pipeline.WaitFor(async () => await Pending(connectionString) == 0, "the outbox drained again", TimeSpan.FromMinutes(2));
-            // Judged once host-b's own serving queue is drained too (serving reads and checks each artifact afresh, so it
-            // can still be catching up when the shared queues are quiet): what is left is host-a's, one at a time.
-            (await Scalar(connectionString, $"SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NULL AND {Serving}")).Should()
-                .BeLessThanOrEqualTo(1, "host-a serves one message at a time from its own queue");
+            // Judged once host-b's own serving is settled too: a ModelDeployed the outbox sent just before it drained can
+            // still be in host-b's hands (serving reads and checks each artifact afresh), and its claim is consumed when
+            // that ends. What is left then is host-a's: the one message it was serving when it died.
+            var servingClaims = $"SELECT consumer_id || ' ' || message_id || ' receives ' || receive_count || ' lease ' || COALESCE(locked_until, 0) " +
+                $"FROM bus_inbox WHERE consumed_at IS NULL AND {Serving}";
+            await pipeline.WaitFor(async () => (await Rows(connectionString, servingClaims)).Count <= 1, "at most one serving claim left (host-a's)",
+                TimeSpan.FromMinutes(2), () => string.Join("\n", Rows(connectionString, servingClaims).GetAwaiter().GetResult()) + "\n" + b.Log);
+            (await Rows(connectionString, servingClaims)).Should().HaveCountLessThanOrEqualTo(1, "host-a serves one message at a time from its own queue");
 
             var sagas = await Sagas(connectionString);
             sagas.Should().HaveCount(Models * VersionsPerModel);
@@ -170,11 +174,14 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
         }
     }
 
-    static async Task<List<string>> Claims(string connectionString)
+    static Task<List<string>> Claims(string connectionString) =>
+        Rows(connectionString, "SELECT consumer_type || ' ' || message_id FROM bus_inbox WHERE consumed_at IS NULL");
+
+    static async Task<List<string>> Rows(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT consumer_type || ' ' || message_id FROM bus_inbox WHERE consumed_at IS NULL", connection);
+        await using var command = new NpgsqlCommand(sql, connection);
         await using var reader = await command.ExecuteReaderAsync();
         var claims = new List<string>();
         while (await reader.ReadAsync())
