@@ -13,12 +13,15 @@ using Microsoft.Extensions.DependencyInjection;
 // consumer), alternating N times (3 unless given) on one emulator with the same concurrency; then the idle cost of one endpoint.
 // bench ml [samples] [seconds] [--runs N]: the evaluation path against a bare ONNX Runtime loop, and the inference endpoint.
 // bench persistence [versions] [--runs N]: the saga on each store, with and without the inbox/outbox.
+// bench audit [rows] [--runs N]: verifying the audit log's hash chain against only reading it, on each store.
 // Every figure is printed as the median of the runs with the spread (lowest–highest), as README quotes it.
 var (runs, rest) = Runs.Parse(args);
 if (rest.FirstOrDefault() == "ml")
     return await MlBench.RunAsync(rest.Skip(1).ToArray(), runs);
 if (rest.FirstOrDefault() == "persistence")
     return await PersistenceBench.RunAsync(rest.Skip(1).ToArray(), runs);
+if (rest.FirstOrDefault() == "audit")
+    return await AuditBench.RunAsync(rest.Skip(1).ToArray(), runs);
 if (rest.FirstOrDefault() == "transport")
     rest = rest.Skip(1).ToArray();
 var count = rest.Length > 0 ? int.Parse(rest[0], CultureInfo.InvariantCulture) : 4000;

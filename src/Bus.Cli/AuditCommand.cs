@@ -2,30 +2,38 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Bus.Persistence.Audit;
 
 namespace Bus.Cli;
 
 /// <summary>
-/// `bus audit`: every recorded transition of every model version (or of one model, or within a time window), oldest
-/// first, one record per line as JSON Lines or CSV, for an auditor or a log store: who, what, when, on which host,
-/// which artifact, caused by which message, in which trace.
+/// `bus audit`: the audit log, oldest first (chain order), one record per line as JSON Lines or CSV, for an auditor or
+/// a log store: who (and by which channel), what, when, from which state to which, on which host, which artifact,
+/// the metrics and the decision, the message and trace, and each row's place in the hash chain.
+/// `bus audit verify` checks the chain; `bus audit anchor` writes its head where the database cannot reach it.
 /// </summary>
 static class AuditCommand
 {
     static readonly string[] Columns =
-        ["at", "model", "version", "versionId", "state", "event", "actor", "host", "artifactUri", "artifactSha256", "detail", "messageId", "traceId"];
+    [
+        "sequence", "at", "model", "version", "versionId", "from", "state", "event", "actorKind", "actor", "channel", "host", "artifactUri",
+        "artifactSha256", "metrics", "decision", "reasons", "detail", "aliasRevision", "servedFrom", "servedUntil", "messageId", "traceId", "previousHash",
+        "hash",
+    ];
 
     public static Command Create()
     {
         var db = new DatabaseOption();
         var model = new Option<string?>("--model") { Description = "only this model's versions", HelpName = "name" };
-        var since = CliOptions.Time("--since", "only transitions at or after this time (ISO 8601, UTC unless an offset is given)");
-        var until = CliOptions.Time("--until", "only transitions before this time (exclusive)");
+        var since = CliOptions.Time("--since", "only records at or after this time (ISO 8601, UTC unless an offset is given)");
+        var until = CliOptions.Time("--until", "only records before this time (exclusive)");
         var format = CliOptions.OneOf("--format", "JSON Lines or CSV with a header", "jsonl", "jsonl", "csv");
-        var command = new Command("audit", "every transition of every version, oldest first, one per line: when, model, version, state, event, who, " +
-            "host, artifact and sha256, detail, message and trace ids")
+        var command = new Command("audit", "the audit log, oldest first, one record per line: sequence, when, model, version, from and to state, " +
+            "event, who and by which channel, host, artifact and sha256, metrics, decision, detail, message and trace ids, and the row's hashes")
         {
             model, since, until, format, db,
+            AuditVerifyCommand.Create(),
+            AuditAnchorCommand.Create(),
         };
         command.Validators.Add(result =>
         {
@@ -41,35 +49,35 @@ static class AuditCommand
         CancellationToken cancellationToken)
     {
         var database = LifecycleDatabase.Open(connectionString);
-        var sagas = await database.AllAsync(model, since, cancellationToken).ConfigureAwait(false);
-        var records = sagas
-            .SelectMany(s => s.History.Select(h => new AuditRecord(h.At, s.ModelName, s.ModelVersion, s.CorrelationId, h.State, h.Event, h.Actor, h.Host,
-                s.Artifact?.Uri, h.ArtifactSha256 ?? s.Artifact?.Sha256, h.Detail, h.MessageId, h.TraceId)))
-            .Where(r => (since is null || r.At >= since) && (until is null || r.At < until))
-            .OrderBy(r => r.At).ThenBy(r => r.Model, StringComparer.Ordinal).ThenBy(r => r.Version, StringComparer.Ordinal);
-
+        var log = new AuditLog(connectionString);
         var output = Console.Out;
         if (format == "csv")
             await output.WriteLineAsync(string.Join(',', Columns)).ConfigureAwait(false);
         var count = 0;
-        foreach (var record in records)
+        var versions = new HashSet<Guid>();
+        await foreach (var row in AuditRows.ReadAsync(log, database, model, since, until, cancellationToken).ConfigureAwait(false))
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            var record = AuditRecord.Of(row);
             await output.WriteLineAsync(format == "csv" ? Csv(record) : JsonSerializer.Serialize(record, CliJson.Compact)).ConfigureAwait(false);
+            versions.Add(record.VersionId);
             count++;
         }
 
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        await Console.Error.WriteLineAsync($"{count} transition(s) of {sagas.Count} version(s){(model is null ? "" : $" of {model}")} from {database.Shown}")
-            .ConfigureAwait(false);
+        await Console.Error.WriteLineAsync($"{count} record(s) of {versions.Count} version(s){(model is null ? "" : $" of {model}")} from " +
+            $"{database.Shown}").ConfigureAwait(false);
         return 0;
     }
 
     static string Csv(AuditRecord r) => string.Join(',', new[]
     {
-        r.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), r.Model, r.Version, r.VersionId.ToString(), r.State, r.Event,
-        r.Actor, r.Host, r.ArtifactUri, r.ArtifactSha256, r.Detail, r.MessageId?.ToString(), r.TraceId,
+        r.Sequence.ToString(CultureInfo.InvariantCulture), Time(r.At), r.Model,
+        r.Version, r.VersionId.ToString(), r.From, r.State, r.Event, r.ActorKind, r.Actor, r.Channel, r.Host, r.ArtifactUri, r.ArtifactSha256, r.Metrics,
+        r.Decision, r.Reasons, r.Detail, r.AliasRevision?.ToString(CultureInfo.InvariantCulture), Time(r.ServedFrom), Time(r.ServedUntil),
+        r.MessageId?.ToString(), r.TraceId, r.PreviousHash, r.Hash,
     }.Select(Field));
+
+    static string? Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>
     /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field a spreadsheet would take

@@ -67,7 +67,11 @@ static class RollbackCommand
                 var publish = scope.ServiceProvider.GetRequiredService<IPublishEndpoint>();
                 var unitOfWork = scope.ServiceProvider.GetRequiredService<BusUnitOfWork>();
                 await publish.Publish(new RollbackModel { ModelVersionId = saga.CorrelationId, Reason = reason, RequestedBy = by },
-                    c => c.MessageId = messageId, cancellationToken).ConfigureAwait(false);
+                    c =>
+                    {
+                        c.MessageId = messageId;
+                        c.Headers.Set(AuditHeaders.ActorKind, AuditHeaders.Cli);
+                    }, cancellationToken).ConfigureAwait(false);
                 await unitOfWork.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
 

@@ -10,11 +10,14 @@ public static class LifecycleStage
     public static IReadOnlyList<SagaDataMigration> DataMigrations { get; } =
         [new(AuditEventNames.MigrationVersion, "history events named after their messages", AuditEventNames.Rename)];
 
-    /// <summary>The lifecycle saga on the pipeline database (the durable repository, its model-name column indexed), its options bound.</summary>
+    /// <summary>
+    /// The lifecycle saga on the pipeline database (the durable repository, its model-name column indexed, every record it makes appended to
+    /// the audit log in the same transaction), its options bound.
+    /// </summary>
     public static IBusRegistrationConfigurator AddLifecycleStage(this IBusRegistrationConfigurator x, string pipelineConnectionString)
     {
         x.AddModelLifecycleSaga().BusRepository(pipelineConnectionString, ModelLifecycleStateDefinition.TableName, s => s.CurrentState, DataMigrations,
-            new IndexedColumn<ModelLifecycleState>(ModelLifecycleStateDefinition.ModelNameColumn, s => s.ModelName));
+            LifecycleAudit.Take, new IndexedColumn<ModelLifecycleState>(ModelLifecycleStateDefinition.ModelNameColumn, s => s.ModelName));
         OptionsServiceCollectionExtensions.AddOptions<ModelLifecycleOptions>(x).BindConfiguration(ModelLifecycleOptions.SectionName).ValidateOnStart();
         return x;
     }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Linq.Expressions;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bus.Persistence.Audit;
 using MassTransit;
 
 namespace Bus.Persistence;
@@ -18,8 +19,12 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
     public const int SchemaVersion = 2;
     static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     readonly SchemaGate _schema = new();
+    readonly AuditLog? _audit = options.TakeAudit is null ? null : new AuditLog(options.Dialect);
 
     public SagaStoreOptions<TSaga> Options => options;
+
+    /// <summary>The audit log the instances' records go to; null when the saga is not audited.</summary>
+    public AuditLog? Audit => _audit;
 
     string Component => $"saga:{options.Table}";
 
@@ -46,6 +51,8 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         _schema.EnsureAsync(async ct =>
         {
             await SchemaMigrator.MigrateAsync(options.Dialect, Component, Steps, ct).ConfigureAwait(false);
+            if (_audit is not null)
+                await _audit.EnsureSchemaAsync(ct).ConfigureAwait(false);
             if (options.DataMigrations.Count > 0)
                 await SchemaMigrator.MigrateAsync(options.Dialect, DataComponent, DataSteps, ct).ConfigureAwait(false);
         }, cancellationToken);
@@ -161,7 +168,13 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
             throw new ConcurrencyException($"{typeof(TSaga).Name} {saga.CorrelationId} was inserted by another consumer", typeof(TSaga), saga.CorrelationId,
                 ex);
         }
+
+        await AuditAsync(connection, transaction, saga, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The instance's new audit records, in the transaction that writes it: both commit or neither does.</summary>
+    Task AuditAsync(DbConnection connection, DbTransaction transaction, TSaga saga, CancellationToken cancellationToken) =>
+        _audit is null ? Task.CompletedTask : _audit.AppendAsync(connection, transaction, options.TakeAudit!(saga), cancellationToken);
 
     public async Task UpdateAsync(DbConnection connection, DbTransaction transaction, TSaga saga, CancellationToken cancellationToken)
     {
@@ -177,6 +190,7 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
             throw new ConcurrencyException($"{typeof(TSaga).Name} {saga.CorrelationId} changed since version {expected} was read", typeof(TSaga),
                 saga.CorrelationId);
         saga.Version = expected + 1;
+        await AuditAsync(connection, transaction, saga, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(DbConnection connection, DbTransaction transaction, TSaga saga, CancellationToken cancellationToken)

@@ -16,4 +16,10 @@ public sealed class SagaStoreOptions<TSaga>(string connectionString, string tabl
 
     /// <summary>Rewrites of the stored JSON when the saga's shape changes, numbered from 1 (their own schema component).</summary>
     public IReadOnlyList<SagaDataMigration> DataMigrations { get; init; } = [];
+
+    /// <summary>
+    /// The audit records an instance has gathered since it was loaded, taken (and so cleared) when it is written: they go
+    /// to the <see cref="Audit.AuditLog"/> in the same transaction as the instance. Null: the saga is not audited.
+    /// </summary>
+    public Func<TSaga, IReadOnlyList<Audit.AuditEntry>>? TakeAudit { get; init; }
 }

@@ -14,6 +14,10 @@ public static class SchemaMigrator
         int? upTo = null)
     {
         var target = upTo ?? steps.Max(s => s.Version);
+        // Already migrated: nothing to write, so a role without DDL rights (a host's, see AuditGrants) starts too.
+        if (await CurrentAsync(dialect, component, cancellationToken).ConfigureAwait(false) is { } known && known >= target
+            && known <= steps.Max(s => s.Version))
+            return known;
         await using var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         if (dialect.Name == "postgresql")
@@ -45,6 +49,22 @@ public static class SchemaMigrator
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return Math.Max(version, target);
+    }
+
+    /// <summary>The component's version without creating anything; null when the schema table is not there (or not readable).</summary>
+    static async Task<int?> CurrentAsync(SqlDialect dialect, string component, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+            var value = await Sql.ScalarAsync(connection, null, "SELECT version FROM bus_schema WHERE component = @c", cancellationToken, ("c", component))
+                .ConfigureAwait(false);
+            return value is null ? null : Convert.ToInt32(value, CultureInfo.InvariantCulture);
+        }
+        catch (DbException)
+        {
+            return null;
+        }
     }
 
     public static async Task<int> VersionAsync(SqlDialect dialect, string component, CancellationToken cancellationToken = default)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Bus.Contracts;
 using MassTransit;
 
@@ -44,4 +45,16 @@ public class ModelLifecycleState : SagaStateMachineInstance, ISagaVersion
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public List<TransitionRecord> History { get; set; } = [];
+
+    /// <summary>Records made since the instance was loaded, not yet in the audit log; not stored with the instance.</summary>
+    [JsonIgnore]
+    public List<TransitionRecord> PendingAudit { get; } = [];
+
+    /// <summary>Hands the pending records to the audit log's writer and forgets them.</summary>
+    public IReadOnlyList<TransitionRecord> TakeAudit()
+    {
+        var taken = PendingAudit.ToArray();
+        PendingAudit.Clear();
+        return taken;
+    }
 }

@@ -11,6 +11,9 @@ namespace Bus.Pipeline;
 /// </summary>
 public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLifecycleState>
 {
+    /// <summary>The actor the saga names when it acts on its own (a timeout, a restore it asks for): audited as the system.</summary>
+    public const string SystemActor = ModelLifecycleStateDefinition.QueueName;
+
     readonly ModelLifecycleOptions _options;
     readonly PromotionPolicy _policy;
     readonly Uri _evaluateAddress;
@@ -135,7 +138,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
             RetryOrFail(When(EvaluationFailed, ctx => !ctx.Message.Permanent), ctx => $"transient evaluation failure: {ctx.Message.Reason}", ctx =>
                 ctx.Message.Evaluator),
             RetryOrFail(When(EvaluationTimeout.Received, ctx => ctx.Message.Attempt == ctx.Saga.EvaluationAttempts),
-                ctx => $"no evaluation answer within {_options.EvaluationTimeout} (attempt {ctx.Saga.EvaluationAttempts})", _ => "model-lifecycle"));
+                ctx => $"no evaluation answer within {_options.EvaluationTimeout} (attempt {ctx.Saga.EvaluationAttempts})", _ => SystemActor));
 
         During(Approved,
             Ignore(TrainingCompleted),
@@ -152,7 +155,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 })
                 .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .TransitionTo(Deployed)
-                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => DeployedNote(ctx.Message)),
+                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => DeployedNote(ctx.Message), ctx => Serving(ctx.Message)),
             When(StageTimeout.Received, ctx => ctx.Message.State == LifecycleStates.Approved)
                 .Then(ctx =>
                 {
@@ -161,7 +164,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                         "still recorded";
                 })
                 .TransitionTo(Failed)
-                .Audit(max, _ => "model-lifecycle", ctx => ctx.Saga.Reason),
+                .Audit(max, _ => SystemActor, ctx => ctx.Saga.Reason),
             When(DeploymentFailed)
                 .Unschedule(StageTimeout)
                 .Then(ctx => ctx.Saga.Reason = $"deployment failed: {ctx.Message.Reason}; the previous champion keeps serving")
@@ -170,10 +173,12 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
             // Out of order: a later deployment replaced this version before its own ModelDeployed arrived.
             When(ModelSuperseded)
                 .Unschedule(StageTimeout)
+                .Then(ctx => ServedUnheard(ctx))
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
                 .Audit(max, ctx => null, ctx =>
-                    $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}) before its own deployment was confirmed"));
+                    $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}) before its own deployment was confirmed",
+                    ctx => Replaced(ctx.Message)));
 
         During(Deployed,
             Ignore(TrainingCompleted),
@@ -184,7 +189,8 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
             When(ModelSuperseded, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
-                .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision})"),
+                .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision})",
+                    ctx => Replaced(ctx.Message)),
             // Redelivered or out-of-date news (an at-least-once bus, several hosts): the alias revision says which is newer.
             When(ModelSuperseded, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision).Then(ctx => LateEvent(ctx, "ModelSuperseded")),
             When(ModelDeployed, ctx => ctx.Message.AliasRevision <= ctx.Saga.AliasRevision).Then(ctx => LateEvent(ctx, "ModelDeployed")),
@@ -241,7 +247,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 })
                 .TransitionTo(RolledBack)
                 .Audit(max, ctx => ctx.Saga.RollbackRequestedBy, ctx =>
-                    $"{ctx.Message.SupersededByVersion} serves again (alias revision {ctx.Message.AliasRevision})"),
+                    $"{ctx.Message.SupersededByVersion} serves again (alias revision {ctx.Message.AliasRevision})", ctx => Replaced(ctx.Message)),
             When(RollbackRejected)
                 .Unschedule(StageTimeout)
                 .TransitionTo(Deployed)
@@ -256,7 +262,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                     RequestedBy = ctx.Saga.RollbackRequestedBy ?? "unknown",
                 })
                 .TransitionTo(Deployed)
-                .Audit(max, _ => "model-lifecycle", ctx => $"rollback did not complete within {_options.RollbackTimeout}; still the champion"));
+                .Audit(max, _ => SystemActor, ctx => $"rollback did not complete within {_options.RollbackTimeout}; still the champion"));
 
         During(Superseded,
             Ignore(TrainingCompleted),
@@ -280,7 +286,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .TransitionTo(Deployed)
-                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => DeployedNote(ctx.Message)));
+                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => DeployedNote(ctx.Message), ctx => Serving(ctx.Message)));
 
         During(Restoring,
             Ignore(TrainingCompleted),
@@ -293,18 +299,18 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .Then(ctx => ctx.Saga.RolledBackFromId = null)
                 .TransitionTo(Deployed)
-                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"champion again after rollback; {DeployedNote(ctx.Message)}"),
+                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"champion again after rollback; {DeployedNote(ctx.Message)}", ctx => Serving(ctx.Message)),
             When(StageTimeout.Received, ctx => ctx.Message.State == LifecycleStates.Restoring)
                 .Publish(ctx => new RollbackRejected
                 {
                     ModelVersionId = ctx.Saga.RolledBackFromId ?? Guid.Empty,
                     ModelName = ctx.Saga.ModelName,
                     Reason = $"restoring {ctx.Saga.ModelVersion} got no answer within {_options.DeploymentTimeout} (Bus:Lifecycle:DeploymentTimeout)",
-                    RequestedBy = "model-lifecycle",
+                    RequestedBy = SystemActor,
                 })
                 .Then(ctx => ctx.Saga.RolledBackFromId = null)
                 .TransitionTo(Superseded)
-                .Audit(max, _ => "model-lifecycle", ctx =>
+                .Audit(max, _ => SystemActor, ctx =>
                     $"restore got no answer within {_options.DeploymentTimeout}; a later confirmation still makes it champion"),
             When(DeploymentFailed)
                 .Unschedule(StageTimeout)
@@ -320,9 +326,10 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"restore failed: {ctx.Message.Reason}"),
             When(ModelSuperseded, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
                 .Unschedule(StageTimeout)
+                .Then(ctx => ServedUnheard(ctx))
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
-                .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} while being restored"));
+                .Audit(max, ctx => null, ctx => $"superseded by {ctx.Message.SupersededByVersion} while being restored", ctx => Replaced(ctx.Message)));
 
         During(Rejected, Failed, RolledBack,
             Ignore(TrainingCompleted),
@@ -352,9 +359,11 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 })
                 .If(ReplacesAnother, b => b.Publish(ctx => SupersededMessage(ctx.Saga, ctx.Message)))
                 .TransitionTo(Deployed)
-                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"deployment confirmed after its timeout; {DeployedNote(ctx.Message)}"),
+                .Audit(max, ctx => ctx.Message.DeployedBy, ctx => $"deployment confirmed after its timeout; {DeployedNote(ctx.Message)}",
+                    ctx => Serving(ctx.Message)),
             When(ModelSuperseded, ctx => !ctx.Saga.DeploymentUnconfirmed).Then(_ => { }),
             When(ModelSuperseded, ctx => ctx.Saga.DeploymentUnconfirmed)
+                .Then(ctx => ServedUnheard(ctx))
                 .Then(ctx =>
                 {
                     ctx.Saga.DeploymentUnconfirmed = false;
@@ -362,7 +371,8 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 })
                 .TransitionTo(Superseded)
                 .Audit(max, ctx => null, ctx =>
-                    $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}); its own deployment was never confirmed"));
+                    $"superseded by {ctx.Message.SupersededByVersion} (alias revision {ctx.Message.AliasRevision}); its own deployment was never confirmed",
+                    ctx => Replaced(ctx.Message)));
 
         DuringAny(
             When(GetModelVersionStatus).RespondAsync(ctx => ctx.Init<ModelVersionStatus>(Status(ctx.Saga))));
@@ -427,6 +437,21 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 .Then(ctx => ctx.Saga.Reason = $"{why(ctx)}; gave up after {ctx.Saga.EvaluationAttempts} attempt(s)")
                 .TransitionTo(Failed)
                 .Audit(_options.MaxHistoryEntries, actor, ctx => ctx.Saga.Reason));
+
+    /// <summary>
+    /// A version replaced before its own ModelDeployed was heard still served, at the revision before the one that replaced
+    /// it (ModelSuperseded goes to the alias the replacing deployment moved away from): the log records that it was Deployed
+    /// there, so every alias revision has its Deployed record even when the events arrive out of order.
+    /// </summary>
+    void ServedUnheard(BehaviorContext<ModelLifecycleState, ModelSuperseded> ctx) =>
+        AuditExtensions.Append(ctx, ctx.Event.Name, null, $"served as champion at alias revision {ctx.Message.AliasRevision - 1} until " +
+            $"{ctx.Message.SupersededByVersion} replaced it; its own ModelDeployed had not been heard yet", _options.MaxHistoryEntries,
+            LifecycleStates.Deployed, Replaced(ctx.Message));
+
+    /// <summary>The serving that a ModelSuperseded ends: the revision before the replacing one, until the replacement.</summary>
+    static ServingPeriod Replaced(ModelSuperseded m) => new(m.AliasRevision - 1, null, ServingPeriod.Known(m.SupersededAt));
+
+    static ServingPeriod Serving(ModelDeployed m) => new(m.AliasRevision, ServingPeriod.Known(m.DeployedAt), null);
 
     PromotionDecision Gate(BehaviorContext<ModelLifecycleState, ModelEvaluated> ctx) =>
         ctx.GetOrAddPayload(() => _policy.Evaluate(ctx.Saga.ModelName, ctx.Message.Metrics, ctx.Message.Champion?.Metrics));

@@ -80,6 +80,19 @@ public class When_a_command_line_is_parsed
     }
 
     [Fact]
+    public void Should_parse_audit_verify_and_anchor()
+    {
+        var verify = Parse("audit", "verify", "--anchor", "head.json", "--json", "--db", "bus.db");
+        Valid(verify);
+        verify.CommandResult.Command.Name.Should().Be("verify");
+        verify.GetValue<string?>("--anchor").Should().Be("head.json");
+        Valid(Parse("audit", "verify"));
+        Refused(Parse("audit", "verify", "--format", "csv"), "Unrecognized command or argument '--format'");
+        Valid(Parse("audit", "anchor", "--out", "head.json"));
+        Refused(Parse("audit", "anchor"), "--out is required: the anchor must be kept apart from the database");
+    }
+
+    [Fact]
     public void Should_parse_topology_and_refuse_a_bad_endpoint()
     {
         Valid(Parse("topology", "--json", "--scope", "s"));
@@ -128,8 +141,8 @@ public class When_a_command_line_is_parsed
 /// <summary>Running a command line: help for every command, exit code 2 for a wrong one, and the reason on stderr.</summary>
 public class When_a_command_line_is_run
 {
-    public static TheoryData<string[]> Commands() => [["demo"], ["publish", "training-complete"], ["status"], ["timeline"], ["audit"], ["topology"],
-        ["errors"], ["rollback"]];
+    public static TheoryData<string[]> Commands() => [["demo"], ["publish", "training-complete"], ["status"], ["timeline"], ["audit"], ["audit", "verify"],
+        ["audit", "anchor"], ["topology"], ["errors"], ["rollback"]];
 
     static async Task<(int Code, string Output, string Error)> Run(params string[] args)
     {

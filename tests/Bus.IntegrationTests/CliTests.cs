@@ -108,13 +108,25 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             rolledBack["actor"]!.ToString().Should().Be("oncall@test");
             rolledBack["artifactUri"]!.ToString().Should().StartWith("s3://");
             rolledBack["artifactSha256"]!.ToString().Should().Be(trained["artifactSha256"]!.ToString());
-            audit.Error.Should().Contain($"{records.Count} transition(s) of 2 version(s)");
+            rolledBack["actorKind"]!.ToString().Should().Be("cli", "bus rollback says which door the command came through");
+            rolledBack["from"]!.ToString().Should().Be("Deployed");
+            var announced = records.First(r => r["event"]!.ToString() == "TrainingCompleted");
+            announced["actorKind"]!.ToString().Should().Be("message");
+            announced["channel"]!.ToString().Should().Contain("topic=").And.Contain("training-complete", "the channel the announcement came by, from SNS");
+            records.Select(r => r["sequence"]!.GetValue<long>()).Should().BeInAscendingOrder();
+            records.Skip(1).Zip(records).Should().OnlyContain(p => p.First["previousHash"]!.ToString() == p.Second["hash"]!.ToString(),
+                "the export carries the chain");
+            audit.Error.Should().Contain($"{records.Count} record(s) of 2 version(s)");
+            var verify = await Bus(["audit", "verify", "--db", db]);
+            verify.ExitCode.Should().Be(0, verify.Output + verify.Error);
+            verify.Output.Should().Contain($"audit log valid: {records.Count} row(s)");
 
             var since = records.Single(r => r["state"]!.ToString() == "RollingBack")["at"]!.GetValue<DateTimeOffset>();
             var csv = await Bus(["audit", "--db", db, "--model", "digits", "--since", since.ToString("O"), "--format", "csv"]);
             csv.ExitCode.Should().Be(0, csv.Error);
             var lines = csv.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
-            lines[0].Should().Be("at,model,version,versionId,state,event,actor,host,artifactUri,artifactSha256,detail,messageId,traceId");
+            lines[0].Should().Be("sequence,at,model,version,versionId,from,state,event,actorKind,actor,channel,host,artifactUri,artifactSha256,metrics," +
+                "decision,reasons,detail,aliasRevision,servedFrom,servedUntil,messageId,traceId,previousHash,hash");
             lines.Skip(1).Should().HaveCount(records.Count(r => r["at"]!.GetValue<DateTimeOffset>() >= since), "--since keeps what happened from then on");
             lines[1].Should().Contain(",digits,2,").And.Contain(",RollingBack,").And.Contain(",oncall@test,");
             (await Bus(["audit", "--db", db, "--model", "other"])).Output.Should().BeEmpty();

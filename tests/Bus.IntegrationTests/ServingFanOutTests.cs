@@ -72,8 +72,10 @@ public class When_a_model_is_deployed_on_another_host(EmulatorFixture emulator, 
         status.Output.Should().Contain($"digits: champion 2 (alias revision {(await Served(deployer))!.Revision})");
         var audit = await HostedPipeline.Cli("audit", "--db", connectionString, "--model", "digits", "--format", "csv");
         audit.ExitCode.Should().Be(0, audit.Error);
-        audit.Output.Split('\n').Count(l => l.Contains(",Deployed,", StringComparison.Ordinal)).Should().Be(2, "each version was deployed once");
-        audit.Output.Split('\n').Should().Contain(l => l.Contains(",Superseded,", StringComparison.Ordinal), "version 1 was superseded by version 2");
+        // The CSV's seventh column is the state a record moved to (the sixth the state it left).
+        var states = audit.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')[6]).ToList();
+        states.Count(s => s == "Deployed").Should().Be(2, "each version was deployed once");
+        states.Should().Contain("Superseded", "version 1 was superseded by version 2");
     }
 
     sealed record ServedModelInfo(string ModelName, string Version, long Revision);

@@ -49,7 +49,8 @@ static class LifecycleApi
         var reason = string.IsNullOrWhiteSpace(request.RequestedBy) || request.RequestedBy == actor
             ? request.Reason : $"{request.Reason} (on behalf of {request.RequestedBy})";
         var id = ModelVersionKey.For(name, version);
-        await publish.Publish(new RollbackModel { ModelVersionId = id, Reason = reason, RequestedBy = actor }, cancellationToken);
+        await publish.Publish(new RollbackModel { ModelVersionId = id, Reason = reason, RequestedBy = actor },
+            c => c.Headers.Set(AuditHeaders.ActorKind, AuditHeaders.Http), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
         return Results.Accepted($"/lifecycle/{name}/{version}", new { id, status = "rollback requested", requestedBy = actor });
     }

@@ -233,6 +233,8 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
                 headers[name] = value;
         }
 
+        SetChannel(headers, message, topicName, notificationId);
+
         if (headers.TryGetValue(SqsSendTransportContext.TraceParentAttribute, out var traceparent)
             && !headers.ContainsKey(SqsSendTransportContext.ActivityIdHeader))
             headers[SqsSendTransportContext.ActivityIdHeader] = traceparent;
@@ -250,6 +252,22 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         }
 
         return (body, headers, refused);
+    }
+
+    /// <summary>
+    /// How the message came, as transport headers a consumer (the audit) can read: the SNS topic and message id when it
+    /// came through a topic, and the SQS sender id. Whatever a sender wrote under these names is dropped first.
+    /// </summary>
+    static void SetChannel(Dictionary<string, string> headers, Message message, string? topicName, string? notificationId)
+    {
+        foreach (var forged in headers.Keys.Where(k => k.StartsWith(SqsTransportHeaders.ChannelPrefix, StringComparison.OrdinalIgnoreCase)).ToList())
+            headers.Remove(forged);
+        if (topicName is not null)
+            headers[SqsTransportHeaders.Topic] = topicName;
+        if (notificationId is not null)
+            headers[SqsTransportHeaders.SnsMessageId] = notificationId;
+        if (message.Attributes?.TryGetValue("SenderId", out var sender) == true && !string.IsNullOrEmpty(sender))
+            headers[SqsTransportHeaders.SqsSenderId] = sender;
     }
 
     sealed record SnsNotification(string Message, string TopicName, string? MessageId, Dictionary<string, string> Attributes);

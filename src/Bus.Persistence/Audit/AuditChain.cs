@@ -1,0 +1,77 @@
+using System.Buffers;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Bus.Persistence.Audit;
+
+/// <summary>
+/// The canonical form of an audit row and its hash: a JSON object with the fields in a fixed order (<c>v</c> 1,
+/// <c>prev</c>, <c>at</c> in Unix milliseconds, then every field of <see cref="AuditEntry"/> as stored, null where
+/// absent), UTF-8 without whitespace, hashed with SHA-256 and written as lower-case hex. The previous row's hash is part
+/// of the form, so each row vouches for the whole chain before it. docs/governance.md shows it for an independent check.
+/// </summary>
+public static class AuditChain
+{
+    /// <summary>The previous hash of the first row.</summary>
+    public static readonly string Genesis = new('0', 64);
+
+    public static string Hash(string previousHash, long recordedAtMilliseconds, AuditEntry entry)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("v", 1);
+            json.WriteString("prev", previousHash);
+            json.WriteNumber("at", recordedAtMilliseconds);
+            json.WriteString("model", entry.ModelName);
+            json.WriteString("version", entry.ModelVersion);
+            json.WriteString("id", entry.ModelVersionId.ToString("D"));
+            json.WriteString("from", entry.FromState);
+            json.WriteString("to", entry.ToState);
+            json.WriteString("event", entry.Event);
+            json.WriteString("actorKind", entry.ActorKind);
+            json.WriteString("actor", entry.ActorName);
+            json.WriteString("channel", entry.Channel);
+            json.WriteString("host", entry.Host);
+            json.WriteString("artifact", entry.ArtifactUri);
+            json.WriteString("sha256", entry.ArtifactSha256);
+            json.WriteString("metrics", entry.Metrics);
+            json.WriteString("decision", entry.Decision);
+            json.WriteString("reasons", entry.Reasons);
+            json.WriteString("detail", entry.Detail);
+            json.WriteString("aliasRevision", entry.AliasRevision?.ToString(CultureInfo.InvariantCulture));
+            json.WriteString("servedFrom", entry.ServedFrom?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+            json.WriteString("servedUntil", entry.ServedUntil?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
+            json.WriteString("messageId", entry.MessageId?.ToString("D"));
+            json.WriteString("traceId", entry.TraceId);
+            json.WriteEndObject();
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(buffer.WrittenSpan));
+    }
+
+    /// <summary>Metrics as canonical JSON: keys in ordinal order, numbers round-tripping; null when there are none.</summary>
+    public static string? CanonicalMetrics(IReadOnlyDictionary<string, double>? metrics)
+    {
+        if (metrics is null || metrics.Count == 0)
+            return null;
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            foreach (var (name, value) in metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+            {
+                if (double.IsFinite(value))
+                    json.WriteNumber(name, value);
+                else
+                    json.WriteString(name, value.ToString(CultureInfo.InvariantCulture));
+            }
+
+            json.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+}
