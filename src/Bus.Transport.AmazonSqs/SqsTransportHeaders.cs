@@ -7,6 +7,7 @@ namespace Bus.Transport.AmazonSqs;
 public static class SqsTransportHeaders
 {
     public const string ChannelPrefix = "Bus-Channel-";
+    public const string Queue = ChannelPrefix + "Queue";
     public const string Topic = ChannelPrefix + "Topic";
     public const string SnsMessageId = ChannelPrefix + "SnsMessageId";
     public const string SqsSenderId = ChannelPrefix + "SqsSenderId";

@@ -198,3 +198,68 @@ public class When_a_producer_of_an_ingress_topic_sends_more_than_data(EmulatorFi
         }
     }
 }
+
+[Collection(EmulatorCollection.Name)]
+public class When_a_sender_writes_the_channel_headers_itself(EmulatorFixture emulator)
+{
+    [Fact]
+    public async Task Should_keep_only_what_SNS_and_SQS_say_of_the_channel()
+    {
+        await using var h = await TransportHarness.Start(emulator.ServiceUrl,
+            x => x.AddConsumer<ChannelConsumer>().Endpoint(e => e.Name = "channel"),
+            (_, cfg) => cfg.AcceptPlainJson<StageAnnounced>());
+        var id = Guid.NewGuid();
+
+        // Sent straight to the queue with the channel written into its attributes: only the queue and the sender are known,
+        // and what the sender wrote is gone.
+        using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
+        await sqs.SendMessageAsync(new Amazon.SQS.Model.SendMessageRequest
+        {
+            QueueUrl = await h.QueueUrl(sqs, "channel"),
+            MessageBody = new System.Text.Json.Nodes.JsonObject
+            {
+                ["messageId"] = Guid.NewGuid().ToString(),
+                ["messageType"] = new System.Text.Json.Nodes.JsonArray("urn:message:Bus.Transport.AmazonSqs.Tests.Messages:PingPublished"),
+                ["message"] = new System.Text.Json.Nodes.JsonObject { ["id"] = id.ToString(), ["text"] = "forged channel" },
+            }.ToJsonString(),
+            MessageAttributes = new()
+            {
+                ["Content-Type"] = new() { DataType = "String", StringValue = "application/vnd.masstransit+json" },
+                [SqsTransportHeaders.Topic] = new() { DataType = "String", StringValue = "training-complete" },
+                [SqsTransportHeaders.SnsMessageId] = new() { DataType = "String", StringValue = "forged" },
+            },
+        });
+        (await Poll.Until(() => ChannelConsumer.Seen.ContainsKey(id.ToString()))).Should().BeTrue();
+        var internalChannel = ChannelConsumer.Seen[id.ToString()];
+        internalChannel.Should().NotContainKey(SqsTransportHeaders.Topic).And.NotContainKey(SqsTransportHeaders.SnsMessageId);
+        internalChannel.Should().ContainKey(SqsTransportHeaders.Queue).WhoseValue.Should().EndWith("channel");
+        internalChannel.Should().ContainKey(SqsTransportHeaders.SqsSenderId);
+
+        // Through an ingress topic (SNS's envelope): the topic and SNS's own message id, whatever attributes the producer set.
+        using var sns = new SnsClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        var topicArn = await sns.CreateTopicAsync(h.Topic("Bus-Transport-AmazonSqs-Tests-Messages-StageAnnounced"));
+        await sns.PublishAsync(topicArn, """{"modelName":"digits","modelVersion":"channel-1"}""",
+            new Dictionary<string, SnsAttribute> { [SqsTransportHeaders.Topic] = new("String", "model-deployed") });
+        (await Poll.Until(() => ChannelConsumer.Seen.ContainsKey("channel-1"))).Should().BeTrue();
+        var ingress = ChannelConsumer.Seen["channel-1"];
+        ingress.Should().ContainKey(SqsTransportHeaders.Topic).WhoseValue.Should().EndWith("StageAnnounced");
+        Guid.TryParse(ingress[SqsTransportHeaders.SnsMessageId], out _).Should().BeTrue("SNS's own message id");
+    }
+
+    public sealed class ChannelConsumer : IConsumer<PingPublished>, IConsumer<StageAnnounced>
+    {
+        public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Dictionary<string, string>> Seen = new();
+
+        public Task Consume(ConsumeContext<PingPublished> context) => Record(context, context.Message.Id.ToString());
+
+        public Task Consume(ConsumeContext<StageAnnounced> context) => Record(context, context.Message.ModelVersion);
+
+        static Task Record(ConsumeContext context, string key)
+        {
+            Seen[key] = context.ReceiveContext.TransportHeaders.GetAll()
+                .Where(h => h.Key.StartsWith(SqsTransportHeaders.ChannelPrefix, StringComparison.OrdinalIgnoreCase))
+                .ToDictionary(h => h.Key, h => h.Value.ToString()!, StringComparer.OrdinalIgnoreCase);
+            return Task.CompletedTask;
+        }
+    }
+}

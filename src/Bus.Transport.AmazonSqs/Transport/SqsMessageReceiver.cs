@@ -133,7 +133,7 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         }
 
         var redelivered = message.Attributes is not null && message.Attributes.TryGetValue("ApproximateReceiveCount", out var count) && count != "1";
-        var (body, headers, refused) = Unwrap(message);
+        var (body, headers, refused) = Unwrap(queue, message);
         var lockContext = new SqsReceiveLockContext(_client.Client, queue, message, _context.Settings, _context.InputAddress);
         var context = new SqsReceiveContext(message, body, headers, redelivered, _context, _client);
         try
@@ -198,7 +198,7 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
     /// notification (raw delivery off) is unwrapped; a plain JSON body is given the message type bound to
     /// the topic it came from, so the raw JSON deserializer reads it as that type.
     /// </summary>
-    (string Body, Dictionary<string, string> Headers, string? Refused) Unwrap(Message message)
+    (string Body, Dictionary<string, string> Headers, string? Refused) Unwrap(QueueInfo queue, Message message)
     {
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (message.MessageAttributes is not null)
@@ -233,7 +233,7 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
                 headers[name] = value;
         }
 
-        SetChannel(headers, message, topicName, notificationId);
+        SetChannel(headers, queue, message, topicName, notificationId);
 
         if (headers.TryGetValue(SqsSendTransportContext.TraceParentAttribute, out var traceparent)
             && !headers.ContainsKey(SqsSendTransportContext.ActivityIdHeader))
@@ -255,13 +255,15 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
     }
 
     /// <summary>
-    /// How the message came, as transport headers a consumer (the audit) can read: the SNS topic and message id when it
-    /// came through a topic, and the SQS sender id. Whatever a sender wrote under these names is dropped first.
+    /// How the message came, as transport headers a consumer (the audit) can read: the queue, the SQS sender id, and the
+    /// SNS topic and message id when SNS wrapped it (raw delivery, used between hosts, hides both). Whatever a sender
+    /// wrote under these names is dropped first.
     /// </summary>
-    static void SetChannel(Dictionary<string, string> headers, Message message, string? topicName, string? notificationId)
+    static void SetChannel(Dictionary<string, string> headers, QueueInfo queue, Message message, string? topicName, string? notificationId)
     {
         foreach (var forged in headers.Keys.Where(k => k.StartsWith(SqsTransportHeaders.ChannelPrefix, StringComparison.OrdinalIgnoreCase)).ToList())
             headers.Remove(forged);
+        headers[SqsTransportHeaders.Queue] = queue.Name;
         if (topicName is not null)
             headers[SqsTransportHeaders.Topic] = topicName;
         if (notificationId is not null)
