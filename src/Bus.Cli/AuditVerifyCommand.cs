@@ -14,21 +14,27 @@ static class AuditVerifyCommand
     public static Command Create()
     {
         var db = new DatabaseOption();
-        var anchor = new Option<string?>("--anchor") { Description = "an anchor written by `bus audit anchor`, to detect a cut tail", HelpName = "file" };
+        var aws = new AwsEndpointOptions();
+        var anchor = new Option<string?>("--anchor")
+        {
+            Description = "an anchor written by `bus audit anchor`, to detect a cut tail or a rewritten chain",
+            HelpName = "file|s3://bucket/key",
+        };
         var json = CliOptions.Json("the outcome");
         var command = new Command("verify", "checks the audit log's hash chain from the first row to the last and names the first broken row")
         {
             anchor, json, db,
         };
+        aws.AddTo(command);
         command.SetAction((result, cancellationToken) => RunAsync(db.ConnectionString(result), result.GetValue(anchor), result.GetValue(json),
-            cancellationToken));
+            new AuditAnchorStore(() => aws.S3(result)), cancellationToken));
         return command;
     }
 
-    static async Task<int> RunAsync(string connectionString, string? anchorPath, bool json, CancellationToken cancellationToken)
+    static async Task<int> RunAsync(string connectionString, string? anchorPath, bool json, AuditAnchorStore store, CancellationToken cancellationToken)
     {
         var database = LifecycleDatabase.Open(connectionString);
-        var anchor = anchorPath is null ? null : await AuditAnchorFile.ReadAsync(anchorPath, cancellationToken).ConfigureAwait(false);
+        var anchor = anchorPath is null ? null : await store.ReadAsync(anchorPath, cancellationToken).ConfigureAwait(false);
         AuditVerification outcome;
         try
         {

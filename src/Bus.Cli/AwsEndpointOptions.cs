@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
+using Amazon.S3;
 using Bus.Transport.AmazonSqs;
 
 namespace Bus.Cli;
@@ -61,25 +62,40 @@ sealed class AwsEndpointOptions
         : null;
 
     /// <summary>The transport's settings for these options, with the SDK's credentials (a failure to find any is exit 1).</summary>
-    public AmazonSqsHostSettings Settings(ParseResult result, bool createEntities)
+    public AmazonSqsHostSettings Settings(ParseResult result, bool createEntities) => new()
     {
-        AWSCredentials credentials;
+        Region = Region(result),
+        ServiceUrl = ServiceUrl(result),
+        Scope = Scope(result),
+        Credentials = Credentials(),
+        CreateEntities = createEntities,
+    };
+
+    /// <summary>An S3 client for these options (path-style addressing at an emulator or VPC endpoint, as the hosts' artifact store).</summary>
+    public IAmazonS3 S3(ParseResult result)
+    {
+        var serviceUrl = ServiceUrl(result);
+        var config = new AmazonS3Config { ForcePathStyle = serviceUrl is not null, MaxErrorRetry = 3 };
+        if (serviceUrl is null)
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(Region(result));
+        else
+        {
+            config.ServiceURL = serviceUrl.ToString();
+            config.AuthenticationRegion = Region(result);
+        }
+
+        return new AmazonS3Client(Credentials(), config);
+    }
+
+    static AWSCredentials Credentials()
+    {
         try
         {
-            credentials = DefaultAWSCredentialsIdentityResolver.GetCredentials();
+            return DefaultAWSCredentialsIdentityResolver.GetCredentials();
         }
         catch (AmazonClientException ex)
         {
             throw new CommandException($"no AWS credentials: {ex.Message}");
         }
-
-        return new AmazonSqsHostSettings
-        {
-            Region = Region(result),
-            ServiceUrl = ServiceUrl(result),
-            Scope = Scope(result),
-            Credentials = credentials,
-            CreateEntities = createEntities,
-        };
     }
 }

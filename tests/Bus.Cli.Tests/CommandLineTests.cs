@@ -89,6 +89,8 @@ public class When_a_command_line_is_parsed
         Valid(Parse("audit", "verify"));
         Refused(Parse("audit", "verify", "--format", "csv"), "Unrecognized command or argument '--format'");
         Valid(Parse("audit", "anchor", "--out", "head.json"));
+        Valid(Parse("audit", "anchor", "--out", "s3://audit-anchors/digits/head.json", "--retain-days", "30", "--service-url", "http://127.0.0.1:4566"));
+        Refused(Parse("audit", "anchor", "--out", "head.json", "--retain-days", "0"), "--retain-days takes a whole number of at least 1");
         Refused(Parse("audit", "anchor"), "--out is required: the anchor must be kept apart from the database");
     }
 
@@ -202,5 +204,23 @@ public class When_a_command_line_is_run
         var (code, _, error) = await Run("status", "digits", "--db", Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N"), "bus.db"));
         code.Should().Be(BusCommandLine.Failed);
         error.Should().Contain("no pipeline database at");
+    }
+}
+
+public class When_an_anchor_goes_to_S3
+{
+    [Fact]
+    public void Should_carry_a_retention_when_the_bucket_has_Object_Lock()
+    {
+        var until = new DateTime(2027, 12, 4, 0, 0, 0, DateTimeKind.Utc);
+
+        var locked = AuditAnchorStore.Put("anchors", "head.json", "{}", Amazon.S3.ObjectLockMode.Governance, until);
+        var plain = AuditAnchorStore.Put("anchors", "head.json", "{}", null, until);
+
+        locked.ObjectLockMode.Should().Be(Amazon.S3.ObjectLockMode.Governance);
+        locked.ObjectLockRetainUntilDate.Should().Be(until);
+        locked.ChecksumAlgorithm.Should().Be(Amazon.S3.ChecksumAlgorithm.SHA256, "S3 wants a checksum on an object written with a retention");
+        plain.ObjectLockMode.Should().BeNull();
+        plain.ObjectLockRetainUntilDate.Should().BeNull();
     }
 }

@@ -120,6 +120,19 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
 
             (await Scalar(connectionString, "SELECT COUNT(*) FROM bus_outbox WHERE delivered_at IS NULL")).Should().Be(0);
 
+            // What production really did: every alias revision in the registry has exactly one Deployed record in the audit
+            // log, for the version the registry names, even when a version's ModelDeployed came after its ModelSuperseded.
+            var audit = new Persistence.Audit.AuditLog(connectionString);
+            var deployed = await audit.ReadAsync().Where(r => r.Entry.ToState == "Deployed").ToListAsync();
+            foreach (var model in sagas.Select(x => x.ModelName).Distinct())
+            {
+                var revisions = await ModelRegistry.Connect(connectionString).HistoryAsync(model);
+                deployed.Where(r => r.Entry.ModelName == model).OrderBy(r => r.Entry.AliasRevision).Select(r => (r.Entry.AliasRevision, r.Entry.ModelVersion))
+                    .Should().Equal(revisions.Select(r => ((long?)r.Revision, r.ModelVersion)), $"{model}: one Deployed record per alias revision");
+            }
+
+            (await audit.VerifyAsync()).Valid.Should().BeTrue("two hosts appending to one PostgreSQL give one valid chain");
+
 
             // An operator rolls the surviving champion of digits-0 back through host-b's API: the command goes
             // through the bus outbox, the saga restores the previous champion.
