@@ -4,6 +4,7 @@ namespace Bus.Pipeline;
 public static class LifecycleStates
 {
     public const string Evaluating = nameof(Evaluating);
+    public const string AwaitingApproval = nameof(AwaitingApproval);
     public const string Approved = nameof(Approved);
     public const string Deployed = nameof(Deployed);
     public const string Rejected = nameof(Rejected);

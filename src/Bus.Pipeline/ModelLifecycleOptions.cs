@@ -21,6 +21,12 @@ public sealed class ModelLifecycleOptions
     /// <summary>How long a rollback may take before the champion is marked Deployed again with the reason.</summary>
     public TimeSpan RollbackTimeout { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>
+    /// How long a version that awaits a human approval (<see cref="PromotionRule.RequireApproval"/>) waits before it is
+    /// Rejected with "approval expired". Any length: the saga's timer is re-armed every 15 minutes (the SQS delay limit).
+    /// </summary>
+    public TimeSpan ApprovalTimeout { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary>How many times an evaluation is requested before the version is Failed (timeouts and transient failures count).</summary>
     public int MaxEvaluationAttempts { get; set; } = 3;
 

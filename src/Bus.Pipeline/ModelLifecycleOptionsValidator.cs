@@ -18,6 +18,8 @@ public sealed partial class ModelLifecycleOptionsValidator : IValidateOptions<Mo
                 errors.Add($"{ModelLifecycleOptions.SectionName}:{key} must be between 00:00:01 and 00:15:00 (the SQS delay limit); got {timeout}.");
         }
 
+        if (options.ApprovalTimeout < TimeSpan.FromSeconds(1) || options.ApprovalTimeout > TimeSpan.FromDays(90))
+            errors.Add($"{ModelLifecycleOptions.SectionName}:ApprovalTimeout must be between 00:00:01 and 90.00:00:00; got {options.ApprovalTimeout}.");
         if (options.MaxEvaluationAttempts is < 1 or > 20)
             errors.Add($"{ModelLifecycleOptions.SectionName}:MaxEvaluationAttempts must be between 1 and 20; got {options.MaxEvaluationAttempts}.");
         if (options.MaxHistoryEntries is < 16 or > 10_000)

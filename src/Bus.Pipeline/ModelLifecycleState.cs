@@ -39,6 +39,12 @@ public class ModelLifecycleState : SagaStateMachineInstance, ISagaVersion
     public Guid? PreviousChampionId { get; set; }
     public string? PreviousChampionVersion { get; set; }
     public Guid? RolledBackFromId { get; set; }
+
+    /// <summary>Awaiting a human approval until then (the policy's RequireApproval); null otherwise.</summary>
+    public DateTimeOffset? ApprovalDeadline { get; set; }
+    public string? Policy { get; set; }
+    public bool FourEyes { get; set; }
+    public string? ApprovedBy { get; set; }
     public string? RollbackReason { get; set; }
     public string? RollbackRequestedBy { get; set; }
 

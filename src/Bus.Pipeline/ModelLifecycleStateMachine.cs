@@ -49,6 +49,22 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 RequestedBy = ctx.Message.RequestedBy,
             })));
         });
+        Event(() => ApproveModel, x =>
+        {
+            x.CorrelateById(ctx => ctx.Message.ModelVersionId);
+            x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.Publish(new ApprovalRefused
+            {
+                ModelVersionId = ctx.Message.ModelVersionId, Reason = "no such model version", RequestedBy = ctx.Message.ApprovedBy,
+            })));
+        });
+        Event(() => RejectModel, x =>
+        {
+            x.CorrelateById(ctx => ctx.Message.ModelVersionId);
+            x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.Publish(new ApprovalRefused
+            {
+                ModelVersionId = ctx.Message.ModelVersionId, Reason = "no such model version", RequestedBy = ctx.Message.RejectedBy,
+            })));
+        });
         Event(() => GetModelVersionStatus, x =>
         {
             x.CorrelateById(ctx => ctx.Message.ModelVersionId);
@@ -98,21 +114,22 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 })
                 .IfElse(ctx => Gate(ctx).Approved,
                     approved => approved
-                        .Publish(ctx => new ModelApproved
+                        .Then(ctx =>
                         {
-                            ModelVersionId = ctx.Saga.CorrelationId,
-                            ModelName = ctx.Saga.ModelName,
-                            ModelVersion = ctx.Saga.ModelVersion,
-                            Metrics = ctx.Saga.Metrics,
-                            ChampionVersion = ctx.Message.Champion?.ModelVersion,
-                            Policy = Gate(ctx).Policy,
-                            ApprovedAt = DateTimeOffset.UtcNow,
+                            ctx.Saga.Policy = Gate(ctx).Policy;
+                            ctx.Saga.FourEyes = Gate(ctx).FourEyes;
                         })
-                        .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Promotion))
-                        .Schedule(StageTimeout, ctx => StageTimer(ctx.Saga, LifecycleStates.Approved), _ => _options.DeploymentTimeout)
-                        .TransitionTo(Approved)
-                        .Audit(max, ctx => ctx.Message.Evaluator, ctx =>
-                            $"{FormatMetrics(ctx.Message.Metrics)}; {Gate(ctx).Summary}{ChampionNote(ctx.Message.Champion)}{DataNote(ctx.Message)}"),
+                        .IfElse(ctx => Gate(ctx).RequiresApproval,
+                            wait => wait
+                                .Then(ctx => ctx.Saga.ApprovalDeadline = DateTimeOffset.UtcNow + _options.ApprovalTimeout)
+                                .Schedule(StageTimeout, ctx => StageTimer(ctx.Saga, LifecycleStates.AwaitingApproval), ctx => ApprovalDelay(ctx.Saga))
+                                .TransitionTo(AwaitingApproval)
+                                .Audit(max, ctx => ctx.Message.Evaluator, ctx =>
+                                    $"{FormatMetrics(ctx.Message.Metrics)}; {Gate(ctx).Summary}; awaiting an operator's approval until " +
+                                    $"{ctx.Saga.ApprovalDeadline:u}{ChampionNote(ctx.Message.Champion)}{DataNote(ctx.Message)}"),
+                            deploy => Promote(deploy)
+                                .Audit(max, ctx => ctx.Message.Evaluator, ctx =>
+                                    $"{FormatMetrics(ctx.Message.Metrics)}; {Gate(ctx).Summary}{ChampionNote(ctx.Message.Champion)}{DataNote(ctx.Message)}")),
                     rejected => rejected
                         .Then(ctx => ctx.Saga.Reason = Gate(ctx).Summary)
                         .Publish(ctx => new ModelRejected
@@ -139,6 +156,40 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 ctx.Message.Evaluator),
             RetryOrFail(When(EvaluationTimeout.Received, ctx => ctx.Message.Attempt == ctx.Saga.EvaluationAttempts),
                 ctx => $"no evaluation answer within {_options.EvaluationTimeout} (attempt {ctx.Saga.EvaluationAttempts})", _ => SystemActor));
+
+        // The policy wants a human: an operator other than the producer (four-eyes) approves or rejects, or the wait expires.
+        During(AwaitingApproval,
+            Ignore(TrainingCompleted),
+            Ignore(ModelEvaluated),
+            Ignore(EvaluationFailed),
+            Ignore(EvaluationTimeout.Received),
+            When(ApproveModel, ctx => SelfApproval(ctx.Saga, ctx.Message.ApprovedBy))
+                .Publish(ctx => Refusal(ctx.Saga, $"four-eyes: {ctx.Message.ApprovedBy} produced this version; another operator must approve it",
+                    ctx.Message.ApprovedBy))
+                .Then(ctx => AuditExtensions.Append(ctx, ctx.Event.Name, ctx.Message.ApprovedBy,
+                    $"approval refused: {ctx.Message.ApprovedBy} produced this version (four-eyes)", max)),
+            Promote(When(ApproveModel, ctx => !SelfApproval(ctx.Saga, ctx.Message.ApprovedBy))
+                    .Unschedule(StageTimeout)
+                    .Then(ctx =>
+                    {
+                        ctx.Saga.ApprovalDeadline = null;
+                        ctx.Saga.ApprovedBy = ctx.Message.ApprovedBy;
+                    }))
+                .Audit(max, ctx => ctx.Message.ApprovedBy, ctx => $"approved by {ctx.Message.ApprovedBy}: {ctx.Message.Reason}"),
+            When(RejectModel)
+                .Unschedule(StageTimeout)
+                .Then(ctx => ctx.Saga.Reason = $"rejected by {ctx.Message.RejectedBy}: {ctx.Message.Reason}")
+                .Publish(ctx => HumanRejection(ctx.Saga))
+                .TransitionTo(Rejected)
+                .Audit(max, ctx => ctx.Message.RejectedBy, ctx => ctx.Saga.Reason),
+            When(StageTimeout.Received, ctx => ctx.Message.State == LifecycleStates.AwaitingApproval && ctx.Saga.ApprovalDeadline <= DateTimeOffset.UtcNow)
+                .Then(ctx => ctx.Saga.Reason = $"approval expired: no operator decided within {_options.ApprovalTimeout} (Bus:Lifecycle:ApprovalTimeout)")
+                .Publish(ctx => HumanRejection(ctx.Saga))
+                .TransitionTo(Rejected)
+                .Audit(max, _ => SystemActor, ctx => ctx.Saga.Reason),
+            // Longer waits than SQS can delay a message: the timer is set again for what is left.
+            When(StageTimeout.Received, ctx => ctx.Message.State == LifecycleStates.AwaitingApproval && ctx.Saga.ApprovalDeadline > DateTimeOffset.UtcNow)
+                .Schedule(StageTimeout, ctx => StageTimer(ctx.Saga, LifecycleStates.AwaitingApproval), ctx => ApprovalDelay(ctx.Saga)));
 
         During(Approved,
             Ignore(TrainingCompleted),
@@ -377,8 +428,8 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
         DuringAny(
             When(GetModelVersionStatus).RespondAsync(ctx => ctx.Init<ModelVersionStatus>(Status(ctx.Saga))));
 
-        // A rollback asked of a version that is not the champion is refused with the reason.
-        foreach (var state in new[] { Evaluating, Approved, Superseded, Restoring, Rejected, Failed, RolledBack })
+        // A rollback asked of a version that is not the champion is refused with the reason, and the refusal recorded.
+        foreach (var state in new[] { Evaluating, AwaitingApproval, Approved, Superseded, Restoring, Rejected, Failed, RolledBack })
         {
             During(state,
             When(RollbackModel)
@@ -389,7 +440,21 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                     ModelVersion = ctx.Saga.ModelVersion,
                     Reason = $"only the deployed champion can be rolled back; {ctx.Saga.ModelVersion} is {ctx.Saga.CurrentState}",
                     RequestedBy = ctx.Message.RequestedBy,
-                }));
+                })
+                .Then(ctx => AuditExtensions.Append(ctx, ctx.Event.Name, ctx.Message.RequestedBy,
+                    $"rollback refused: only the deployed champion can be rolled back; this version is {ctx.Saga.CurrentState}", max)));
+        }
+
+        // An approval or rejection of a version that does not await one is refused, and the refusal recorded.
+        foreach (var state in new[] { Evaluating, Approved, Deployed, Superseded, RollingBack, Restoring, Rejected, Failed, RolledBack })
+        {
+            During(state,
+                When(ApproveModel)
+                    .Publish(ctx => Refusal(ctx.Saga, NotAwaiting(ctx.Saga), ctx.Message.ApprovedBy))
+                    .Then(ctx => AuditExtensions.Append(ctx, ctx.Event.Name, ctx.Message.ApprovedBy, $"approval refused: {NotAwaiting(ctx.Saga)}", max)),
+                When(RejectModel)
+                    .Publish(ctx => Refusal(ctx.Saga, NotAwaiting(ctx.Saga), ctx.Message.RejectedBy))
+                    .Then(ctx => AuditExtensions.Append(ctx, ctx.Event.Name, ctx.Message.RejectedBy, $"rejection refused: {NotAwaiting(ctx.Saga)}", max)));
         }
 
         During(Evaluating,
@@ -452,6 +517,60 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
     static ServingPeriod Replaced(ModelSuperseded m) => new(m.AliasRevision - 1, null, ServingPeriod.Known(m.SupersededAt));
 
     static ServingPeriod Serving(ModelDeployed m) => new(m.AliasRevision, ServingPeriod.Known(m.DeployedAt), null);
+
+    /// <summary>A version cleared for deployment (by the gate, or by an operator after it): ModelApproved, DeployModel, the deployment timer.</summary>
+    EventActivityBinder<ModelLifecycleState, T> Promote<T>(EventActivityBinder<ModelLifecycleState, T> binder)
+        where T : class =>
+        binder
+            .Publish(ctx => new ModelApproved
+            {
+                ModelVersionId = ctx.Saga.CorrelationId,
+                ModelName = ctx.Saga.ModelName,
+                ModelVersion = ctx.Saga.ModelVersion,
+                Metrics = ctx.Saga.Metrics,
+                ChampionVersion = ctx.Saga.ChampionAtEvaluation,
+                Policy = ctx.Saga.Policy ?? "default",
+                ApprovedAt = DateTimeOffset.UtcNow,
+            })
+            .Send(_deployAddress, ctx => DeployCommand(ctx.Saga, DeploymentReason.Promotion))
+            .Schedule(StageTimeout, ctx => StageTimer(ctx.Saga, LifecycleStates.Approved), _ => _options.DeploymentTimeout)
+            .TransitionTo(Approved);
+
+    /// <summary>What is left of the approval wait, at most what SQS can delay a message (the timer is set again when it fires early).</summary>
+    static TimeSpan ApprovalDelay(ModelLifecycleState saga)
+    {
+        var left = (saga.ApprovalDeadline ?? DateTimeOffset.UtcNow) - DateTimeOffset.UtcNow;
+        return left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left > TimeSpan.FromMinutes(15) ? TimeSpan.FromMinutes(15) : left;
+    }
+
+    /// <summary>Four-eyes: the producer of a version may not approve it (names compared without case).</summary>
+    static bool SelfApproval(ModelLifecycleState saga, string approver) =>
+        saga.FourEyes && saga.Producer is { } producer && string.Equals(producer.Trim(), approver.Trim(), StringComparison.OrdinalIgnoreCase);
+
+    static string NotAwaiting(ModelLifecycleState saga) => $"{saga.ModelName} {saga.ModelVersion} is {saga.CurrentState}, not awaiting approval";
+
+    static ApprovalRefused Refusal(ModelLifecycleState saga, string reason, string requestedBy) => new()
+    {
+        ModelVersionId = saga.CorrelationId,
+        ModelName = saga.ModelName,
+        ModelVersion = saga.ModelVersion,
+        Reason = reason,
+        RequestedBy = requestedBy,
+    };
+
+    /// <summary>A rejection by a human (or by the expiry of the wait for one): no thresholds were broken.</summary>
+    static ModelRejected HumanRejection(ModelLifecycleState saga) => new()
+    {
+        ModelVersionId = saga.CorrelationId,
+        ModelName = saga.ModelName,
+        ModelVersion = saga.ModelVersion,
+        Reason = saga.Reason ?? "rejected",
+        Violations = [],
+        Metrics = saga.Metrics,
+        ChampionVersion = saga.ChampionAtEvaluation,
+        Policy = saga.Policy ?? "default",
+        RejectedAt = DateTimeOffset.UtcNow,
+    };
 
     PromotionDecision Gate(BehaviorContext<ModelLifecycleState, ModelEvaluated> ctx) =>
         ctx.GetOrAddPayload(() => _policy.Evaluate(ctx.Saga.ModelName, ctx.Message.Metrics, ctx.Message.Champion?.Metrics));
@@ -549,6 +668,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
             .Select(m => $"{m.Key} {m.Value.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}"));
 
     public State Evaluating { get; private set; } = null!;
+    public State AwaitingApproval { get; private set; } = null!;
     public State Approved { get; private set; } = null!;
     public State Deployed { get; private set; } = null!;
     public State Rejected { get; private set; } = null!;
@@ -568,6 +688,8 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
     public Event<RestoreChampion> RestoreChampion { get; private set; } = null!;
     public Event<RollbackRejected> RollbackRejected { get; private set; } = null!;
     public Event<GetModelVersionStatus> GetModelVersionStatus { get; private set; } = null!;
+    public Event<ApproveModel> ApproveModel { get; private set; } = null!;
+    public Event<RejectModel> RejectModel { get; private set; } = null!;
     public Schedule<ModelLifecycleState, EvaluationTimedOut> EvaluationTimeout { get; private set; } = null!;
     public Schedule<ModelLifecycleState, StageTimedOut> StageTimeout { get; private set; } = null!;
 }

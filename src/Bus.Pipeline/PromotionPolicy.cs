@@ -65,7 +65,7 @@ public sealed class PromotionPolicy(PromotionPolicyOptions options)
             }
         }
 
-        return new PromotionDecision(violations.Count == 0, policyName, violations);
+        return new PromotionDecision(violations.Count == 0, policyName, violations) { RequiresApproval = rule.RequireApproval, FourEyes = rule.FourEyes };
     }
 
     static bool TryGet(IReadOnlyDictionary<string, double> metrics, string name, out double value)
