@@ -30,6 +30,8 @@ static class BusCommandLine
             TopologyCommand.Create(),
             ErrorsCommand.Create(),
             RollbackCommand.Create(),
+            ApproveCommand.Create(),
+            RejectCommand.Create(),
         };
         RefuseUnknownOptionsAsArguments(root);
         // `bus` alone lists the commands, as `bus --help` does.

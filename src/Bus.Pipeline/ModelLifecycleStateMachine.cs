@@ -54,7 +54,9 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
             x.CorrelateById(ctx => ctx.Message.ModelVersionId);
             x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.Publish(new ApprovalRefused
             {
-                ModelVersionId = ctx.Message.ModelVersionId, Reason = "no such model version", RequestedBy = ctx.Message.ApprovedBy,
+                ModelVersionId = ctx.Message.ModelVersionId,
+                Reason = "no such model version",
+                RequestedBy = ctx.Message.ApprovedBy,
             })));
         });
         Event(() => RejectModel, x =>
@@ -62,7 +64,9 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
             x.CorrelateById(ctx => ctx.Message.ModelVersionId);
             x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.Publish(new ApprovalRefused
             {
-                ModelVersionId = ctx.Message.ModelVersionId, Reason = "no such model version", RequestedBy = ctx.Message.RejectedBy,
+                ModelVersionId = ctx.Message.ModelVersionId,
+                Reason = "no such model version",
+                RequestedBy = ctx.Message.RejectedBy,
             })));
         });
         Event(() => GetModelVersionStatus, x =>

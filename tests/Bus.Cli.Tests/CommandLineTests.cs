@@ -130,6 +130,19 @@ public class When_a_command_line_is_parsed
     }
 
     [Theory]
+    [InlineData("approve")]
+    [InlineData("reject")]
+    public void Should_parse_an_approval_decision_and_insist_on_who_and_why(string decision)
+    {
+        var result = Parse(decision, "digits", "3", "--reason", "reviewed", "--by", "apikey:alice", "--wait", "5", "--db", "bus.db");
+        Valid(result);
+        result.GetValue<string>("--by").Should().Be("apikey:alice");
+        Refused(Parse(decision, "digits", "3", "--reason", "reviewed"), "--by is required: every transition is audited with who asked");
+        Refused(Parse(decision, "digits", "3", "--by", "apikey:alice"), "--reason is required");
+        Refused(Parse(decision, "digits", "--reason", "r", "--by", "b"), "Required argument 'version' missing");
+    }
+
+    [Theory]
     [InlineData("x.db", "Data Source=x.db")]
     [InlineData("Host=127.0.0.1;Database=bus", "Host=127.0.0.1;Database=bus")]
     public void Should_take_a_file_or_a_connection_string_for_db(string given, string expected)
@@ -144,7 +157,7 @@ public class When_a_command_line_is_parsed
 public class When_a_command_line_is_run
 {
     public static TheoryData<string[]> Commands() => [["demo"], ["publish", "training-complete"], ["status"], ["timeline"], ["audit"], ["audit", "verify"],
-        ["audit", "anchor"], ["topology"], ["errors"], ["rollback"]];
+        ["audit", "anchor"], ["topology"], ["errors"], ["rollback"], ["approve"], ["reject"]];
 
     static async Task<(int Code, string Output, string Error)> Run(params string[] args)
     {
@@ -172,7 +185,7 @@ public class When_a_command_line_is_run
     {
         var (code, output, _) = await Run();
         code.Should().Be(0);
-        foreach (var name in new[] { "demo", "publish", "status", "timeline", "audit", "topology", "errors", "rollback" })
+        foreach (var name in new[] { "demo", "publish", "status", "timeline", "audit", "topology", "errors", "rollback", "approve", "reject" })
             output.Should().Contain(name);
         output.Should().Contain("exit codes: 0 done; 1 refused or failed");
     }

@@ -4,7 +4,10 @@ using MassTransit;
 
 namespace Bus.Host.Apis;
 
-/// <summary>/lifecycle/{name}/{version}: a version's status from the saga, and an operator's rollback through the bus outbox.</summary>
+/// <summary>
+/// /lifecycle/{name}/{version}: a version's status from the saga, and an operator's commands (rollback, approve, reject)
+/// through the bus outbox.
+/// </summary>
 static class LifecycleApi
 {
     public static IEndpointRouteBuilder MapLifecycleApi(this IEndpointRouteBuilder app)
@@ -12,6 +15,8 @@ static class LifecycleApi
         var version = app.MapGroup("/lifecycle/{name}/{version}");
         version.MapGet("", StatusAsync);
         version.MapPost("/rollback", RollbackAsync).RequireAuthorization(SecurityExtensions.OperatorPolicy);
+        version.MapPost("/approve", ApproveAsync).RequireAuthorization(SecurityExtensions.OperatorPolicy);
+        version.MapPost("/reject", RejectAsync).RequireAuthorization(SecurityExtensions.OperatorPolicy);
         return app;
     }
 
@@ -38,8 +43,30 @@ static class LifecycleApi
     /// unreachable right now; the saga's answer shows in the version's timeline. The actor is the authenticated principal;
     /// what the body says of who asked is kept only as a note.
     /// </summary>
-    static async Task<IResult> RollbackAsync(string name, string version, RollbackRequest request, HttpContext http, IPublishEndpoint publish,
-        BusUnitOfWork unitOfWork, CancellationToken cancellationToken)
+    static Task<IResult> RollbackAsync(string name, string version, DecisionRequest request, HttpContext http, IPublishEndpoint publish,
+        BusUnitOfWork unitOfWork, CancellationToken cancellationToken) =>
+        SendAsync(name, version, request, http, publish, unitOfWork, "rollback requested",
+            (id, reason, actor) => new RollbackModel { ModelVersionId = id, Reason = reason, RequestedBy = actor }, cancellationToken);
+
+    /// <summary>Approves a version that awaits a human (the policy's RequireApproval); the saga refuses the producer's own approval.</summary>
+    static Task<IResult> ApproveAsync(string name, string version, DecisionRequest request, HttpContext http, IPublishEndpoint publish,
+        BusUnitOfWork unitOfWork, CancellationToken cancellationToken) =>
+        SendAsync(name, version, request, http, publish, unitOfWork, "approval requested",
+            (id, reason, actor) => new ApproveModel { ModelVersionId = id, Reason = reason, ApprovedBy = actor }, cancellationToken);
+
+    static Task<IResult> RejectAsync(string name, string version, DecisionRequest request, HttpContext http, IPublishEndpoint publish,
+        BusUnitOfWork unitOfWork, CancellationToken cancellationToken) =>
+        SendAsync(name, version, request, http, publish, unitOfWork, "rejection requested",
+            (id, reason, actor) => new RejectModel { ModelVersionId = id, Reason = reason, RejectedBy = actor }, cancellationToken);
+
+    /// <summary>
+    /// The command goes through the bus outbox, so once this returns 202 it is stored and will be delivered even if SNS is
+    /// unreachable right now; the saga's answer shows in the version's timeline. The actor is the authenticated principal;
+    /// what the body says of who asked is kept only as a note.
+    /// </summary>
+    static async Task<IResult> SendAsync<T>(string name, string version, DecisionRequest request, HttpContext http, IPublishEndpoint publish,
+        BusUnitOfWork unitOfWork, string status, Func<Guid, string, string, T> command, CancellationToken cancellationToken)
+        where T : class
     {
         if (ModelVersionKey.Problem(name, version) is { } problem)
             return Results.BadRequest(new { error = problem });
@@ -49,9 +76,8 @@ static class LifecycleApi
         var reason = string.IsNullOrWhiteSpace(request.RequestedBy) || request.RequestedBy == actor
             ? request.Reason : $"{request.Reason} (on behalf of {request.RequestedBy})";
         var id = ModelVersionKey.For(name, version);
-        await publish.Publish(new RollbackModel { ModelVersionId = id, Reason = reason, RequestedBy = actor },
-            c => c.Headers.Set(AuditHeaders.ActorKind, AuditHeaders.Http), cancellationToken);
+        await publish.Publish(command(id, reason, actor), c => c.Headers.Set(AuditHeaders.ActorKind, AuditHeaders.Http), cancellationToken);
         await unitOfWork.CommitAsync(cancellationToken);
-        return Results.Accepted($"/lifecycle/{name}/{version}", new { id, status = "rollback requested", requestedBy = actor });
+        return Results.Accepted($"/lifecycle/{name}/{version}", new { id, status, requestedBy = actor });
     }
 }
