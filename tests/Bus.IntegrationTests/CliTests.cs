@@ -261,7 +261,7 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
             StateMember = nameof(ModelLifecycleState.CurrentState),
         });
 
-    static async Task<string?> State(string connectionString, string version)
+    internal static async Task<string?> State(string connectionString, string version)
     {
         if (!File.Exists(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(connectionString).DataSource))
             return null;
