@@ -63,8 +63,14 @@ public class When_the_policy_wants_a_human_to_approve(EmulatorFixture emulator, 
         records.Should().ContainSingle(r => r.Entry.Event == "ApproveModel" && r.Entry.ToState == "Approved").Which.Entry
             .Should().BeEquivalentTo(new { ActorKind = "http", ActorName = "apikey:ci-operator", FromState = "AwaitingApproval" });
         records.Should().ContainSingle(r => r.Entry.Event == "ApproveModel" && r.Entry.ToState == "AwaitingApproval").Which.Entry
-            .Should().BeEquivalentTo(new { ActorKind = "cli", ActorName = "trainer@test", Detail = "approval refused: trainer@test produced this version (four-eyes)" });
-        records.Should().ContainSingle(r => r.Entry.Event == "RejectModel").Which.Entry.Should().BeEquivalentTo(new { ActorKind = "cli", ToState = "Rejected" });
+            .Should().BeEquivalentTo(new
+            {
+                ActorKind = "cli",
+                ActorName = "trainer@test",
+                Detail = "approval refused: trainer@test produced this version (four-eyes)",
+            });
+        records.Should().ContainSingle(r => r.Entry.Event == "RejectModel").Which.Entry
+            .Should().BeEquivalentTo(new { ActorKind = "cli", ToState = "Rejected" });
         records.Single(r => r.Entry.ModelVersion == "3" && r.Entry.ToState == "Rejected").Entry
             .Should().BeEquivalentTo(new { ActorKind = "system", Reasons = (string?)null });
         records.Single(r => r.Entry.ModelVersion == "3" && r.Entry.ToState == "Rejected").Entry.Detail.Should().StartWith("approval expired");
