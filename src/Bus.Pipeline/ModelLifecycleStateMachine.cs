@@ -39,35 +39,24 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
         Event(() => ModelSuperseded, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
         Event(() => RestoreChampion, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
         Event(() => RollbackRejected, x => { x.CorrelateById(ctx => ctx.Message.ModelVersionId); x.OnMissingInstance(m => m.Discard()); });
-        Event(() => RollbackModel, x =>
+        // An operator's command for a version the saga does not know is refused with the reason, not dropped.
+        OperatorCommand(() => RollbackModel, m => m.ModelVersionId, m => new RollbackRejected
         {
-            x.CorrelateById(ctx => ctx.Message.ModelVersionId);
-            x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.Publish(new RollbackRejected
-            {
-                ModelVersionId = ctx.Message.ModelVersionId,
-                Reason = "no such model version",
-                RequestedBy = ctx.Message.RequestedBy,
-            })));
+            ModelVersionId = m.ModelVersionId,
+            Reason = "no such model version",
+            RequestedBy = m.RequestedBy,
         });
-        Event(() => ApproveModel, x =>
+        OperatorCommand(() => ApproveModel, m => m.ModelVersionId, m => new ApprovalRefused
         {
-            x.CorrelateById(ctx => ctx.Message.ModelVersionId);
-            x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.Publish(new ApprovalRefused
-            {
-                ModelVersionId = ctx.Message.ModelVersionId,
-                Reason = "no such model version",
-                RequestedBy = ctx.Message.ApprovedBy,
-            })));
+            ModelVersionId = m.ModelVersionId,
+            Reason = "no such model version",
+            RequestedBy = m.ApprovedBy,
         });
-        Event(() => RejectModel, x =>
+        OperatorCommand(() => RejectModel, m => m.ModelVersionId, m => new ApprovalRefused
         {
-            x.CorrelateById(ctx => ctx.Message.ModelVersionId);
-            x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.Publish(new ApprovalRefused
-            {
-                ModelVersionId = ctx.Message.ModelVersionId,
-                Reason = "no such model version",
-                RequestedBy = ctx.Message.RejectedBy,
-            })));
+            ModelVersionId = m.ModelVersionId,
+            Reason = "no such model version",
+            RequestedBy = m.RejectedBy,
         });
         Event(() => GetModelVersionStatus, x =>
         {
@@ -521,6 +510,14 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
     static ServingPeriod Replaced(ModelSuperseded m) => new(m.AliasRevision - 1, null, ServingPeriod.Known(m.SupersededAt));
 
     static ServingPeriod Serving(ModelDeployed m) => new(m.AliasRevision, ServingPeriod.Known(m.DeployedAt), null);
+
+    void OperatorCommand<T>(System.Linq.Expressions.Expression<Func<Event<T>>> command, Func<T, Guid> id, Func<T, object> unknown)
+        where T : class =>
+        Event(command, x =>
+        {
+            x.CorrelateById(ctx => id(ctx.Message));
+            x.OnMissingInstance(m => m.ExecuteAsync(ctx => ctx.Publish(unknown(ctx.Message))));
+        });
 
     /// <summary>A version cleared for deployment (by the gate, or by an operator after it): ModelApproved, DeployModel, the deployment timer.</summary>
     EventActivityBinder<ModelLifecycleState, T> Promote<T>(EventActivityBinder<ModelLifecycleState, T> binder)

@@ -9,14 +9,14 @@ namespace Bus.IntegrationTests;
 /// <summary>`bus audit verify` and `bus audit anchor` as an operator runs them, on a SQLite pipeline database.</summary>
 public class When_an_operator_verifies_the_audit_log
 {
-    [Fact]
-    public async Task Should_name_the_broken_row_and_notice_a_cut_tail_against_an_anchor()
+    /// <summary>A SQLite pipeline database in a new folder with <paramref name="rows"/> audit rows.</summary>
+    internal static async Task<(string Data, string Db, AuditLog Log)> Filled(int rows)
     {
         var data = Directory.CreateTempSubdirectory("bus-audit-cli-").FullName;
         var db = Path.Combine(data, "bus.db");
         var log = new AuditLog($"Data Source={db}");
         await log.EnsureSchemaAsync();
-        await log.AppendAsync(Enumerable.Range(1, 8).Select(i => new AuditEntry
+        await log.AppendAsync(Enumerable.Range(1, rows).Select(i => new AuditEntry
         {
             ModelName = "digits",
             ModelVersion = $"{i}",
@@ -26,6 +26,13 @@ public class When_an_operator_verifies_the_audit_log
             ActorKind = "message",
             ActorName = "trainer@test",
         }).ToList());
+        return (data, db, log);
+    }
+
+    [Fact]
+    public async Task Should_name_the_broken_row_and_notice_a_cut_tail_against_an_anchor()
+    {
+        var (data, db, log) = await Filled(8);
         var anchor = Path.Combine(data, "head.json");
 
         var anchored = await HostedPipeline.Cli("audit", "anchor", "--out", anchor, "--db", db);
@@ -70,19 +77,7 @@ public class When_an_operator_anchors_the_audit_log_on_S3(EmulatorFixture emulat
     [Fact]
     public async Task Should_write_the_head_once_and_catch_a_cut_tail_against_it()
     {
-        var data = Directory.CreateTempSubdirectory("bus-audit-s3-").FullName;
-        var db = Path.Combine(data, "bus.db");
-        var log = new AuditLog($"Data Source={db}");
-        await log.EnsureSchemaAsync();
-        await log.AppendAsync(Enumerable.Range(1, 5).Select(i => new AuditEntry
-        {
-            ModelName = "digits",
-            ModelVersion = $"{i}",
-            ModelVersionId = Guid.NewGuid(),
-            ToState = "Evaluating",
-            Event = "TrainingCompleted",
-            ActorKind = "message",
-        }).ToList());
+        var (data, db, log) = await When_an_operator_verifies_the_audit_log.Filled(5);
         var bucket = "anchors-" + Guid.NewGuid().ToString("N")[..8];
         using (var s3 = Ml.S3ArtifactStore.CreateClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl))
             await s3.PutBucketAsync(new PutBucketRequest { BucketName = bucket });
