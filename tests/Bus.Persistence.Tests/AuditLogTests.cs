@@ -98,7 +98,7 @@ public class When_the_audit_log_is_written_and_verified(PostgresFixture postgres
         "UPDATE bus_audit SET sequence = sequence - 99 WHERE sequence > 100",
         "INSERT INTO bus_audit SELECT 3, recorded_at, model_name, '99', model_version_id, from_state, 'Deployed', event, actor_kind, actor_name, " +
             "channel, host, artifact_uri, artifact_sha256, metrics, decision, reasons, detail, alias_revision, served_from, served_until, message_id, " +
-            "trace_id, hash, 'forged' || hash FROM bus_audit WHERE sequence = 2",
+            "trace_id, hash, 'forged' || hash, form FROM bus_audit WHERE sequence = 2",
     ];
 
     public static TheoryData<string, string, string[], long, string> Tampering() => new()
@@ -118,6 +118,7 @@ public class When_the_audit_log_is_written_and_verified(PostgresFixture postgres
             2, "*row 2 does not follow row 1*"
         },
         { "sqlite", "insert a row", InsertRow, 3, "*row 3 does not match its hash*" },
+        { "sqlite", "claim another canonical form", ["UPDATE bus_audit SET form = 2 WHERE sequence = 5"], 5, "*row 5 is hashed with canonical form 2*" },
         { "postgresql", "insert a row", InsertRow, 3, "*row 3 does not match its hash*" },
     };
 

@@ -16,13 +16,27 @@ public static class AuditChain
     /// <summary>The previous hash of the first row.</summary>
     public static readonly string Genesis = new('0', 64);
 
-    public static string Hash(string previousHash, long recordedAtMilliseconds, AuditEntry entry)
+    /// <summary>
+    /// The canonical form new rows are hashed with, stored in each row's <c>form</c> column. A field added to the record
+    /// is a new form; rows keep the form they were written with, and verification hashes each row by its own.
+    /// </summary>
+    public const int CurrentForm = 1;
+
+    /// <summary>Whether this build can hash rows of <paramref name="form"/>.</summary>
+    public static bool Knows(int form) => form == 1;
+
+    public static string Hash(string previousHash, long recordedAtMilliseconds, AuditEntry entry) =>
+        Hash(CurrentForm, previousHash, recordedAtMilliseconds, entry);
+
+    public static string Hash(int form, string previousHash, long recordedAtMilliseconds, AuditEntry entry)
     {
+        if (!Knows(form))
+            throw new ArgumentOutOfRangeException(nameof(form), form, "this build knows canonical form 1 only");
         var buffer = new ArrayBufferWriter<byte>(512);
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteNumber("v", 1);
+            json.WriteNumber("v", form);
             json.WriteString("prev", previousHash);
             json.WriteNumber("at", recordedAtMilliseconds);
             json.WriteString("model", entry.ModelName);

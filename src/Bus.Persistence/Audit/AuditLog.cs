@@ -20,7 +20,7 @@ public sealed class AuditLog(SqlDialect dialect)
 
     const string Columns = "sequence, recorded_at, model_name, model_version, model_version_id, from_state, to_state, event, actor_kind, actor_name, " +
         "channel, host, artifact_uri, artifact_sha256, metrics, decision, reasons, detail, alias_revision, served_from, served_until, message_id, trace_id, " +
-        "previous_hash, hash";
+        "previous_hash, hash, form";
 
     readonly SchemaGate _schema = new();
 
@@ -39,7 +39,7 @@ public sealed class AuditLog(SqlDialect dialect)
                 "NOT NULL, model_version_id TEXT NOT NULL, from_state TEXT, to_state TEXT NOT NULL, event TEXT NOT NULL, actor_kind TEXT NOT NULL, " +
                 "actor_name TEXT, channel TEXT, host TEXT, artifact_uri TEXT, artifact_sha256 TEXT, metrics TEXT, decision TEXT, reasons TEXT, detail TEXT, " +
                 "alias_revision BIGINT, served_from BIGINT, served_until BIGINT, message_id TEXT, trace_id TEXT, previous_hash TEXT NOT NULL, hash TEXT " +
-                "NOT NULL UNIQUE)",
+                "NOT NULL UNIQUE, form INTEGER NOT NULL)",
             $"CREATE INDEX IF NOT EXISTS ix_{Table}_model ON {Table} (model_name, model_version)",
             .. d.Name == "postgresql"
                 ? new[]
@@ -81,14 +81,14 @@ public sealed class AuditLog(SqlDialect dialect)
             var hash = AuditChain.Hash(previous, now, entry);
             await Sql.ExecuteAsync(connection, transaction,
                 $"INSERT INTO {Table} ({Columns}) VALUES (@seq, @at, @model, @version, @id, @from, @to, @event, @kind, @actor, @channel, @host, @uri, " +
-                    "@sha, @metrics, @decision, @reasons, @detail, @revision, @from_at, @until_at, @message, @trace, @prev, @hash)", cancellationToken,
+                    "@sha, @metrics, @decision, @reasons, @detail, @revision, @from_at, @until_at, @message, @trace, @prev, @hash, @form)", cancellationToken,
                 ("seq", sequence), ("at", now), ("model", entry.ModelName), ("version", entry.ModelVersion), ("id", entry.ModelVersionId.ToString("D")),
                 ("from", entry.FromState), ("to", entry.ToState), ("event", entry.Event), ("kind", entry.ActorKind), ("actor", entry.ActorName),
                 ("channel", entry.Channel), ("host", entry.Host), ("uri", entry.ArtifactUri), ("sha", entry.ArtifactSha256), ("metrics", entry.Metrics),
                 ("decision", entry.Decision), ("reasons", entry.Reasons), ("detail", entry.Detail), ("revision", entry.AliasRevision),
                 ("from_at", entry.ServedFrom?.ToUnixTimeMilliseconds()), ("until_at", entry.ServedUntil?.ToUnixTimeMilliseconds()),
                 ("message", entry.MessageId?.ToString("D")),
-                ("trace", entry.TraceId), ("prev", previous), ("hash", hash)).ConfigureAwait(false);
+                ("trace", entry.TraceId), ("prev", previous), ("hash", hash), ("form", AuditChain.CurrentForm)).ConfigureAwait(false);
             previous = hash;
         }
     }
@@ -174,7 +174,10 @@ public sealed class AuditLog(SqlDialect dialect)
             if (row.PreviousHash != previous)
                 return Broken(row.Sequence, $"row {row.Sequence} does not follow row {last}: its previous hash is not that row's hash (a row was inserted, " +
                     "deleted or moved here)");
-            if (AuditChain.Hash(row.PreviousHash, row.RecordedAt.ToUnixTimeMilliseconds(), row.Entry) != row.Hash)
+            if (!AuditChain.Knows(row.Form))
+                return Broken(row.Sequence, $"row {row.Sequence} is hashed with canonical form {row.Form}, which this build does not know (a newer " +
+                    "build wrote it, or the column was edited)");
+            if (AuditChain.Hash(row.Form, row.PreviousHash, row.RecordedAt.ToUnixTimeMilliseconds(), row.Entry) != row.Hash)
                 return Broken(row.Sequence, $"row {row.Sequence} does not match its hash: its content was edited");
             if (anchor is not null && row.Sequence == anchor.Sequence)
                 anchoredHash = row.Hash;
@@ -227,6 +230,9 @@ public sealed class AuditLog(SqlDialect dialect)
             MessageId = Text(21) is { } m ? Guid.TryParse(m, out var message) ? message : Guid.Empty : null,
             TraceId = Text(22),
         };
-        return new AuditRow(r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), entry, r.GetString(23), r.GetString(24));
+        return new AuditRow(r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), entry, r.GetString(23), r.GetString(24))
+        {
+            Form = r.GetInt32(25),
+        };
     }
 }
