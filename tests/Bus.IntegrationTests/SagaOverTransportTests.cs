@@ -92,6 +92,8 @@ public class When_a_training_job_announces_a_model_over_SNS(EmulatorFixture emul
                     $"{string.Join(", ", harness.Consumed.Snapshot().Select(m => m.MessageType.Name))}");
             (await saga.Exists(weak, machine.Rejected, TimeSpan.FromSeconds(30))).Should().NotBeNull();
 
+            // The state is set just before its record is appended, and the in-memory repository shares the instance: wait for the record.
+            (await Poll.Until(() => saga.Sagas.Find(good)!.History.LastOrDefault()?.State == LifecycleStates.Deployed)).Should().BeTrue();
             var history = saga.Sagas.Find(good)!.History;
             history.Select(x => x.State).Should().Equal(LifecycleStates.Evaluating, LifecycleStates.Approved, LifecycleStates.Deployed);
             history[0].Actor.Should().Be("python-trainer");

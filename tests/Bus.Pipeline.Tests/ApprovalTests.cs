@@ -1,4 +1,5 @@
 using Bus.Contracts;
+using Bus.Testing;
 
 namespace Bus.Pipeline.Tests;
 
@@ -96,8 +97,8 @@ public class When_the_policy_requires_a_human_approval
         h.Instance(id)!.History[^1].Actor.Should().Be(ModelLifecycleStateMachine.SystemActor);
 
         await h.Publish(new ApproveModel { ModelVersionId = id, Reason = "too late", ApprovedBy = "apikey:alice" });
-        (await h.Harness.Published.Any<ApprovalRefused>(x => x.Context.Message.ModelVersionId == id
-            && x.Context.Message.Reason.Contains("not awaiting approval", StringComparison.Ordinal))).Should().BeTrue("a late approval is refused");
+        (await Poll.Until(() => h.Harness.Published.Snapshot<ApprovalRefused>().Any(x => x.Context.Message.ModelVersionId == id
+            && x.Context.Message.Reason.Contains("not awaiting approval", StringComparison.Ordinal)))).Should().BeTrue("a late approval is refused");
         h.StateOf(id).Should().Be(LifecycleStates.Rejected);
     }
 

@@ -100,7 +100,17 @@ public sealed class LifecycleHarness : IAsyncDisposable
         return id;
     }
 
-    public async Task<bool> InState(Guid id, State state) => await Saga.Exists(id, state, Wait) is not null;
+    /// <summary>
+    /// The version reached <paramref name="state"/>, and its record of that is written (the saga sets the state just before
+    /// it appends the record, and the in-memory repository shares the instance with the test).
+    /// </summary>
+    public async Task<bool> InState(Guid id, State state)
+    {
+        if (await Saga.Exists(id, state, Wait) is null)
+            return false;
+        await Poll.Until(() => Instance(id)?.History.LastOrDefault()?.State == state.Name, TimeSpan.FromSeconds(5));
+        return true;
+    }
 
     public ModelLifecycleState? Instance(Guid id) => Saga.Sagas.Find(id);
 
