@@ -32,6 +32,7 @@ static class BusCommandLine
             RollbackCommand.Create(),
             ApproveCommand.Create(),
             RejectCommand.Create(),
+            IamPolicyCommand.Create(),
         };
         RefuseUnknownOptionsAsArguments(root);
         // `bus` alone lists the commands, as `bus --help` does.

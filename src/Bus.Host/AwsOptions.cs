@@ -10,4 +10,16 @@ public sealed class AwsOptions
     public string? ServiceUrl { get; set; }
 
     public string? Scope { get; set; }
+
+    /// <summary>
+    /// Whether the host creates its queues, topics, subscriptions and queue policies; off where infrastructure as code
+    /// provisions them (<c>bus topology export</c>) and the host's role may not (<c>bus iam-policy --provisioned</c>).
+    /// </summary>
+    public bool CreateEntities { get; set; } = true;
+
+    /// <summary>The account of the queues and topics; with <see cref="CreateEntities"/> off, topic ARNs are built from it instead of looked up.</summary>
+    public string? AccountId { get; set; }
+
+    /// <summary>A file every AWS call of this process is appended to (JSON lines), to judge an IAM policy by (<c>bus iam-policy --check</c>).</summary>
+    public string? CallLog { get; set; }
 }

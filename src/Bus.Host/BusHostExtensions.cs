@@ -5,6 +5,7 @@ using Bus.Persistence.Outbox;
 using Bus.Pipeline;
 using Bus.Stages;
 using Bus.Transport.AmazonSqs;
+using Bus.Transport.AmazonSqs.Diagnostics;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -28,6 +29,8 @@ public static class BusHostExtensions
         var host = builder.Configuration.GetSection(BusHostOptions.SectionName).Get<BusHostOptions>() ?? new BusHostOptions();
         var aws = builder.Configuration.GetSection(AwsOptions.SectionName).Get<AwsOptions>() ?? new AwsOptions();
         var serviceUrl = string.IsNullOrEmpty(aws.ServiceUrl) ? null : new Uri(aws.ServiceUrl);
+        if (!string.IsNullOrEmpty(aws.CallLog))
+            AwsCallLog.Start(aws.CallLog);
         var databases = PipelineDatabases.From(builder.Configuration, host.DataDirectory);
         var settings = new HostStageSettings(
             new StageSettings(host.Name, databases.Registry)
@@ -60,6 +63,8 @@ public static class BusHostExtensions
                     h.Region = aws.Region;
                     h.ServiceUrl = serviceUrl;
                     h.Scope = settings.Stage.Scope;
+                    h.CreateEntities = aws.CreateEntities;
+                    h.AccountId = string.IsNullOrEmpty(aws.AccountId) ? null : aws.AccountId;
                 });
                 StageEntityNameFormatter.Apply(cfg);
                 cfg.AcceptPlainJson<TrainingCompleted>();

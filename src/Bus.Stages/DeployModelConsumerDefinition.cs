@@ -4,9 +4,11 @@ namespace Bus.Stages;
 
 public sealed class DeployModelConsumerDefinition : ConsumerDefinition<DeployModelConsumer>
 {
+    public const string QueueName = "deploy-model";
+
     public DeployModelConsumerDefinition()
     {
-        EndpointName = "deploy-model";
+        EndpointName = QueueName;
         // Promotions are serialised: the alias revision order is the order of deployments.
         ConcurrentMessageLimit = 1;
     }

@@ -4,9 +4,11 @@ namespace Bus.Stages;
 
 public sealed class EvaluateModelConsumerDefinition : ConsumerDefinition<EvaluateModelConsumer>
 {
+    public const string QueueName = "evaluate-model";
+
     public EvaluateModelConsumerDefinition()
     {
-        EndpointName = "evaluate-model";
+        EndpointName = QueueName;
         ConcurrentMessageLimit = 2;
     }
 

@@ -4,9 +4,11 @@ namespace Bus.Stages;
 
 public sealed class TagDatasetConsumerDefinition : ConsumerDefinition<TagDatasetConsumer>
 {
+    public const string QueueName = "tag-dataset";
+
     public TagDatasetConsumerDefinition()
     {
-        EndpointName = "tag-dataset";
+        EndpointName = QueueName;
         ConcurrentMessageLimit = 1;
     }
 

@@ -24,6 +24,12 @@ public sealed class AmazonSqsHostSettings
     /// provisioned separately).</summary>
     public bool CreateEntities { get; set; } = true;
 
+    /// <summary>
+    /// The AWS account of the queues and topics. Only needed with <see cref="CreateEntities"/> off: the host then builds topic
+    /// ARNs from it instead of calling CreateTopic, so its role needs no <c>sns:CreateTopic</c>.
+    /// </summary>
+    public string? AccountId { get; set; }
+
     public Uri HostAddress => new($"amazonsqs://{Region}/{(string.IsNullOrEmpty(Scope) ? string.Empty : Scope + "/")}");
 
     public override string ToString() => ServiceUrl is null ? $"aws {Region}" : $"{ServiceUrl} ({Region})";

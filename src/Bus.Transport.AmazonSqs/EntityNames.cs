@@ -14,6 +14,12 @@ public static class EntityNames
     public const int MaxTopicNameLength = 256;
     public const string FifoSuffix = ".fifo";
 
+    /// <summary>
+    /// The start of every temporary queue's name (a bus's own queue for responses, deleted when the bus stops), after the
+    /// scope: one IAM pattern (<c>scope-tmp-*</c>) covers them.
+    /// </summary>
+    public const string TemporaryQueuePrefix = "tmp-";
+
     public static bool IsFifo(string name) => name.EndsWith(FifoSuffix, StringComparison.OrdinalIgnoreCase);
 
     public static string Queue(string name, string? scope = null) => Sanitize(name, scope, MaxQueueNameLength);

@@ -72,10 +72,13 @@ sealed class HostedPipeline : IDisposable
     }
 
     /// <summary>Runs the built `bus` command to its end (the emulator's throwaway credentials in its environment).</summary>
-    public static Task<ProcessResult> Cli(params string[] arguments) =>
+    public static Task<ProcessResult> Cli(params string[] arguments) => Cli(new Dictionary<string, string>(), arguments);
+
+    /// <summary>Runs the built `bus` command with more environment (<c>Bus__Aws__CallLog</c>, say).</summary>
+    public static Task<ProcessResult> Cli(IReadOnlyDictionary<string, string> environment, params string[] arguments) =>
         Processes.RunAsync("dotnet", [Processes.BuiltAssembly(Path.Combine("src", "Bus.Cli"), "bus.dll"), .. arguments], TimeSpan.FromMinutes(3),
             RepositoryPaths.Root,
-            new Dictionary<string, string> { ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test" });
+            new Dictionary<string, string>(environment) { ["AWS_ACCESS_KEY_ID"] = "test", ["AWS_SECRET_ACCESS_KEY"] = "test" });
 
     /// <summary>Messages waiting (visible) or being handled (in flight) in each of this scope's queues; delayed ones are not counted.</summary>
     public async Task<Dictionary<string, long>> QueueBacklogAsync()

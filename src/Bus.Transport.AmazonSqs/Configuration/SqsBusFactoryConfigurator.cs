@@ -15,7 +15,8 @@ sealed class SqsBusFactoryConfigurator : BusFactoryConfigurator, IAmazonSqsBusFa
     {
         _busConfiguration = busConfiguration;
         _host = busConfiguration.HostConfiguration;
-        _busSettings = new SqsReceiveSettings(EntityNames.Queue(busConfiguration.Topology.Consume.CreateTemporaryQueueName("bus")))
+        var temporary = EntityNames.TemporaryQueuePrefix + busConfiguration.Topology.Consume.CreateTemporaryQueueName("bus");
+        _busSettings = new SqsReceiveSettings(EntityNames.Queue(temporary))
         {
             Temporary = true,
             MaxReceiveCount = 0,

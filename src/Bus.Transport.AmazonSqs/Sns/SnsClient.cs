@@ -4,6 +4,7 @@ using System.Text;
 using System.Xml.Linq;
 using Amazon.Runtime;
 using Bus.Shared;
+using Bus.Transport.AmazonSqs.Diagnostics;
 
 namespace Bus.Transport.AmazonSqs.Sns;
 
@@ -155,6 +156,12 @@ public sealed class SnsClient : IDisposable
 
     async Task<XElement> CallAsync(string action, List<KeyValuePair<string, string>> parameters, CancellationToken cancellationToken)
     {
+        if (AwsCallLog.Current is { } log)
+        {
+            var target = parameters.FirstOrDefault(p => p.Key is "TopicArn" or "SubscriptionArn" or "Name").Value;
+            log.Record(new AwsCall("sns", action, target is null ? null : AwsCallLog.TopicOf(target)));
+        }
+
         parameters.Insert(0, new("Action", action));
         parameters.Insert(1, new("Version", ApiVersion));
         var body = Encoding.UTF8.GetBytes(string.Join("&", parameters.Select(p => $"{SigV4Signer.UriEncode(p.Key)}={SigV4Signer.UriEncode(p.Value)}")));

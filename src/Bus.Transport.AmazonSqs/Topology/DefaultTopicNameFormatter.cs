@@ -11,9 +11,11 @@ public sealed class DefaultTopicNameFormatter : IEntityNameFormatter
 {
     public static readonly DefaultTopicNameFormatter Instance = new();
 
-    public string FormatEntityName<T>()
+    public string FormatEntityName<T>() => NameOf(typeof(T));
+
+    /// <summary>The topic name of <paramref name="type"/> (before any scope).</summary>
+    public static string NameOf(Type type)
     {
-        var type = typeof(T);
         if (type.GetCustomAttribute<EntityNameAttribute>() is { } attribute)
             return EntityNames.Topic(attribute.EntityName);
         return EntityNames.Topic(Name(type));

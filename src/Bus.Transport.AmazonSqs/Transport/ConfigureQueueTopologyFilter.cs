@@ -14,6 +14,7 @@ sealed class ConfigureQueueTopologyFilter(SqsReceiveEndpointContext context) : I
             ReceiveWaitTimeSeconds = settings.WaitTimeSeconds,
             RedriveQueue = context.RedriveQueueName,
             MaxReceiveCount = settings.MaxReceiveCount,
+            Temporary = settings.Temporary,
         }, client.CancellationToken).ConfigureAwait(false);
 
         foreach (var subscription in settings.Subscriptions)

@@ -21,7 +21,7 @@ sealed class QueueCache(IAmazonSQS sqs, bool createEntities)
 
     async Task<QueueInfo> LoadAsync(string name, QueueOptions? create, CancellationToken cancellationToken)
     {
-        var url = create is not null && createEntities
+        var url = create is not null && (createEntities || create.Temporary)
             ? await CreateAsync(name, create, cancellationToken).ConfigureAwait(false)
             : (await sqs.GetQueueUrlAsync(name, cancellationToken).ConfigureAwait(false)).QueueUrl;
 

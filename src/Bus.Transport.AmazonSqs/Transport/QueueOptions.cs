@@ -11,4 +11,7 @@ public sealed record QueueOptions
     public string? RedriveQueue { get; init; }
     public int MaxReceiveCount { get; init; } = 5;
     public IReadOnlyDictionary<string, string>? Attributes { get; init; }
+
+    /// <summary>A bus's own temporary queue: created even where the host may not create entities (nothing else could make it).</summary>
+    public bool Temporary { get; init; }
 }

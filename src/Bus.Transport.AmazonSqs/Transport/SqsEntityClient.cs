@@ -37,7 +37,7 @@ public sealed class SqsEntityClient : IAsyncDisposable
         Sqs = new AmazonSQSClient(credentials, config);
         Sns = new SnsClient(credentials, settings.Region, settings.ServiceUrl);
         _queues = new QueueCache(Sqs, settings.CreateEntities);
-        _topics = new TopicCache(Sns);
+        _topics = new TopicCache(Sns, settings);
         _policies = new QueuePolicyWriter(Sqs, settings.CreateEntities);
     }
 
@@ -52,10 +52,15 @@ public sealed class SqsEntityClient : IAsyncDisposable
     public Task<string> GetTopicArnAsync(string name, CancellationToken cancellationToken = default) =>
         _topics.GetArnAsync(name, cancellationToken);
 
-    /// <summary>Subscribes the queue to the topic (once per process) and lets the topic send to the queue.</summary>
+    /// <summary>
+    /// Subscribes the queue to the topic (once per process) and lets the topic send to the queue; nothing when the host may
+    /// not create entities (infrastructure as code made the subscription). Subscribe is idempotent, so a restart needs no
+    /// listing; only a subscription whose attributes changed is looked up and mended (which needs
+    /// <c>sns:ListSubscriptionsByTopic</c> and <c>sns:SetSubscriptionAttributes</c>, outside the generated policies).
+    /// </summary>
     public Task SubscribeAsync(string topicName, string queueName, bool rawMessageDelivery, string? filterPolicy,
         CancellationToken cancellationToken = default) =>
-        _subscriptions.GetAsync($"{topicName}\n{queueName}", async () =>
+        !Settings.CreateEntities ? Task.CompletedTask : _subscriptions.GetAsync($"{topicName}\n{queueName}", async () =>
         {
             var topicArn = await GetTopicArnAsync(topicName, cancellationToken).ConfigureAwait(false);
             var queue = await GetQueueAsync(queueName, null, cancellationToken).ConfigureAwait(false);
@@ -63,14 +68,15 @@ public sealed class SqsEntityClient : IAsyncDisposable
             if (!string.IsNullOrWhiteSpace(filterPolicy))
                 attributes["FilterPolicy"] = filterPolicy;
 
-            var existing = (await Sns.ListSubscriptionsByTopicAsync(topicArn, cancellationToken).ConfigureAwait(false))
-                .FirstOrDefault(s => s.Protocol == "sqs" && s.Endpoint == queue.Arn);
-            if (existing is null)
+            try
             {
                 await Sns.SubscribeAsync(topicArn, "sqs", queue.Arn, attributes, cancellationToken).ConfigureAwait(false);
             }
-            else
+            catch (SnsException ex) when (ex.Code == "InvalidParameter" && ex.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase))
             {
+                var existing = (await Sns.ListSubscriptionsByTopicAsync(topicArn, cancellationToken).ConfigureAwait(false))
+                    .FirstOrDefault(s => s.Protocol == "sqs" && s.Endpoint == queue.Arn)
+                    ?? throw new InvalidOperationException($"SNS says {queueName}'s subscription to {topicName} exists, yet lists none", ex);
                 foreach (var (key, value) in attributes)
                     await Sns.SetSubscriptionAttributesAsync(existing.SubscriptionArn, key, value, cancellationToken).ConfigureAwait(false);
             }
@@ -81,7 +87,9 @@ public sealed class SqsEntityClient : IAsyncDisposable
 
     public async Task SendAsync(string queueName, SendMessageRequest request, CancellationToken cancellationToken)
     {
-        var queue = await GetQueueAsync(queueName, Settings.CreateEntities ? new QueueOptions() : null, cancellationToken).ConfigureAwait(false);
+        // A sender looks its target up and never creates it: the receiver creates its queue with its own settings, and a
+        // requester's deleted temporary queue must stay deleted. Until the queue exists the send fails (the outbox retries).
+        var queue = await GetQueueAsync(queueName, null, cancellationToken).ConfigureAwait(false);
         request.QueueUrl = queue.Url;
         try
         {
