@@ -68,8 +68,20 @@ sealed class AwsEndpointOptions
         ServiceUrl = ServiceUrl(result),
         Scope = Scope(result),
         Credentials = Credentials(),
-        CreateEntities = createEntities,
+        CreateEntities = createEntities && ConfiguredCreateEntities,
+        AccountId = ConfiguredAccountId,
     };
+
+    /// <summary>
+    /// False under <c>Bus__Aws__CreateEntities=false</c>, as on the hosts: infrastructure as code made the topics and queues
+    /// (`bus topology export`), so no command creates one; with <c>Bus__Aws__AccountId</c> topic ARNs are built, not looked up.
+    /// </summary>
+    public static bool ConfiguredCreateEntities =>
+        CliEnvironment.Configuration["Bus:Aws:CreateEntities"] is not { Length: > 0 } text ? true
+        : bool.TryParse(text, out var create) ? create
+        : throw new UsageException($"Bus__Aws__CreateEntities takes true or false, not '{text}'");
+
+    public static string? ConfiguredAccountId => CliEnvironment.Configuration["Bus:Aws:AccountId"] is { Length: > 0 } id ? id : null;
 
     /// <summary>An S3 client for these options (path-style addressing at an emulator or VPC endpoint, as the hosts' artifact store).</summary>
     public IAmazonS3 S3(ParseResult result)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Bus.Topology.Iam;
 using Bus.Transport.AmazonSqs.Diagnostics;
-using Microsoft.Extensions.Configuration;
 
 namespace Bus.Cli;
 
@@ -22,22 +21,7 @@ static class IamPolicyCommand
             Required = true,
         };
         role.AcceptOnlyFromAmong([.. RolePolicies.Roles]);
-        var account = new Option<string?>("--account")
-        {
-            Description = "the AWS account of the queues and topics (default: Bus__Aws__AccountId)",
-            HelpName = "id",
-        };
-        var config = new Option<FileInfo?>("--config")
-        {
-            Description = "the hosts' settings (appsettings.json shape) with Bus:Evaluation and Bus:Tagging locations and Bus:Host:Name",
-            HelpName = "file",
-        };
-        var hostNames = new Option<string[]>("--host-name")
-        {
-            Description = "the Bus:Host:Name of each serving or deployment host (each has a queue of its own; default: the configured name)",
-            HelpName = "name",
-            AllowMultipleArgumentsPerToken = false,
-        };
+        var generated = new IamSettingsOptions();
         var provisioned = new Option<bool>("--provisioned")
         {
             Description = "hosts run with Bus:Aws:CreateEntities=false and Bus:Aws:AccountId (infrastructure made by `bus topology export`): " +
@@ -49,33 +33,16 @@ static class IamPolicyCommand
             Description = "judge the policy against a call log (Bus__Aws__CallLog): exit 1 on a denied call or an unused grant",
             HelpName = "calls.jsonl",
         };
-        var aws = new AwsEndpointOptions();
         var command = new Command("iam-policy", "the least-privilege IAM policy of a role (producer, each stage, operator), from the topology the " +
             "hosts create; " +
             "exact actions on exact ARNs")
         {
-            role, account, config, hostNames, provisioned, explain, check,
+            role, provisioned, explain, check,
         };
-        aws.AddTo(command);
+        generated.AddTo(command);
         command.SetAction(result =>
         {
-            var configuration = new ConfigurationBuilder().AddConfiguration(CliEnvironment.Configuration);
-            if (result.GetValue(config) is { } file)
-            {
-                if (!file.Exists)
-                    throw new UsageException($"--config {file.FullName} does not exist");
-                configuration.AddJsonFile(file.FullName, optional: false);
-            }
-
-            var built = configuration.Build();
-            var id = result.GetValue(account) is { Length: > 0 } given ? given
-                : built["Bus:Aws:AccountId"] is { Length: > 0 } configured ? configured
-                : throw new UsageException("--account is required (or Bus__Aws__AccountId): policies name exact ARNs, which hold the account");
-            if (id.Length != 12 || !id.All(char.IsAsciiDigit))
-                throw new UsageException($"--account takes a 12-digit AWS account id, not '{id}'");
-            var settings = IamSettings.From(built, id, aws.Region(result), aws.Scope(result)) with { Provisioned = result.GetValue(provisioned) };
-            if (result.GetValue(hostNames) is { Length: > 0 } names)
-                settings = settings with { HostNames = names };
+            var settings = generated.Settings(result) with { Provisioned = result.GetValue(provisioned) };
             var policy = RolePolicies.For(result.GetRequiredValue(role), settings);
 
             if (result.GetValue(check) is { } calls)

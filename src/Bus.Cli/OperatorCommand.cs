@@ -161,6 +161,8 @@ static class OperatorCommand
                     h.Region = request.Region;
                     h.ServiceUrl = request.ServiceUrl;
                     h.Scope = request.Scope;
+                    h.CreateEntities = AwsEndpointOptions.ConfiguredCreateEntities;
+                    h.AccountId = AwsEndpointOptions.ConfiguredAccountId;
                 });
                 StageEntityNameFormatter.Apply(cfg);
             });

@@ -2,10 +2,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Amazon.S3;
 using Amazon.S3.Model;
+using Amazon.SQS;
+using Amazon.SQS.Model;
 using Bus.Ml;
 using Bus.Testing;
 using Bus.Tooling;
 using Bus.Topology.Iam;
+using Bus.Transport.AmazonSqs;
 using Bus.Transport.AmazonSqs.Diagnostics;
 using Bus.Transport.AmazonSqs.Sns;
 using Microsoft.Extensions.Configuration;
@@ -17,7 +20,9 @@ namespace Bus.IntegrationTests;
 /// Every role in a process (or scope) of its own, each writing every AWS call it makes to its own log, through a whole
 /// pipeline run: a deployment approved by an operator, a gate rejection, a failed evaluation, a human rejection, a second
 /// deployment, a rollback, tagging, the operator's topology, audit anchor and verify. Then each role's recorded calls are
-/// judged against its generated policy: every call allowed, and every grant marked as always needed used.
+/// judged against its generated policy: every call allowed, and every grant marked as always needed used. Run twice: hosts
+/// that create what they need (then the exported template must list all of it), and hosts with
+/// <c>Bus:Aws:CreateEntities=false</c> on what `bus topology export` made (then the provisioned policies must suffice).
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emulator, ITestOutputHelper output)
@@ -25,10 +30,12 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
     const string Account = "000000000000"; // the emulator's account
     const string Region = "us-east-1";
 
-    [Fact]
-    public async Task Should_make_only_calls_the_policy_allows_and_need_every_grant_it_always_gives()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Should_make_only_calls_the_policy_allows_and_need_every_grant_it_always_gives(bool provisioned)
     {
-        using var pipeline = new HostedPipeline(emulator, "iam", output);
+        using var pipeline = new HostedPipeline(emulator, provisioned ? "iac" : "iam", output);
         var logs = Directory.CreateTempSubdirectory("bus-iam-calls-").FullName;
         string Log(string role) => Path.Combine(logs, role + ".jsonl");
         var trained = await pipeline.TrainAsync("trained");
@@ -57,6 +64,12 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
             settings["Bus:Lifecycle:Promotion:Models:digits:Metrics:accuracy:Min"] = "0.5";
             settings["Bus:Lifecycle:Promotion:Models:digits:RequireApproval"] = "true";
             settings["Bus:Tagging:Datasets:digits"] = $"s3://{datasets}/digits/tagged.json";
+            if (provisioned)
+            {
+                settings["Bus:Aws:CreateEntities"] = "false";
+                settings["Bus:Aws:AccountId"] = Account;
+            }
+
             return settings;
         }
 
@@ -68,12 +81,29 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
             ["serving"] = "replica",
             ["tagging"] = "tagger"
         };
+        // The template, from the hosts' settings (as Bus__… variables) and their names; applied first when hosts create nothing.
+        var exported = await HostedPipeline.Cli(Settings("tagging").ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value),
+            "topology", "export", "--format", "cloudformation", "--account", Account, "--scope", pipeline.Scope, "--host-name", names["deployment"],
+            "--host-name", names["serving"]);
+        exported.ExitCode.Should().Be(0, exported.Error);
+        var template = exported.Output;
+        using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
+        using var sns = new SnsClient(EmulatorClients.Credentials, Region, emulator.ServiceUrl);
+        if (provisioned)
+            await new CloudFormationApplier(sqs, sns).ApplyAsync(template);
+
         var hosts = new List<HostProcess>();
         foreach (var (role, name) in names)
             hosts.Add(await HostProcess.StartAsync(name, [role], Settings(role), default));
         string AllLogs() => string.Join("\n", hosts.Select(h => $"--- {h.Name}\n{h.Log}"));
         var db = $"Data Source={Path.Combine(pipeline.Data, "lifecycle", "bus.db")}";
         var operatorEnvironment = new Dictionary<string, string> { ["Bus__Aws__CallLog"] = Log("operator") };
+        if (provisioned)
+        {
+            operatorEnvironment["Bus__Aws__CreateEntities"] = "false";
+            operatorEnvironment["Bus__Aws__AccountId"] = Account;
+        }
+
         string[] cli = ["--db", db, "--service-url", emulator.ServiceUrl.ToString(), "--scope", pipeline.Scope, "--wait", "90"];
 
         async Task Reach(string version, string state) => await pipeline.WaitFor(async () => await When_an_operator_uses_the_cli.State(db, version) == state,
@@ -134,6 +164,7 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
         {
             var settings = IamSettings.From(configuration, Account, Region, pipeline.Scope) with
             {
+                Provisioned = provisioned,
                 HostNames = [names.GetValueOrDefault(role, "none")],
                 AnchorLocation = $"s3://{anchors}/anchors/",
             };
@@ -154,6 +185,8 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
         }
 
         failures.Should().BeEmpty(string.Join("\n", failures));
+        if (!provisioned)
+            await TemplateListsWhatTheHostsMade(sqs, sns, pipeline.Scope, template);
 
         async Task Produce(string version, JsonNode artifact, string? sha256 = null)
         {
@@ -176,9 +209,11 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
                 using var producerS3 = S3ArtifactStore.CreateClient(EmulatorClients.Credentials, Region, emulator.ServiceUrl);
                 foreach (var (name, content) in bytes)
                     await producerS3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = to + name, InputStream = new MemoryStream(content) });
-                using var sns = new SnsClient(EmulatorClients.Credentials, Region, emulator.ServiceUrl);
-                var topic = await sns.CreateTopicAsync($"{pipeline.Scope}-training-complete");
-                await sns.PublishAsync(topic, JsonSerializer.Serialize(new
+                using var producerSns = new SnsClient(EmulatorClients.Credentials, Region, emulator.ServiceUrl);
+                var topic = provisioned
+                    ? AwsArns.Topic(Region, Account, $"{pipeline.Scope}-training-complete")
+                    : await producerSns.CreateTopicAsync($"{pipeline.Scope}-training-complete");
+                await producerSns.PublishAsync(topic, JsonSerializer.Serialize(new
                 {
                     modelName = "digits",
                     modelVersion = version,
@@ -189,6 +224,43 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
                 }));
             }
         }
+    }
+
+    /// <summary>Every queue (but temporary ones), topic and subscription the hosts made is in the template, and every queue and subscription it lists was made.</summary>
+    static async Task TemplateListsWhatTheHostsMade(IAmazonSQS sqs, SnsClient sns, string scope, string template)
+    {
+        var resources = JsonNode.Parse(template)!["Resources"]!.AsObject().ToDictionary(r => r.Key, r => r.Value!);
+        IEnumerable<(string Id, JsonNode Properties)> OfType(string type) =>
+            resources.Where(r => r.Value["Type"]!.GetValue<string>() == type).Select(r => (r.Key, r.Value["Properties"]!));
+        var queues = OfType("AWS::SQS::Queue").ToDictionary(q => q.Id, q => q.Properties["QueueName"]!.GetValue<string>());
+        var topics = OfType("AWS::SNS::Topic").ToDictionary(t => t.Id, t => t.Properties["TopicName"]!.GetValue<string>());
+        var subscriptions = OfType("AWS::SNS::Subscription").Select(s =>
+            (Topic: topics[s.Properties["TopicArn"]!["Ref"]!.GetValue<string>()], Queue: queues[s.Properties["Endpoint"]!["Fn::GetAtt"]![0]!.GetValue<string>()]))
+            .ToHashSet();
+        var mainQueues = OfType("AWS::SQS::Queue").Where(q => q.Properties["RedrivePolicy"] is not null).Select(q => queues[q.Id]).ToHashSet();
+
+        var made = (await sqs.ListQueuesAsync(new ListQueuesRequest { QueueNamePrefix = scope + "-", MaxResults = 1000 })).QueueUrls
+            .Select(u => u[(u.LastIndexOf('/') + 1)..]).Where(n => !n.StartsWith($"{scope}-{EntityNames.TemporaryQueuePrefix}", StringComparison.Ordinal))
+            .ToHashSet();
+        made.Should().BeSubsetOf(queues.Values, "the template lists every queue the hosts create");
+        mainQueues.Should().BeSubsetOf(made, "hosts receive from every queue the template lists");
+
+        var madeTopics = (await sns.ListTopicsAsync()).Select(a => a[(a.LastIndexOf(':') + 1)..]).Where(n => n.StartsWith(scope + "-", StringComparison.Ordinal))
+            .ToList();
+        madeTopics.Should().BeSubsetOf(topics.Values, "the template lists every topic the hosts create");
+        var madeSubscriptions = new HashSet<(string Topic, string Queue)>();
+        foreach (var topic in madeTopics)
+        {
+            foreach (var subscription in await sns.ListSubscriptionsByTopicAsync(AwsArns.Topic(Region, Account, topic)))
+                madeSubscriptions.Add((topic, subscription.Endpoint[(subscription.Endpoint.LastIndexOf(':') + 1)..]));
+        }
+
+        madeSubscriptions.Should().BeEquivalentTo(subscriptions, "the template subscribes exactly the queues the hosts subscribe");
+        OfType("AWS::SQS::QueuePolicy").Select(p => p.Properties["Queues"]![0]!["Ref"]!.GetValue<string>()).Should()
+            .BeEquivalentTo(OfType("AWS::SNS::Subscription").Select(s => s.Properties["Endpoint"]!["Fn::GetAtt"]![0]!.GetValue<string>()).Distinct(),
+                "each subscribed queue has a policy letting its topics deliver");
+        OfType("AWS::IAM::ManagedPolicy").Select(p => p.Properties["ManagedPolicyName"]!.GetValue<string>()).Should()
+            .BeEquivalentTo(RolePolicies.Roles.Select(r => $"{scope}-bus-{r}"));
     }
 
     static (string Bucket, string Key) Split(string uri) =>

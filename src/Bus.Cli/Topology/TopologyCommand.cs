@@ -24,6 +24,7 @@ static class TopologyCommand
         var command = new Command("topology", "each stage topic and the queues it fans out to, the queues without a topic (_error, _skipped, _dlq), " +
             "and how many messages wait in each; read-only") { json };
         aws.AddTo(command);
+        command.Subcommands.Add(TopologyExportCommand.Create());
         command.SetAction((result, cancellationToken) => RunAsync(aws.Settings(result, createEntities: false), result.GetValue(json), cancellationToken));
         return command;
     }
