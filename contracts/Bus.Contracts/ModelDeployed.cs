@@ -15,8 +15,12 @@ public sealed record ModelDeployed
     public Guid? PreviousModelVersionId { get; init; }
     public string? PreviousModelVersion { get; init; }
 
+    /// <summary>Since when the previous version served: the time of its alias revision in the registry.</summary>
+    public DateTimeOffset? PreviousServedFrom { get; init; }
+
     public string Reason { get; init; } = DeploymentReason.Promotion;
     public string? Endpoint { get; init; }
+    /// <summary>When the alias moved: the time of <see cref="AliasRevision"/> in the registry.</summary>
     public DateTimeOffset DeployedAt { get; init; }
     public string? DeployedBy { get; init; }
 }

@@ -507,7 +507,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
             LifecycleStates.Deployed, Replaced(ctx.Message));
 
     /// <summary>The serving that a ModelSuperseded ends: the revision before the replacing one, until the replacement.</summary>
-    static ServingPeriod Replaced(ModelSuperseded m) => new(m.AliasRevision - 1, null, ServingPeriod.Known(m.SupersededAt));
+    static ServingPeriod Replaced(ModelSuperseded m) => new(m.AliasRevision - 1, m.ServedFrom, ServingPeriod.Known(m.SupersededAt));
 
     static ServingPeriod Serving(ModelDeployed m) => new(m.AliasRevision, ServingPeriod.Known(m.DeployedAt), null);
 
@@ -633,7 +633,8 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
         SupersededById = saga.CorrelationId,
         SupersededByVersion = saga.ModelVersion,
         AliasRevision = deployed.AliasRevision,
-        SupersededAt = DateTimeOffset.UtcNow,
+        SupersededAt = ServingPeriod.Known(deployed.DeployedAt) ?? DateTimeOffset.UtcNow,
+        ServedFrom = deployed.PreviousServedFrom,
     };
 
     static object Status(ModelLifecycleState saga) => new ModelVersionStatus

@@ -132,24 +132,28 @@ public sealed class ModelRegistry
         if (requestId is not null && await AppliedRevisionAsync(connection, transaction, modelName, requestId.Value, cancellationToken)
             .ConfigureAwait(false) is { } applied)
         {
-            var (previousId, previousVersion) = await HistoryAtAsync(connection, transaction, modelName, applied - 1, cancellationToken).ConfigureAwait(false);
+            var previous = await HistoryAtAsync(connection, transaction, modelName, applied - 1, cancellationToken).ConfigureAwait(false);
+            var appliedAt = (await HistoryAtAsync(connection, transaction, modelName, applied, cancellationToken).ConfigureAwait(false)).At;
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return new Promotion(new AliasRecord(modelName, versionId, version, applied, artifact, metrics, DateTimeOffset.UtcNow), previousId, previousVersion,
-                AlreadyCurrent: false)
+            return new Promotion(new AliasRecord(modelName, versionId, version, applied, artifact, metrics, appliedAt ?? DateTimeOffset.UtcNow), previous.Id,
+                previous.Version, AlreadyCurrent: false)
             {
                 Replayed = true,
+                PreviousSince = previous.At,
             };
         }
 
         var current = await ReadAsync(connection, transaction, modelName, cancellationToken).ConfigureAwait(false);
         if (current is not null && current.ModelVersionId == versionId)
         {
-            var (prevId, prevVersion) = await HistoryAtAsync(connection, transaction, modelName, current.Revision - 1, cancellationToken).ConfigureAwait(false);
+            var previous = await HistoryAtAsync(connection, transaction, modelName, current.Revision - 1, cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-            return new Promotion(current, prevId, prevVersion, AlreadyCurrent: true);
+            return new Promotion(current, previous.Id, previous.Version, AlreadyCurrent: true) { PreviousSince = previous.At };
         }
 
         var revision = (current?.Revision ?? 0) + 1;
+        var since = current is null ? null
+            : (await HistoryAtAsync(connection, transaction, modelName, current.Revision, cancellationToken).ConfigureAwait(false)).At;
         var now = DateTimeOffset.UtcNow;
         var at = now.ToString("O", CultureInfo.InvariantCulture);
         await Sql.ExecuteAsync(connection, transaction, """
@@ -168,8 +172,11 @@ public sealed class ModelRegistry
             cancellationToken, ("name", modelName), ("revision", revision), ("id", versionId.ToString()), ("version", version), ("reason", reason), ("at", at),
             ("request", requestId?.ToString())).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new Promotion(new AliasRecord(modelName, versionId, version, revision, artifact, metrics, now), current?.ModelVersionId, current?.ModelVersion,
-            AlreadyCurrent: false);
+        var promoted = new AliasRecord(modelName, versionId, version, revision, artifact, metrics, DateTimeOffset.Parse(at, CultureInfo.InvariantCulture));
+        return new Promotion(promoted, current?.ModelVersionId, current?.ModelVersion, AlreadyCurrent: false)
+        {
+            PreviousSince = since,
+        };
     }
 
     /// <summary>Every change of a model name's alias, oldest first: (revision, version, reason, when).</summary>
@@ -195,14 +202,17 @@ public sealed class ModelRegistry
             ? Convert.ToInt64(revision, CultureInfo.InvariantCulture)
             : null;
 
-    static async Task<(Guid?, string?)> HistoryAtAsync(DbConnection connection, DbTransaction transaction, string modelName, long revision,
-        CancellationToken cancellationToken)
+    /// <summary>Which version the alias pointed to at a revision, and since when (the revision's time); nulls before the first.</summary>
+    static async Task<(Guid? Id, string? Version, DateTimeOffset? At)> HistoryAtAsync(DbConnection connection, DbTransaction transaction, string modelName,
+        long revision, CancellationToken cancellationToken)
     {
         await using var command = Sql.Command(connection, transaction,
-            "SELECT model_version_id, model_version FROM alias_history WHERE model_name = @name AND revision = @revision",
+            "SELECT model_version_id, model_version, at FROM alias_history WHERE model_name = @name AND revision = @revision",
             ("name", modelName), ("revision", revision));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? (Guid.Parse(reader.GetString(0)), reader.GetString(1)) : (null, null);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? (Guid.Parse(reader.GetString(0)), reader.GetString(1), DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture))
+            : (null, null, null);
     }
 
     static async Task<AliasRecord?> ReadAsync(DbConnection connection, DbTransaction? transaction, string modelName, CancellationToken cancellationToken)

@@ -73,9 +73,10 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
                 AliasRevision = promotion.Current.Revision,
                 PreviousModelVersionId = promotion.PreviousId,
                 PreviousModelVersion = promotion.PreviousVersion,
+                PreviousServedFrom = promotion.PreviousSince,
                 Reason = m.Reason,
                 Endpoint = $"/models/{m.ModelName}/predict",
-                DeployedAt = DateTimeOffset.UtcNow,
+                DeployedAt = promotion.Current.UpdatedAt,
                 DeployedBy = identity.Name,
             });
         }

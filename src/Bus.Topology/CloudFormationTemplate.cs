@@ -99,7 +99,10 @@ public static class CloudFormationTemplate
                         ["Resource"] = Arn(id),
                         ["Condition"] = new JsonObject
                         {
-                            ["ArnEquals"] = new JsonObject { ["aws:SourceArn"] = new JsonArray(queue.Subscriptions.Select(s => Ref(topicIds[s.Topic])).ToArray()) },
+                            ["ArnEquals"] = new JsonObject
+                            {
+                                ["aws:SourceArn"] = new JsonArray(queue.Subscriptions.Select(s => Ref(topicIds[s.Topic])).ToArray()),
+                            },
                         },
                     }),
                 },

@@ -24,8 +24,12 @@ public sealed record PipelineResources(IReadOnlyList<TopicResource> Topics, IRea
     public static PipelineResources For(string? scope, IReadOnlyList<string> hostNames)
     {
         var publishers = new Dictionary<string, SortedSet<string>>(StringComparer.Ordinal);
-        void Publishes(string role, Type type) =>
-            (publishers.TryGetValue(RolePolicies.TopicOf(type), out var set) ? set : publishers[RolePolicies.TopicOf(type)] = new(StringComparer.Ordinal)).Add(role);
+        void Publishes(string role, Type type)
+        {
+            var topic = RolePolicies.TopicOf(type);
+            (publishers.TryGetValue(topic, out var set) ? set : publishers[topic] = new(StringComparer.Ordinal)).Add(role);
+        }
+
         Publishes(RolePolicies.Producer, typeof(TrainingCompleted));
         foreach (var command in RolePolicies.OperatorCommands)
             Publishes(RolePolicies.Operator, command);

@@ -1,4 +1,7 @@
 using System.Text.Json.Nodes;
+using Bus.Tooling;
+using Bus.Topology.Iam;
+using Microsoft.Extensions.Configuration;
 
 namespace Bus.Cli.Tests;
 
@@ -35,8 +38,9 @@ public class When_the_topology_is_exported_as_cloudformation
     {
         var topicId = resources.Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::SNS::Topic"
             && r.Value["Properties"]!["TopicName"]!.GetValue<string>() == topicName).Key;
-        return resources.Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::SNS::TopicPolicy"
-            && r.Value["Properties"]!["Topics"]![0]!["Ref"]!.GetValue<string>() == topicId).Value!["Properties"]!["PolicyDocument"]!["Statement"]![0]!.AsObject();
+        var policy = resources.Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::SNS::TopicPolicy"
+            && r.Value["Properties"]!["Topics"]![0]!["Ref"]!.GetValue<string>() == topicId).Value!;
+        return policy["Properties"]!["PolicyDocument"]!["Statement"]![0]!.AsObject();
     }
 
     [Fact]
@@ -80,5 +84,29 @@ public class When_the_topology_is_exported_as_cloudformation
         code.Should().Be(BusCommandLine.Usage);
         error.Should().Contain(reason);
         resources.Should().BeNull("nothing is written");
+    }
+}
+
+/// <summary>docs/iam-demo-policies.md is what `bus iam-policy` prints for the demo's topology today (tools/iam-docs rewrites it).</summary>
+public class When_the_documented_policies_are_read
+{
+    [Fact]
+    public void Should_be_the_policies_generated_for_the_demo_topology()
+    {
+        var docs = Path.Combine(RepositoryPaths.Root, "docs");
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(docs, "iam-demo-settings.json"), optional: false).Build();
+        var settings = IamSettings.From(configuration, "123456789012", "us-east-1", "demo");
+        var text = File.ReadAllText(Path.Combine(docs, "iam-demo-policies.md"));
+        var sections = text.Split("\n## ")[1..];
+        sections.Select(s => s[..s.IndexOf('\n', StringComparison.Ordinal)]).Should().Equal(RolePolicies.Roles, "one section per role");
+        foreach (var section in sections)
+        {
+            var role = section[..section.IndexOf('\n', StringComparison.Ordinal)];
+            var start = section.IndexOf("```json\n", StringComparison.Ordinal) + "```json\n".Length;
+            var documented = section[start..section.IndexOf("\n```", start, StringComparison.Ordinal)];
+            documented.Should().Be(RolePolicies.For(role, settings).ToJson().ReplaceLineEndings("\n").TrimEnd(),
+                $"docs/iam-demo-policies.md shows {role}'s policy as generated today; run tools/iam-docs after changing the topology");
+        }
     }
 }

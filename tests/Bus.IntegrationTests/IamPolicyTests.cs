@@ -226,7 +226,10 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
         }
     }
 
-    /// <summary>Every queue (but temporary ones), topic and subscription the hosts made is in the template, and every queue and subscription it lists was made.</summary>
+    /// <summary>
+    /// Every queue (but temporary ones), topic and subscription the hosts made is in the template, and every queue and
+    /// subscription it lists was made.
+    /// </summary>
     static async Task TemplateListsWhatTheHostsMade(IAmazonSQS sqs, SnsClient sns, string scope, string template)
     {
         var resources = JsonNode.Parse(template)!["Resources"]!.AsObject().ToDictionary(r => r.Key, r => r.Value!);
@@ -235,7 +238,8 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
         var queues = OfType("AWS::SQS::Queue").ToDictionary(q => q.Id, q => q.Properties["QueueName"]!.GetValue<string>());
         var topics = OfType("AWS::SNS::Topic").ToDictionary(t => t.Id, t => t.Properties["TopicName"]!.GetValue<string>());
         var subscriptions = OfType("AWS::SNS::Subscription").Select(s =>
-            (Topic: topics[s.Properties["TopicArn"]!["Ref"]!.GetValue<string>()], Queue: queues[s.Properties["Endpoint"]!["Fn::GetAtt"]![0]!.GetValue<string>()]))
+            (Topic: topics[s.Properties["TopicArn"]!["Ref"]!.GetValue<string>()],
+                Queue: queues[s.Properties["Endpoint"]!["Fn::GetAtt"]![0]!.GetValue<string>()]))
             .ToHashSet();
         var mainQueues = OfType("AWS::SQS::Queue").Where(q => q.Properties["RedrivePolicy"] is not null).Select(q => queues[q.Id]).ToHashSet();
 
@@ -245,7 +249,8 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
         made.Should().BeSubsetOf(queues.Values, "the template lists every queue the hosts create");
         mainQueues.Should().BeSubsetOf(made, "hosts receive from every queue the template lists");
 
-        var madeTopics = (await sns.ListTopicsAsync()).Select(a => a[(a.LastIndexOf(':') + 1)..]).Where(n => n.StartsWith(scope + "-", StringComparison.Ordinal))
+        var madeTopics = (await sns.ListTopicsAsync()).Select(a => a[(a.LastIndexOf(':') + 1)..])
+            .Where(n => n.StartsWith(scope + "-", StringComparison.Ordinal))
             .ToList();
         madeTopics.Should().BeSubsetOf(topics.Values, "the template lists every topic the hosts create");
         var madeSubscriptions = new HashSet<(string Topic, string Queue)>();

@@ -132,12 +132,21 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             // What production really did: every alias revision in the registry has exactly one Deployed record in the audit
             // log, for the version the registry names, even when a version's ModelDeployed came after its ModelSuperseded.
             var audit = new Persistence.Audit.AuditLog(connectionString);
-            var deployed = await audit.ReadAsync().Where(r => r.Entry.ToState == "Deployed").ToListAsync();
+            var records = await audit.ReadAsync().ToListAsync();
+            var deployed = records.Where(r => r.Entry.ToState == "Deployed").ToList();
             foreach (var model in sagas.Select(x => x.ModelName).Distinct())
             {
                 var revisions = await ModelRegistry.Connect(connectionString).HistoryAsync(model);
-                deployed.Where(r => r.Entry.ModelName == model).OrderBy(r => r.Entry.AliasRevision).Select(r => (r.Entry.AliasRevision, r.Entry.ModelVersion))
-                    .Should().Equal(revisions.Select(r => ((long?)r.Revision, r.ModelVersion)), $"{model}: one Deployed record per alias revision");
+                static DateTimeOffset Ms(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
+                deployed.Where(r => r.Entry.ModelName == model).OrderBy(r => r.Entry.AliasRevision)
+                    .Select(r => (r.Entry.AliasRevision, r.Entry.ModelVersion, r.Entry.ServedFrom))
+                    .Should().Equal(revisions.Select(r => ((long?)r.Revision, r.ModelVersion, (DateTimeOffset?)Ms(r.At))),
+                        $"{model}: one Deployed record per alias revision, serving from the revision's time in the registry");
+                var ended = records.Where(r => r.Entry.ModelName == model && r.Entry.ServedUntil is not null).ToList();
+                ended.Should().HaveCountGreaterThanOrEqualTo(revisions.Count - 1, "every revision but the last one ended");
+                ended.Where(r => r.Entry.ServedUntil != Ms(revisions.Single(v => v.Revision == r.Entry.AliasRevision + 1).At))
+                    .Select(r => $"{r.Sequence}: {r.Entry.ModelVersion} {r.Entry.ToState} rev {r.Entry.AliasRevision} until {r.Entry.ServedUntil:O}")
+                    .Should().BeEmpty("a version stops serving when the next alias revision is made");
             }
 
             (await audit.VerifyAsync()).Valid.Should().BeTrue("two hosts appending to one PostgreSQL give one valid chain");

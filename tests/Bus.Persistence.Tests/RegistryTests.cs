@@ -46,6 +46,12 @@ public class When_the_production_alias_moves(PostgresFixture postgres) : IClassF
         again.AlreadyCurrent.Should().BeTrue("a redelivered deployment changes nothing");
         again.Current.Revision.Should().Be(2);
         again.PreviousId.Should().Be(v1);
+        var history = await registry.HistoryAsync("digits");
+        first.Current.UpdatedAt.Should().Be(history[0].At, "a deployment is dated by its revision in the registry");
+        second.Current.UpdatedAt.Should().Be(history[1].At);
+        first.PreviousSince.Should().BeNull();
+        second.PreviousSince.Should().Be(history[0].At, "the version it replaced served since its own revision");
+        again.PreviousSince.Should().Be(history[0].At);
 
         var reopened = (await ModelRegistry.Connect(connectionString).ChampionAsync("digits"))!;
         reopened.ModelVersionId.Should().Be(v2);
@@ -69,6 +75,8 @@ public class When_the_production_alias_moves(PostgresFixture postgres) : IClassF
 
         replay.Replayed.Should().BeTrue();
         replay.Current.Revision.Should().Be(1, "the original outcome");
+        replay.Current.UpdatedAt.Should().Be((await registry.HistoryAsync("digits"))[0].At, "dated by the original revision");
+        replay.PreviousSince.Should().BeNull();
         (await registry.ChampionAsync("digits"))!.ModelVersionId.Should().Be(v2, "the alias did not move back");
         (await registry.HistoryAsync("digits")).Should().HaveCount(2);
     }

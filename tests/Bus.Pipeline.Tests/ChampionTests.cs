@@ -53,6 +53,8 @@ public class When_deployment_events_arrive_out_of_order
 
         // Version 2 took the alias at revision 2 and its saga told version 1, before version 1's own
         // ModelDeployed (revision 1) was delivered.
+        var servedFrom = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+        var servedUntil = servedFrom.AddMinutes(3);
         await h.Publish(new ModelSuperseded
         {
             ModelVersionId = id,
@@ -61,8 +63,13 @@ public class When_deployment_events_arrive_out_of_order
             SupersededById = ModelVersionKey.For("digits", "2"),
             SupersededByVersion = "2",
             AliasRevision = 2,
+            ServedFrom = servedFrom,
+            SupersededAt = servedUntil,
         });
         (await h.InState(id, h.Machine.Superseded)).Should().BeTrue();
+        var served = h.Instance(id)!.History.Single(r => r.State == LifecycleStates.Deployed);
+        (served.AliasRevision, served.ServedFrom, served.ServedUntil).Should().Be(((long?)1, (DateTimeOffset?)servedFrom, (DateTimeOffset?)servedUntil),
+            "the version served at revision 1 from its revision's time until the next one, though its own ModelDeployed came later");
 
         await h.Publish(new ModelDeployed { ModelVersionId = id, ModelName = "digits", ModelVersion = "1", AliasRevision = 1 });
         (await Poll.Until(() => h.Harness.Consumed.Snapshot<ModelDeployed>(x => x.Context.Message.ModelVersionId == id).Any())).Should().BeTrue();
