@@ -16,6 +16,7 @@ import { gunzipSync } from "node:zlib";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { flush, startSpan, traceId, traceStateHeader } from "./otel.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { values: o } = parseArgs({
@@ -41,6 +42,8 @@ const { values: o } = parseArgs({
 });
 
 const log = (...a) => { if (!o.quiet) console.error(...a); };
+// The job starts the model version's trace: everything the pipeline does with this version continues it.
+const job = startSpan(`train ${o.model} ${o.version}`, { attributes: { "bus.model.name": o.model, "bus.model.version": o.version } });
 const seed = Number.parseInt(o.seed, 10);
 const epochs = Number.parseInt(o.epochs, 10);
 
@@ -172,9 +175,27 @@ if (!o["no-upload"]) {
   if (!o["no-announce"]) {
     const sns = new SNSClient(config);
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `${prefix}training-complete` }));
-    await sns.send(new PublishCommand({ TopicArn, Message: JSON.stringify(announcement) }));
+    const publish = startSpan(`publish ${prefix}training-complete`, {
+      parent: job,
+      kind: 4,
+      attributes: {
+        "messaging.system": "aws.sns",
+        "messaging.operation.type": "send",
+        "messaging.operation.name": "publish",
+        "messaging.destination.name": `${prefix}training-complete`,
+        "aws.sns.topic.arn": TopicArn,
+      },
+    });
+    // traceparent (and tracestate) are the attributes the ingress topic keeps: the lifecycle continues this trace.
+    const MessageAttributes = { traceparent: { DataType: "String", StringValue: publish.traceparent() } };
+    if (traceStateHeader()) MessageAttributes.tracestate = { DataType: "String", StringValue: traceStateHeader() };
+    const { MessageId } = await sns.send(new PublishCommand({ TopicArn, Message: JSON.stringify(announcement), MessageAttributes }));
+    publish.attributes["messaging.message.id"] = MessageId;
+    publish.end();
   }
   log(`uploaded s3://${modelsBucket}/${modelKey}/ (${shards.length} shard(s), sha256 ${sha256})${o["no-announce"] ? "" : " and published training-complete"}`);
 }
 
-console.log(JSON.stringify({ ...announcement, out }));
+job.end();
+await flush("training-job");
+console.log(JSON.stringify({ ...announcement, out, traceId }));

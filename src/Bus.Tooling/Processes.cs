@@ -37,9 +37,10 @@ public static class Processes
     }
 
     /// <summary>Like <see cref="RunAsync"/>, but a non-zero exit is an error carrying what the program printed; returns stdout.</summary>
-    public static async Task<string> RunCheckedAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, string? workingDirectory = null)
+    public static async Task<string> RunCheckedAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var result = await RunAsync(program, arguments, timeout, workingDirectory);
+        var result = await RunAsync(program, arguments, timeout, workingDirectory, environment);
         if (result.ExitCode != 0)
             throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {result.ExitCode}: {result.Error}{result.Output}");
         return result.Output;

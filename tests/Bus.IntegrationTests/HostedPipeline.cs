@@ -39,13 +39,17 @@ sealed class HostedPipeline : IDisposable
     public string Scope { get; }
     public string Data { get; }
 
-    /// <summary>Trains a model with the TF.js job (uploaded to the emulator's S3, not announced); its announcement fields.</summary>
-    public async Task<JsonNode> TrainAsync(string version, bool weak = false, string epochs = "3")
+    /// <summary>
+    /// Trains a model with the TF.js job (uploaded to the emulator's S3; announced on training-complete by the job itself
+    /// only with <paramref name="announce"/>); its announcement fields and its trace id.
+    /// </summary>
+    public async Task<JsonNode> TrainAsync(string version, bool weak = false, string epochs = "3", bool announce = false,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         await _evaluationSet.Value;
         string[] arguments = ["--endpoint", _emulator.ServiceUrl.ToString().TrimEnd('/'), "--scope", Scope, "--model", "digits", "--version", version,
-            "--epochs", epochs, "--quiet", "--no-announce", .. weak ? new[] { "--weak" } : []];
-        return JsonNode.Parse((await NodeScript.RunAsync("train.mjs", arguments)).Trim().Split('\n')[^1])!;
+            "--epochs", epochs, "--quiet", .. announce ? Array.Empty<string>() : ["--no-announce"], .. weak ? new[] { "--weak" } : []];
+        return JsonNode.Parse((await NodeScript.RunAsync("train.mjs", environment, arguments)).Trim().Split('\n')[^1])!;
     }
 
     /// <summary>The operator API key every test host accepts (its sha256 is in the hosts' settings).</summary>

@@ -14,6 +14,9 @@ public sealed record OutboxRecord
     public required string Body { get; init; }
     public string? ContentType { get; init; }
     public string? MessageType { get; init; }
+    /// <summary>The W3C tracestate of the trace the message was stored in, as a header (delivery puts it beside traceparent).</summary>
+    public const string TraceStateHeader = "tracestate";
+
     public string? Headers { get; init; }
     public string? Properties { get; init; }
     public Guid? ConversationId { get; init; }
@@ -44,6 +47,9 @@ public sealed record OutboxRecord
                 properties = serializer.SerializeDictionary(values);
         }
 
+        // The stored MT-Activity-Id keeps the trace; W3C tracestate goes with it, or the delivery (later, elsewhere) loses it.
+        if (System.Diagnostics.Activity.Current?.TraceStateString is { Length: > 0 } traceState)
+            context.Headers.Set(TraceStateHeader, traceState);
         return new OutboxRecord
         {
             MessageId = messageId,

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Bus.Transport.AmazonSqs.Sns;
@@ -18,6 +19,8 @@ public sealed class SqsEntityClient : IAsyncDisposable
     readonly QueuePolicyWriter _policies;
     readonly LookupCache<bool> _subscriptions = new();
     readonly ConcurrentDictionary<string, DeleteBatcher> _deleters = new(StringComparer.Ordinal);
+    readonly Uri _sqsEndpoint;
+    readonly Uri _snsEndpoint;
 
     public SqsEntityClient(AmazonSqsHostSettings settings)
     {
@@ -39,6 +42,8 @@ public sealed class SqsEntityClient : IAsyncDisposable
         _queues = new QueueCache(Sqs, settings.CreateEntities);
         _topics = new TopicCache(Sns, settings);
         _policies = new QueuePolicyWriter(Sqs, settings.CreateEntities);
+        _sqsEndpoint = TransportTracing.Endpoint("sqs", settings);
+        _snsEndpoint = TransportTracing.Endpoint("sns", settings);
     }
 
     public AmazonSqsHostSettings Settings { get; }
@@ -91,14 +96,26 @@ public sealed class SqsEntityClient : IAsyncDisposable
         // requester's deleted temporary queue must stay deleted. Until the queue exists the send fails (the outbox retries).
         var queue = await GetQueueAsync(queueName, null, cancellationToken).ConfigureAwait(false);
         request.QueueUrl = queue.Url;
+        using var activity = TransportTracing.StartProducer(TransportTracing.Sqs, "send", queueName, "aws.sqs.queue.url", queue.Url, _sqsEndpoint);
+        if (activity is not null)
+        {
+            request.MessageAttributes ??= [];
+            var carried = request.MessageAttributes;
+            foreach (var (name, value) in TraceContext(activity, carried.Count, n => carried.TryGetValue(n, out var v) ? v.StringValue : null))
+                request.MessageAttributes[name] = new MessageAttributeValue { DataType = "String", StringValue = value };
+        }
+
         try
         {
-            await Sqs.SendMessageAsync(request, cancellationToken).ConfigureAwait(false);
+            var response = await Sqs.SendMessageAsync(request, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("messaging.message.id", response.MessageId);
             TransportMetrics.SendRequests.Add(1);
         }
-        catch (QueueDoesNotExistException)
+        catch (Exception ex)
         {
-            _queues.Forget(queueName);
+            TransportTracing.Failed(activity, ex);
+            if (ex is QueueDoesNotExistException)
+                _queues.Forget(queueName);
             throw;
         }
     }
@@ -107,20 +124,33 @@ public sealed class SqsEntityClient : IAsyncDisposable
         string? deduplicationId, CancellationToken cancellationToken)
     {
         var arn = await GetTopicArnAsync(topicName, cancellationToken).ConfigureAwait(false);
+        using var activity = TransportTracing.StartProducer(TransportTracing.Sns, "publish", topicName, "aws.sns.topic.arn", arn, _snsEndpoint);
+        if (activity is not null)
+        {
+            var traced = attributes.ToDictionary(a => a.Key, a => a.Value, StringComparer.Ordinal);
+            foreach (var (name, value) in TraceContext(activity, traced.Count, n => traced.TryGetValue(n, out var v) ? v.StringValue : null))
+                traced[name] = new SnsAttribute("String", value);
+            attributes = traced;
+        }
+
         try
         {
-            await Sns.PublishAsync(arn, body, attributes, groupId, deduplicationId, cancellationToken).ConfigureAwait(false);
+            var messageId = await Sns.PublishAsync(arn, body, attributes, groupId, deduplicationId, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("messaging.message.id", messageId);
             TransportMetrics.PublishRequests.Add(1);
         }
-        catch (SnsNotFoundException)
+        catch (Exception ex)
         {
-            _topics.Forget(topicName);
+            TransportTracing.Failed(activity, ex);
+            if (ex is SnsNotFoundException)
+                _topics.Forget(topicName);
             throw;
         }
     }
 
     public async Task<IReadOnlyList<Message>> ReceiveAsync(QueueInfo queue, int maxMessages, int waitTimeSeconds, CancellationToken cancellationToken)
     {
+        var started = DateTimeOffset.UtcNow;
         var response = await Sqs.ReceiveMessageAsync(new ReceiveMessageRequest
         {
             QueueUrl = queue.Url,
@@ -135,23 +165,66 @@ public sealed class SqsEntityClient : IAsyncDisposable
         if (messages.Count == 0)
             TransportMetrics.EmptyReceives.Add(1);
         else
+        {
             TransportMetrics.MessagesReceived.Add(messages.Count);
+            TransportTracing.Received(queue.Name, queue.Url, _sqsEndpoint, started, messages.Count);
+        }
+
         return messages;
     }
 
-    public Task DeleteAsync(QueueInfo queue, string receiptHandle, CancellationToken cancellationToken) =>
-        _deleters.GetOrAdd(queue.Url, url => new DeleteBatcher(Sqs, url)).DeleteAsync(receiptHandle, cancellationToken);
+    /// <summary>The span that processes one message, child of the span that sent it (its traceparent and tracestate attributes).</summary>
+    internal Activity? StartProcess(QueueInfo queue, string messageId, string? traceparent, string? tracestate) =>
+        TransportTracing.StartProcess(queue.Name, queue.Url, _sqsEndpoint, messageId, traceparent, tracestate);
 
-    public Task ChangeVisibilityAsync(QueueInfo queue, string receiptHandle, int seconds, CancellationToken cancellationToken)
+    public async Task DeleteAsync(QueueInfo queue, string receiptHandle, CancellationToken cancellationToken)
+    {
+        using var activity = TransportTracing.StartSettle("delete", queue.Name, queue.Url, _sqsEndpoint);
+        try
+        {
+            await _deleters.GetOrAdd(queue.Url, url => new DeleteBatcher(Sqs, url)).DeleteAsync(receiptHandle, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            TransportTracing.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    public async Task ChangeVisibilityAsync(QueueInfo queue, string receiptHandle, int seconds, CancellationToken cancellationToken)
     {
         if (seconds > 0)
             TransportMetrics.VisibilityExtensions.Add(1);
-        return Sqs.ChangeMessageVisibilityAsync(new ChangeMessageVisibilityRequest
+        // Handing a message back (visibility 0) settles this delivery; an extension does not.
+        using var activity = seconds == 0 ? TransportTracing.StartSettle("change_visibility", queue.Name, queue.Url, _sqsEndpoint) : null;
+        try
         {
-            QueueUrl = queue.Url,
-            ReceiptHandle = receiptHandle,
-            VisibilityTimeout = Math.Clamp(seconds, 0, 43_200),
-        }, cancellationToken);
+            await Sqs.ChangeMessageVisibilityAsync(new ChangeMessageVisibilityRequest
+            {
+                QueueUrl = queue.Url,
+                ReceiptHandle = receiptHandle,
+                VisibilityTimeout = Math.Clamp(seconds, 0, 43_200),
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            TransportTracing.Failed(activity, ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The W3C trace context of a producer span, as message attributes: <c>traceparent</c> always (replacing the one
+    /// MassTransit's send span put there), <c>tracestate</c> when there is one and the 10-attribute limit leaves room. A
+    /// message from an outbox brings the tracestate of the trace it was stored in; the span takes it on.
+    /// </summary>
+    static IEnumerable<(string Name, string Value)> TraceContext(Activity activity, int count, Func<string, string?> existing)
+    {
+        if (string.IsNullOrEmpty(activity.TraceStateString) && existing(PlainJsonIngress.TraceStateAttribute) is { Length: > 0 } carried)
+            activity.TraceStateString = carried;
+        yield return (SqsSendTransportContext.TraceParentAttribute, activity.Id!);
+        if (activity.TraceStateString is { Length: > 0 } state && (count < 10 || existing(PlainJsonIngress.TraceStateAttribute) is not null))
+            yield return (PlainJsonIngress.TraceStateAttribute, state);
     }
 
     public async ValueTask DisposeAsync()

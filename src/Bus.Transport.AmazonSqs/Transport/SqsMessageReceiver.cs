@@ -134,6 +134,15 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
 
         var redelivered = message.Attributes is not null && message.Attributes.TryGetValue("ApproximateReceiveCount", out var count) && count != "1";
         var (body, headers, refused) = Unwrap(queue, message);
+        using var activity = _client.Client.StartProcess(queue, message.MessageId,
+            headers.GetValueOrDefault(SqsSendTransportContext.TraceParentAttribute), headers.GetValueOrDefault(PlainJsonIngress.TraceStateAttribute));
+        // MassTransit starts its receive span from MT-Activity-Id when there is one, else under the current span: under
+        // the process span when tracing listens (so tracestate flows on), from the sender's traceparent when not.
+        if (activity is null && headers.TryGetValue(SqsSendTransportContext.TraceParentAttribute, out var traceparent)
+            && !headers.ContainsKey(SqsSendTransportContext.ActivityIdHeader))
+            headers[SqsSendTransportContext.ActivityIdHeader] = traceparent;
+        else if (activity is not null)
+            headers.Remove(SqsSendTransportContext.ActivityIdHeader);
         var lockContext = new SqsReceiveLockContext(_client.Client, queue, message, _context.Settings, _context.InputAddress);
         var context = new SqsReceiveContext(message, body, headers, redelivered, _context, _client);
         try
@@ -145,6 +154,7 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         }
         catch (Exception exception)
         {
+            TransportTracing.Failed(activity, exception);
             LogContext.Error?.Log(exception, "Dispatch of SQS message {MessageId} from {Queue} faulted", message.MessageId, queue.Name);
         }
         finally
@@ -234,10 +244,6 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         }
 
         SetChannel(headers, queue, message, topicName, notificationId);
-
-        if (headers.TryGetValue(SqsSendTransportContext.TraceParentAttribute, out var traceparent)
-            && !headers.ContainsKey(SqsSendTransportContext.ActivityIdHeader))
-            headers[SqsSendTransportContext.ActivityIdHeader] = traceparent;
 
         if (!headers.ContainsKey(MessageHeaders.ContentType))
         {

@@ -91,6 +91,8 @@ abstract class SqsSendTransportContext : BaseSendTransportContext, SendTransport
         // headers, and any other SQS consumer (Lambda, a Python worker) understands the standard name.
         if (message.Headers.TryGetHeader(ActivityIdHeader, out var activityId) && activityId?.ToString() is { Length: > 0 } traceparent)
             attributes[TraceParentAttribute] = traceparent;
+        if (message.Headers.TryGetHeader(PlainJsonIngress.TraceStateAttribute, out var traceState) && traceState?.ToString() is { Length: > 0 } state)
+            attributes[PlainJsonIngress.TraceStateAttribute] = state;
 
         foreach (var (name, value) in message.FilterAttributes)
             attributes[name] = value;
