@@ -33,6 +33,7 @@ static class BusCommandLine
             ApproveCommand.Create(),
             RejectCommand.Create(),
             IamPolicyCommand.Create(),
+            TraceCommand.Create(),
         };
         RefuseUnknownOptionsAsArguments(root);
         // `bus` alone lists the commands, as `bus --help` does.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.CommandLine;
 using System.Text.Json;
 using Amazon.Runtime;
@@ -68,13 +69,18 @@ static class PublishCommand
     {
         await using var client = new SqsEntityClient(settings);
         var topic = EntityNames.Topic(StageAttribute.TopicNameOf(typeof(TrainingCompleted))!, settings.Scope);
+        // The announcement starts the version's trace (or continues TRACEPARENT's): its publish span's context rides along.
+        using var tracing = CliTracing.Start();
+        using var span = CliTracing.Source.StartActivity($"bus publish {announcement.ModelName} {announcement.ModelVersion}", ActivityKind.Internal,
+            CliTracing.Parent());
+        span?.SetTag("bus.model.name", announcement.ModelName);
+        span?.SetTag("bus.model.version", announcement.ModelVersion);
         try
         {
-            var arn = await client.GetTopicArnAsync(topic, cancellationToken).ConfigureAwait(false);
-            var id = await client.Sns.PublishAsync(arn, JsonSerializer.Serialize(announcement, CliJson.Compact), cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
-            Console.WriteLine($"announced {announcement.ModelName} {announcement.ModelVersion} on {topic} (SNS message {id}); follow it with: bus status " +
-                $"{announcement.ModelName} {announcement.ModelVersion}");
+            var id = await client.PublishAsync(topic, JsonSerializer.Serialize(announcement, CliJson.Compact),
+                new Dictionary<string, SnsAttribute>(), null, null, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine($"announced {announcement.ModelName} {announcement.ModelVersion} on {topic} (SNS message {id}, trace {span?.TraceId}); " +
+                $"follow it with: bus status {announcement.ModelName} {announcement.ModelVersion}");
             return 0;
         }
         catch (Exception ex) when (ex is SnsException or HttpRequestException or AmazonServiceException)

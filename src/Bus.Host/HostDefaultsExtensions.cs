@@ -22,7 +22,7 @@ public static class HostDefaultsExtensions
             .ConfigureResource(r => r.AddService(serviceName))
             .WithTracing(t =>
             {
-                t.AddSource("MassTransit", "Bus.Ml", TransportTracing.SourceName).AddAspNetCoreInstrumentation();
+                t.AddSource("MassTransit", "Bus.Ml", StageTracing.SourceName, TransportTracing.SourceName).AddAspNetCoreInstrumentation();
                 if (otlp)
                     t.AddOtlpExporter();
             })

@@ -30,6 +30,8 @@ public static class Evaluator
 
         var metrics = ClassificationMetrics.Compute(predictions, set.Labels, set.Classes);
         span?.SetTag("bus.samples", metrics.SampleCount);
+        if (span is not null && DateTime.UtcNow - span.StartTimeUtc is { TotalSeconds: > 0 } elapsed)
+            span.SetTag("bus.samples_per_second", metrics.SampleCount / elapsed.TotalSeconds);
         span?.SetTag("bus.accuracy", metrics.Accuracy);
         return metrics;
     }

@@ -25,7 +25,16 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
             try
             {
                 model = OnnxModel.Load(await store.LoadOnnxAsync(artifact, context.CancellationToken));
-                Canary(model);
+                using var canary = StageTracing.Start("canary", m.ModelName, m.ModelVersion);
+                try
+                {
+                    Canary(model);
+                }
+                catch (Exception ex)
+                {
+                    StageTracing.Failed(canary, ex);
+                    throw;
+                }
             }
             catch (Exception ex) when (ex is ModelConversionException || (!Transient.Is(ex)
                 && ex is not (OperationCanceledException or System.Data.Common.DbException)))
@@ -44,9 +53,15 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
 
             // Keyed by the command's message id: a DeployModel redelivered after a crash (the alias moved, the commit of
             // this consumer's outbox did not happen) replays its original outcome instead of moving the alias back.
-            var promotion = await registry.PromoteAsync(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason,
-                context.MessageId,
-                context.CancellationToken);
+            Promotion promotion;
+            using (var move = StageTracing.Start("registry.promote", m.ModelName, m.ModelVersion))
+            {
+                promotion = await registry.PromoteAsync(m.ModelName, m.ModelVersionId, m.ModelVersion, artifact, new Dictionary<string, double>(), m.Reason,
+                    context.MessageId, context.CancellationToken);
+                move?.SetTag("bus.alias.revision", promotion.Current.Revision);
+                move?.SetTag("bus.deployment.reason", m.Reason);
+            }
+
             if (promotion.Replayed)
             {
                 logger.LogInformation("{ModelName} {ModelVersion} was already promoted by this request (alias revision {Revision}); replaying its outcome",

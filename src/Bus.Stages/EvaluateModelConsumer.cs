@@ -90,12 +90,13 @@ public sealed class EvaluateModelConsumer(
         }
 
         var candidate = new ArtifactReference(m.Artifact.Uri, m.Artifact.Format, m.Artifact.Sha256);
-        var metrics = await Measure(candidate, policy, set, limits, "the candidate", deadline);
+        var metrics = await Measure(candidate, policy, set, limits, "the candidate", deadline, m.ModelName, m.ModelVersion, "candidate");
 
         ChampionReference? champion = null;
         if (await registry.ChampionAsync(m.ModelName, deadline) is { } alias && alias.ModelVersionId != m.ModelVersionId)
         {
-            var championMetrics = await Measure(alias.Artifact, policy, set, limits, $"the champion {alias.ModelVersion}", deadline);
+            var championMetrics = await Measure(alias.Artifact, policy, set, limits, $"the champion {alias.ModelVersion}", deadline, m.ModelName,
+                alias.ModelVersion, "champion");
             champion = new ChampionReference
             {
                 ModelVersionId = alias.ModelVersionId,
@@ -110,8 +111,11 @@ public sealed class EvaluateModelConsumer(
 
     /// <summary>Loads and runs one model; anything it throws that is not transient is that model's fault, reported with the reason.</summary>
     async Task<ClassificationMetrics> Measure(ArtifactReference artifact, ResolvedEvaluationPolicy policy, ValidationSet set, ArtifactLimits limits, string who,
-        CancellationToken deadline)
+        CancellationToken deadline, string modelName, string version, string role)
     {
+        using var span = StageTracing.Start("evaluate", modelName, version, role);
+        span?.SetTag("bus.artifact.uri", artifact.Uri);
+        span?.SetTag("bus.samples", set.Features.Length);
         try
         {
             var onnx = await store.LoadOnnxAsync(artifact, limits, policy.AllowControlFlow, deadline);
@@ -120,7 +124,13 @@ public sealed class EvaluateModelConsumer(
         }
         catch (Exception ex) when (ex is not (ModelConversionException or OperationCanceledException) && !Transient.Is(ex))
         {
+            StageTracing.Failed(span, ex);
             throw new ModelConversionException($"{who} could not be evaluated: {ex.GetType().Name}: {ex.Message}", ex);
+        }
+        catch (Exception ex)
+        {
+            StageTracing.Failed(span, ex);
+            throw;
         }
     }
 

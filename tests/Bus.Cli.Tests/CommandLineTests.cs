@@ -157,7 +157,7 @@ public class When_a_command_line_is_parsed
 public class When_a_command_line_is_run
 {
     public static TheoryData<string[]> Commands() => [["demo"], ["publish", "training-complete"], ["status"], ["timeline"], ["audit"], ["audit", "verify"],
-        ["audit", "anchor"], ["topology"], ["topology", "export"], ["iam-policy"], ["errors"], ["rollback"], ["approve"], ["reject"]];
+        ["audit", "anchor"], ["topology"], ["topology", "export"], ["iam-policy"], ["trace"], ["errors"], ["rollback"], ["approve"], ["reject"]];
 
     static async Task<(int Code, string Output, string Error)> Run(params string[] args)
     {

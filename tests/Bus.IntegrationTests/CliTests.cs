@@ -29,6 +29,7 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
                 "--sha256", "abc", "--service-url", emulator.ServiceUrl.ToString(), "--scope", pipeline.Scope]);
             badSha.ExitCode.Should().Be(2);
             badSha.Error.Should().Contain("64 hex digits");
+            var publishedTrace = "";
             foreach (var version in new[] { "1", "2" })
             {
                 if (version == "1")
@@ -44,6 +45,8 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
                         "--service-url", emulator.ServiceUrl.ToString(), "--scope", pipeline.Scope]);
                     published.ExitCode.Should().Be(0, published.Error);
                     published.Output.Should().Contain($"announced digits 2 on {pipeline.Scope}-training-complete");
+                    publishedTrace = System.Text.RegularExpressions.Regex.Match(published.Output, "trace ([0-9a-f]{32})").Groups[1].Value;
+                    publishedTrace.Should().NotBeEmpty("bus publish starts the version's trace: " + published.Output);
                 }
 
                 await pipeline.WaitFor(async () => (await State(db, version)) == "Deployed", $"digits {version} deployed", TimeSpan.FromMinutes(3), () =>
@@ -59,6 +62,12 @@ public class When_an_operator_uses_the_cli(EmulatorFixture emulator, ITestOutput
                 ready["checks"]!["pipeline-database"]!["data"]!["database"]!.ToString().Should().Be("sqlite");
             }
 
+
+            // The saga recorded the trace the CLI started; `bus trace` names it, with the link to the tracing UI.
+            var trace = await Bus(["trace", "digits", "2", "--db", db, "--trace-url", "http://jaeger.test/trace/{traceId}"]);
+            trace.ExitCode.Should().Be(0, trace.Error);
+            trace.Output.Should().StartWith(publishedTrace).And.Contain($"http://jaeger.test/trace/{publishedTrace}").And.Contain("TrainingCompleted");
+            (await Bus(["trace", "digits", "2", "--db", db, "--trace-url", "http://jaeger.test/"])).ExitCode.Should().Be(2, "a template without {traceId}");
 
             var status = await Bus(["status", "digits", "--db", db]);
             status.ExitCode.Should().Be(0, status.Error);

@@ -72,6 +72,16 @@ public class When_a_model_version_goes_through_the_pipeline(EmulatorFixture emul
             Edge("deployer", "lifecycle-host").Should().BeTrue("the deployment's event reached the saga: " + listing);
             spans.Where(s => s.Scope == TransportTracing.SourceName).Should().OnlyContain(s => s.TraceState == "bus=ci", "tracestate rides along");
 
+            // The work itself: S3 reads, conversion, the evaluation with its samples, the canary and the registry's move.
+            bool Has(string service, string name) => spans.Any(s => s.Service == service && s.Name == name);
+            Has("evaluator", "S3.GetObject").Should().BeTrue(listing);
+            Has("evaluator", "artifact.convert").Should().BeTrue(listing);
+            var evaluation = spans.Single(s => s.Service == "evaluator" && s.Name == "evaluate digits 1");
+            (evaluation.Attributes["bus.role"], evaluation.Attributes["bus.model.name"]).Should().Be(("candidate", "digits"));
+            int.Parse(evaluation.Attributes["bus.samples"], System.Globalization.CultureInfo.InvariantCulture).Should().BePositive();
+            Has("deployer", "canary digits 1").Should().BeTrue(listing);
+            spans.Single(s => s.Service == "deployer" && s.Name == "registry.promote digits 1").Attributes["bus.alias.revision"].Should().Be("1");
+
             var records = await new AuditLog(db).ReadAsync("digits").Where(r => r.Entry.ModelVersion == "1").ToListAsync();
             records.Select(r => r.Entry.ToState).Should().Contain(["Evaluating", "Approved", "Deployed"]);
             records.Should().OnlyContain(r => r.Entry.TraceId == traceId, "every audit record of the version names its trace");

@@ -120,7 +120,8 @@ public sealed class SqsEntityClient : IAsyncDisposable
         }
     }
 
-    public async Task PublishAsync(string topicName, string body, IReadOnlyDictionary<string, SnsAttribute> attributes, string? groupId,
+    /// <summary>Publishes to the topic inside a producer span whose context the message carries; the SNS message id.</summary>
+    public async Task<string> PublishAsync(string topicName, string body, IReadOnlyDictionary<string, SnsAttribute> attributes, string? groupId,
         string? deduplicationId, CancellationToken cancellationToken)
     {
         var arn = await GetTopicArnAsync(topicName, cancellationToken).ConfigureAwait(false);
@@ -138,6 +139,7 @@ public sealed class SqsEntityClient : IAsyncDisposable
             var messageId = await Sns.PublishAsync(arn, body, attributes, groupId, deduplicationId, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("messaging.message.id", messageId);
             TransportMetrics.PublishRequests.Add(1);
+            return messageId;
         }
         catch (Exception ex)
         {
