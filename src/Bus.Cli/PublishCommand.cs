@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.CommandLine;
+using System.Diagnostics;
 using System.Text.Json;
 using Amazon.Runtime;
 using Bus.Contracts;
