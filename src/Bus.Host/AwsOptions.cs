@@ -22,4 +22,7 @@ public sealed class AwsOptions
 
     /// <summary>A file every AWS call of this process is appended to (JSON lines), to judge an IAM policy by (<c>bus iam-policy --check</c>).</summary>
     public string? CallLog { get; set; }
+
+    /// <summary>How often each endpoint samples its queue's depth for the <c>bus.sqs.queue.*</c> gauges; zero turns sampling off.</summary>
+    public TimeSpan QueueDepthInterval { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -65,6 +65,7 @@ public static class BusHostExtensions
                     h.Scope = settings.Stage.Scope;
                     h.CreateEntities = aws.CreateEntities;
                     h.AccountId = string.IsNullOrEmpty(aws.AccountId) ? null : aws.AccountId;
+                    h.QueueDepthInterval = aws.QueueDepthInterval;
                 });
                 StageEntityNameFormatter.Apply(cfg);
                 cfg.AcceptPlainJson<TrainingCompleted>();

@@ -1,4 +1,5 @@
 using Bus.Persistence.Outbox;
+using Bus.Pipeline;
 using Bus.Stages;
 using Bus.Transport.AmazonSqs;
 using OpenTelemetry.Metrics;
@@ -28,7 +29,8 @@ public static class HostDefaultsExtensions
             })
             .WithMetrics(m =>
             {
-                m.AddMeter("MassTransit", TransportMetrics.MeterName, OutboxMetrics.MeterName);
+                m.AddMeter("MassTransit", TransportMetrics.MeterName, OutboxMetrics.MeterName, PipelineMetrics.MeterName, StageMetrics.MeterName,
+                    InferenceMetrics.MeterName);
                 if (otlp)
                     m.AddOtlpExporter();
             });

@@ -53,6 +53,8 @@ static class AuditExtensions
             TraceId = Activity.Current?.TraceId.ToHexString(),
             Host = ProcessHost,
         };
+        if (record.FromState != record.State)
+            PipelineMetrics.Reached(saga, record.State, now);
         saga.History.Add(record);
         saga.PendingAudit.Add(record);
         if (saga.History.Count > maxEntries)

@@ -118,9 +118,12 @@ public sealed class EvaluateModelConsumer(
         span?.SetTag("bus.samples", set.Features.Length);
         try
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var onnx = await store.LoadOnnxAsync(artifact, limits, policy.AllowControlFlow, deadline);
             using var model = OnnxModel.Load(onnx);
-            return Evaluator.Evaluate(model, set, cancellationToken: deadline);
+            var metrics = Evaluator.Evaluate(model, set, cancellationToken: deadline);
+            StageMetrics.Evaluated(modelName, role, System.Diagnostics.Stopwatch.GetElapsedTime(started), metrics.SampleCount);
+            return metrics;
         }
         catch (Exception ex) when (ex is not (ModelConversionException or OperationCanceledException) && !Transient.Is(ex))
         {

@@ -30,6 +30,9 @@ public sealed class AmazonSqsHostSettings
     /// </summary>
     public string? AccountId { get; set; }
 
+    /// <summary>How often each receiving endpoint samples its queue's depth for the gauges (GetQueueAttributes); zero turns it off.</summary>
+    public TimeSpan QueueDepthInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     public Uri HostAddress => new($"amazonsqs://{Region}/{(string.IsNullOrEmpty(Scope) ? string.Empty : Scope + "/")}");
 
     public override string ToString() => ServiceUrl is null ? $"aws {Region}" : $"{ServiceUrl} ({Region})";

@@ -9,6 +9,9 @@ namespace Bus.IntegrationTests;
 sealed record CollectedSpan(string Service, string Scope, string TraceId, string SpanId, string? ParentSpanId, string Name, int Kind, string? TraceState,
     IReadOnlyDictionary<string, string> Attributes);
 
+/// <summary>One data point of a metric (a sum's or gauge's value, a histogram's count and sum), with its attributes.</summary>
+sealed record CollectedPoint(string Service, string Metric, string Unit, double Value, long Count, IReadOnlyDictionary<string, string> Attributes);
+
 /// <summary>
 /// An OpenTelemetry collector inside the test: OTLP over HTTP on 127.0.0.1 (<c>POST /v1/traces</c>), protobuf as the
 /// .NET exporter sends it (<c>OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf</c>) and JSON as the TF.js job sends it.
@@ -42,6 +45,7 @@ sealed class OtlpCollector : IDisposable
     public int Port { get; }
     public Uri Endpoint => new($"http://127.0.0.1:{Port}");
     public ConcurrentBag<CollectedSpan> Spans { get; } = [];
+    public ConcurrentBag<CollectedPoint> Points { get; } = [];
 
     /// <summary>What was refused (a request the collector could not read); a test fails on any.</summary>
     public ConcurrentBag<string> Problems { get; } = [];
@@ -68,7 +72,11 @@ sealed class OtlpCollector : IDisposable
             {
                 using var body = new MemoryStream();
                 await context.Request.InputStream.CopyToAsync(body);
-                if (context.Request.Url?.AbsolutePath == "/v1/traces")
+                if (context.Request.Url?.AbsolutePath == "/v1/metrics")
+                {
+                    ReadMetrics(body.ToArray());
+                }
+                else if (context.Request.Url?.AbsolutePath == "/v1/traces")
                 {
                     if (context.Request.ContentType?.StartsWith("application/json", StringComparison.Ordinal) == true)
                         ReadJson(body.ToArray());
@@ -249,6 +257,89 @@ sealed class OtlpCollector : IDisposable
         }
 
         return (key, value);
+    }
+
+    // ExportMetricsServiceRequest { 1: repeated ResourceMetrics { 1: Resource, 2: repeated ScopeMetrics { 2: repeated Metric } } }
+    void ReadMetrics(byte[] bytes)
+    {
+        foreach (var resourceMetrics in Fields(ByteString.CopyFrom(bytes), 1))
+        {
+            var service = Fields(resourceMetrics, 1).Select(r => Attributes(r, 1).GetValueOrDefault("service.name", "")).FirstOrDefault() ?? "";
+            foreach (var metric in Fields(resourceMetrics, 2).SelectMany(scope => Fields(scope, 2)))
+                ReadMetric(service, metric);
+        }
+    }
+
+    // Metric { 1: name, 3: unit, 5: Gauge, 7: Sum (each { 1: repeated NumberDataPoint }), 9: Histogram { 1: repeated HistogramDataPoint } }
+    void ReadMetric(string service, ByteString bytes)
+    {
+        var input = bytes.CreateCodedInput();
+        string name = "", unit = "";
+        var numbers = new List<ByteString>();
+        var histograms = new List<ByteString>();
+        while (input.ReadTag() is var tag and not 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1: name = input.ReadString(); break;
+                case 3: unit = input.ReadString(); break;
+                case 5 or 7: numbers.AddRange(Fields(input.ReadBytes(), 1)); break;
+                case 9: histograms.AddRange(Fields(input.ReadBytes(), 1)); break;
+                default: input.SkipLastField(); break;
+            }
+        }
+
+        // NumberDataPoint { 7: attributes, 4: as_double (fixed64), 6: as_int (sfixed64) }
+        foreach (var point in numbers)
+        {
+            var p = point.CreateCodedInput();
+            var value = 0.0;
+            while (p.ReadTag() is var tag and not 0)
+            {
+                switch (WireFormat.GetTagFieldNumber(tag))
+                {
+                    case 4: value = p.ReadDouble(); break;
+                    case 6: value = p.ReadSFixed64(); break;
+                    default: p.SkipLastField(); break;
+                }
+            }
+
+            Points.Add(new CollectedPoint(service, name, unit, value, 1, Attributes(point, 7)));
+        }
+
+        // HistogramDataPoint { 9: attributes, 4: count (fixed64), 5: sum (double) }
+        foreach (var point in histograms)
+        {
+            var p = point.CreateCodedInput();
+            var (count, sum) = (0L, 0.0);
+            while (p.ReadTag() is var tag and not 0)
+            {
+                switch (WireFormat.GetTagFieldNumber(tag))
+                {
+                    case 4: count = (long)p.ReadFixed64(); break;
+                    case 5: sum = p.ReadDouble(); break;
+                    default: p.SkipLastField(); break;
+                }
+            }
+
+            Points.Add(new CollectedPoint(service, name, unit, sum, count, Attributes(point, 9)));
+        }
+    }
+
+    /// <summary>Every length-delimited field with this number in a message.</summary>
+    static List<ByteString> Fields(ByteString message, int field)
+    {
+        var result = new List<ByteString>();
+        var input = message.CreateCodedInput();
+        while (input.ReadTag() is var tag and not 0)
+        {
+            if (WireFormat.GetTagFieldNumber(tag) == field && WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited)
+                result.Add(input.ReadBytes());
+            else
+                input.SkipLastField();
+        }
+
+        return result;
     }
 
     static string Skip(CodedInputStream input)

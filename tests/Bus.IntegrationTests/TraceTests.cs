@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Bus.Persistence.Audit;
 using Bus.Testing;
 using Bus.Tooling;
@@ -10,13 +11,14 @@ namespace Bus.IntegrationTests;
 /// One model version is one trace: the TF.js job starts it and announces the version with its context, and the lifecycle,
 /// evaluation and deployment hosts, three processes exporting OTLP to a collector inside the test, continue it through
 /// SNS, SQS and their outboxes to ModelDeployed. Every span's parent is a span of the same trace, and every audit record
-/// of the version carries the trace id.
+/// of the version carries the trace id. The same processes export their metrics: the pipeline's latency to each state,
+/// the evaluation's duration and throughput, inference requests by outcome, per-queue processing, lag and depth, the outbox backlog.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public class When_a_model_version_goes_through_the_pipeline(EmulatorFixture emulator, ITestOutputHelper output)
 {
     [Fact]
-    public async Task Should_be_one_trace_across_the_job_and_every_host()
+    public async Task Should_be_one_trace_across_the_job_and_every_host_and_export_the_metrics_operators_page_on()
     {
         using var collector = new OtlpCollector();
         using var pipeline = new HostedPipeline(emulator, "trace", output);
@@ -33,6 +35,8 @@ public class When_a_model_version_goes_through_the_pipeline(EmulatorFixture emul
                 settings["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Endpoint.ToString();
                 settings["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
                 settings["OTEL_BSP_SCHEDULE_DELAY"] = "250";
+                settings["OTEL_METRIC_EXPORT_INTERVAL"] = "500";
+                settings["Bus:Aws:QueueDepthInterval"] = "00:00:01";
                 hosts.Add(await HostProcess.StartAsync(name, [role], settings, default));
             }
 
@@ -47,6 +51,15 @@ public class When_a_model_version_goes_through_the_pipeline(EmulatorFixture emul
             traceId.Should().MatchRegex("^[0-9a-f]{32}$");
             await pipeline.WaitFor(async () => await When_an_operator_uses_the_cli.State(db, "1") == "Deployed", "digits 1 deployed",
                 TimeSpan.FromMinutes(2), Logs);
+
+            // Inference on the deployed version: one good request, one of the wrong shape.
+            using (var http = new HttpClient { BaseAddress = hosts[2].Url })
+            {
+                var good = await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[64] } });
+                good.IsSuccessStatusCode.Should().BeTrue(await good.Content.ReadAsStringAsync());
+                (await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[3] } })).StatusCode
+                    .Should().Be(System.Net.HttpStatusCode.BadRequest);
+            }
 
             // Stopped with SIGTERM, each host flushes what it has not exported yet.
             foreach (var host in hosts)
@@ -85,6 +98,26 @@ public class When_a_model_version_goes_through_the_pipeline(EmulatorFixture emul
             var records = await new AuditLog(db).ReadAsync("digits").Where(r => r.Entry.ModelVersion == "1").ToListAsync();
             records.Select(r => r.Entry.ToState).Should().Contain(["Evaluating", "Approved", "Deployed"]);
             records.Should().OnlyContain(r => r.Entry.TraceId == traceId, "every audit record of the version names its trace");
+
+            // The metrics, as the collector received them from each process.
+            IEnumerable<CollectedPoint> Points(string service, string metric, params (string Key, string Value)[] tags) =>
+                collector.Points.Where(p => p.Service == service && p.Metric == metric && tags.All(t => p.Attributes.GetValueOrDefault(t.Key) == t.Value));
+            var metrics = string.Join("\n", collector.Points.Select(p => $"{p.Service} {p.Metric} {string.Join(",", p.Attributes)}").Distinct());
+            Points("lifecycle-host", "bus.pipeline.time_to_state", ("bus.model.name", "digits"), ("bus.state", "Deployed"))
+                .Should().Contain(p => p.Count >= 1 && p.Unit == "s", metrics);
+            Points("evaluator", "bus.evaluation.duration", ("bus.model.name", "digits"), ("bus.role", "candidate"))
+                .Should().Contain(p => p.Count >= 1, metrics);
+            Points("evaluator", "bus.evaluation.throughput", ("bus.model.name", "digits")).Should().Contain(p => p.Count >= 1 && p.Value > 0, metrics);
+            Points("deployer", "bus.inference.requests", ("bus.model.name", "digits"), ("bus.model.version", "1"), ("bus.outcome", "ok"))
+                .Should().Contain(p => p.Value >= 1, metrics);
+            Points("deployer", "bus.inference.requests", ("bus.outcome", "bad_request")).Should().Contain(p => p.Value >= 1, metrics);
+            Points("deployer", "bus.inference.duration", ("bus.outcome", "ok")).Should().Contain(p => p.Count >= 1, metrics);
+            var evaluateQueue = $"{pipeline.Scope}-evaluate-model";
+            Points("evaluator", "bus.sqs.process.duration", (TransportMetrics.QueueTag, evaluateQueue), ("bus.outcome", "processed"))
+                .Should().Contain(p => p.Count >= 1, metrics);
+            Points("evaluator", "bus.sqs.message.lag", (TransportMetrics.QueueTag, evaluateQueue)).Should().Contain(p => p.Count >= 1, metrics);
+            Points("evaluator", "bus.sqs.queue.depth", (TransportMetrics.QueueTag, evaluateQueue)).Should().NotBeEmpty(metrics);
+            Points("lifecycle-host", "bus.outbox.backlog").Should().NotBeEmpty(metrics);
         }
         finally
         {

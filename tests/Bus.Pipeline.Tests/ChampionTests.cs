@@ -262,3 +262,34 @@ public class When_the_status_of_a_version_is_asked
         notFound!.Message.ModelVersionId.Should().Be(id);
     }
 }
+
+public class When_a_version_moves_through_the_pipeline
+{
+    [Fact]
+    public async Task Should_measure_the_time_from_training_complete_to_each_state()
+    {
+        var measured = new System.Collections.Concurrent.ConcurrentBag<(double Seconds, string? Model, string? State)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PipelineMetrics.MeterName)
+                l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) =>
+        {
+            var all = tags.ToArray();
+            measured.Add((value, all.Single(t => t.Key == "bus.model.name").Value as string, all.Single(t => t.Key == "bus.state").Value as string));
+        });
+        listener.Start();
+
+        await using var h = await LifecycleHarness.Start();
+        var model = "latency-" + Guid.NewGuid().ToString("N")[..6];
+        await h.Deploy(model, "1", 0.93);
+
+        var states = measured.Where(m => m.Model == model).ToList();
+        states.Select(m => m.State).Should().Contain([LifecycleStates.Evaluating, LifecycleStates.Approved, LifecycleStates.Deployed]);
+        states.Should().OnlyContain(m => m.Seconds >= 0 && m.Seconds < 60);
+        states.Single(m => m.State == LifecycleStates.Deployed).Seconds
+            .Should().BeGreaterThanOrEqualTo(states.Single(m => m.State == LifecycleStates.Evaluating).Seconds, "deployment comes after evaluation");
+    }
+}

@@ -26,25 +26,56 @@ static class ModelsApi
     static async Task<IResult> PredictAsync(string name, PredictRequest request, PredictOptions predict, ModelServer server, InferenceGate gate,
         CancellationToken cancellationToken)
     {
-        if (request.Instances is not { Length: > 0 })
-            return Results.BadRequest(new { error = "instances: give at least one sample" });
-        if (request.Instances.Length > predict.MaxInstances)
-            return Results.Problem($"at most {predict.MaxInstances} instances per request (Bus:Security:Predict:MaxInstances)",
-                statusCode: StatusCodes.Status413PayloadTooLarge);
-        var response = await gate.RunAsync(() => server.Use(name, served =>
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        string? version = null;
+        var outcome = "error";
+        try
         {
-            var size = served.Model.InputSize;
-            if (request.Instances.Any(i => i is null || i.Length != size))
+            if (request.Instances is not { Length: > 0 })
             {
-                return (object)Results.BadRequest(new
-                {
-                    error = $"each instance must hold {size} values (shape [{string.Join(",", served.Model.InputShape)}])",
-                });
+                outcome = "bad_request";
+                return Results.BadRequest(new { error = "instances: give at least one sample" });
             }
-            var rows = served.Model.Predict(request.Instances.SelectMany(i => i).ToArray(), request.Instances.Length);
-            return Results.Ok(new PredictResponse(served.ModelName, served.Version, served.Revision,
-                rows.Select(r => new Prediction(ClassificationMetrics.ArgMax(r), r)).ToList()));
-        }) ?? Results.NotFound(new { error = $"no model named '{name}' is deployed here" }), cancellationToken);
-        return response as IResult ?? Results.Problem("inference is at capacity; try again", statusCode: StatusCodes.Status503ServiceUnavailable);
+
+            if (request.Instances.Length > predict.MaxInstances)
+            {
+                outcome = "too_large";
+                return Results.Problem($"at most {predict.MaxInstances} instances per request (Bus:Security:Predict:MaxInstances)",
+                    statusCode: StatusCodes.Status413PayloadTooLarge);
+            }
+
+            outcome = "at_capacity";
+            var response = await gate.RunAsync(() => server.Use(name, served =>
+            {
+                version = served.Version;
+                var size = served.Model.InputSize;
+                if (request.Instances.Any(i => i is null || i.Length != size))
+                {
+                    outcome = "bad_request";
+                    return (object)Results.BadRequest(new
+                    {
+                        error = $"each instance must hold {size} values (shape [{string.Join(",", served.Model.InputShape)}])",
+                    });
+                }
+
+                outcome = "error";
+                var rows = served.Model.Predict(request.Instances.SelectMany(i => i).ToArray(), request.Instances.Length);
+                outcome = "ok";
+                return Results.Ok(new PredictResponse(served.ModelName, served.Version, served.Revision,
+                    rows.Select(r => new Prediction(ClassificationMetrics.ArgMax(r), r)).ToList()));
+            }) ?? NotServed(name, ref outcome), cancellationToken);
+            return response as IResult ?? Results.Problem("inference is at capacity; try again", statusCode: StatusCodes.Status503ServiceUnavailable);
+        }
+        finally
+        {
+            // The name is the caller's until a served model answers to it: never a tag of its own (unbounded cardinality).
+            InferenceMetrics.Record(version is null ? "-" : name, version, outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    static IResult NotServed(string name, ref string outcome)
+    {
+        outcome = "not_found";
+        return Results.NotFound(new { error = $"no model named '{name}' is deployed here" });
     }
 }

@@ -43,11 +43,18 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         }
 
         var failures = 0;
+        var nextSample = DateTime.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 var sent = await DeliverOnceAsync(stoppingToken).ConfigureAwait(false);
+                if (DateTime.UtcNow >= nextSample)
+                {
+                    // The backlog gauges: what waits, since when. A backlog that grows means SNS/SQS refuse or cannot be reached.
+                    OutboxMetrics.Sample(await database.BacklogAsync(stoppingToken).ConfigureAwait(false));
+                    nextSample = DateTime.UtcNow + OutboxMetrics.SampleInterval;
+                }
 
                 failures = 0;
                 if (sent == 0)

@@ -168,11 +168,36 @@ public sealed class SqsEntityClient : IAsyncDisposable
             TransportMetrics.EmptyReceives.Add(1);
         else
         {
-            TransportMetrics.MessagesReceived.Add(messages.Count);
+            TransportMetrics.MessagesReceived.Add(messages.Count, TransportMetrics.Queue(queue.Name));
             TransportTracing.Received(queue.Name, queue.Url, _sqsEndpoint, started, messages.Count);
+            var oldest = 0.0;
+            foreach (var message in messages)
+            {
+                if (message.Attributes?.GetValueOrDefault("SentTimestamp") is { } sent && long.TryParse(sent, out var sentMs))
+                {
+                    var lag = Math.Max(0, (DateTimeOffset.UtcNow - DateTimeOffset.FromUnixTimeMilliseconds(sentMs)).TotalSeconds);
+                    TransportMetrics.Lag.Record(lag, TransportMetrics.Queue(queue.Name));
+                    oldest = Math.Max(oldest, lag);
+                }
+            }
+
+            TransportMetrics.SampleOldestAge(queue.Name, oldest);
         }
 
         return messages;
+    }
+
+    /// <summary>Samples the queue's depth, in-flight and delayed counts for the gauges.</summary>
+    public async Task SampleDepthAsync(QueueInfo queue, CancellationToken cancellationToken)
+    {
+        var response = await Sqs.GetQueueAttributesAsync(new GetQueueAttributesRequest
+        {
+            QueueUrl = queue.Url,
+            AttributeNames = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesDelayed"],
+        }, cancellationToken).ConfigureAwait(false);
+        long Count(string name) => response.Attributes?.GetValueOrDefault(name) is { } value && long.TryParse(value, out var n) ? n : 0;
+        TransportMetrics.SampleDepth(queue.Name, Count("ApproximateNumberOfMessages"), Count("ApproximateNumberOfMessagesNotVisible"),
+            Count("ApproximateNumberOfMessagesDelayed"));
     }
 
     /// <summary>The span that processes one message, child of the span that sent it (its traceparent and tracestate attributes).</summary>
@@ -196,7 +221,7 @@ public sealed class SqsEntityClient : IAsyncDisposable
     public async Task ChangeVisibilityAsync(QueueInfo queue, string receiptHandle, int seconds, CancellationToken cancellationToken)
     {
         if (seconds > 0)
-            TransportMetrics.VisibilityExtensions.Add(1);
+            TransportMetrics.VisibilityExtensions.Add(1, TransportMetrics.Queue(queue.Name));
         // Handing a message back (visibility 0) settles this delivery; an extension does not.
         using var activity = seconds == 0 ? TransportTracing.StartSettle("change_visibility", queue.Name, queue.Url, _sqsEndpoint) : null;
         try
@@ -224,8 +249,12 @@ public sealed class SqsEntityClient : IAsyncDisposable
     {
         if (string.IsNullOrEmpty(activity.TraceStateString) && existing(PlainJsonIngress.TraceStateAttribute) is { Length: > 0 } carried)
             activity.TraceStateString = carried;
+        // SQS and SNS take at most 10 attributes: trace context never pushes a message over (a moved message may be full).
+        var free = 10 - count;
+        if (existing(SqsSendTransportContext.TraceParentAttribute) is null && free-- <= 0)
+            yield break;
         yield return (SqsSendTransportContext.TraceParentAttribute, activity.Id!);
-        if (activity.TraceStateString is { Length: > 0 } state && (count < 10 || existing(PlainJsonIngress.TraceStateAttribute) is not null))
+        if (activity.TraceStateString is { Length: > 0 } state && (existing(PlainJsonIngress.TraceStateAttribute) is not null || free > 0))
             yield return (PlainJsonIngress.TraceStateAttribute, state);
     }
 

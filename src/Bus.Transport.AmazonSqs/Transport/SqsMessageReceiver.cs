@@ -83,6 +83,9 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         }
 
         SetReady();
+        using var sampling = new CancellationTokenSource();
+        var interval = _client.Client.Settings.QueueDepthInterval;
+        var sampler = interval > TimeSpan.Zero ? Task.Run(() => SampleDepthAsync(queue, interval, sampling.Token)) : Task.CompletedTask;
         try
         {
             while (!IsStopping)
@@ -106,6 +109,43 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
             LogContext.Error?.Log(exception, "Receive loop of {Queue} faulted", queue.Name);
             throw;
         }
+        finally
+        {
+            await sampling.CancelAsync().ConfigureAwait(false);
+            await sampler.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Samples the queue's depth for the gauges while the endpoint receives; a failed sample is logged and tried again.</summary>
+    async Task SampleDepthAsync(QueueInfo queue, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        do
+        {
+            try
+            {
+                await _client.Client.SampleDepthAsync(queue, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogContext.Debug?.Log(ex, "Could not sample the depth of {Queue}", queue.Name);
+            }
+
+            try
+            {
+                if (!await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+                    return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        while (!cancellationToken.IsCancellationRequested);
     }
 
     static IEnumerable<IGrouping<string, Message>> GroupOf(IEnumerable<Message> messages) =>
@@ -133,6 +173,10 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         }
 
         var redelivered = message.Attributes is not null && message.Attributes.TryGetValue("ApproximateReceiveCount", out var count) && count != "1";
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = "processed";
+        if (redelivered)
+            TransportMetrics.Redelivered.Add(1, TransportMetrics.Queue(queue.Name));
         var (body, headers, refused) = Unwrap(queue, message);
         using var activity = _client.Client.StartProcess(queue, message.MessageId,
             headers.GetValueOrDefault(SqsSendTransportContext.TraceParentAttribute), headers.GetValueOrDefault(PlainJsonIngress.TraceStateAttribute));
@@ -148,18 +192,27 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         try
         {
             if (refused is not null)
+            {
+                outcome = "refused";
                 await RefuseAsync(context, lockContext, refused).ConfigureAwait(false);
+            }
             else
+            {
                 await Dispatch(message.MessageId, context, lockContext).ConfigureAwait(false);
+                outcome = context.MovedTo switch { "error" => "faulted", "skipped" => "skipped", _ => outcome };
+            }
         }
         catch (Exception exception)
         {
+            outcome = "faulted";
             TransportTracing.Failed(activity, exception);
             LogContext.Error?.Log(exception, "Dispatch of SQS message {MessageId} from {Queue} faulted", message.MessageId, queue.Name);
         }
         finally
         {
             context.Dispose();
+            TransportMetrics.ProcessDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds, TransportMetrics.Queue(queue.Name),
+                new KeyValuePair<string, object?>("bus.outcome", outcome));
         }
     }
 

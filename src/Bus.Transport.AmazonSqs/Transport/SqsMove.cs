@@ -34,5 +34,9 @@ static class SqsMove
         await client.Client.GetQueueAsync(queueName, new QueueOptions { MessageRetentionSeconds = 14 * 24 * 3600 }, context.CancellationToken)
             .ConfigureAwait(false);
         await client.Client.SendAsync(queueName, request, context.CancellationToken).ConfigureAwait(false);
+        var kind = queueName == endpoint.ErrorQueueName ? "error" : queueName == endpoint.SkippedQueueName ? "skipped" : "other";
+        TransportMetrics.Moved.Add(1, TransportMetrics.Queue(endpoint.QueueName), new KeyValuePair<string, object?>("bus.failure_queue", kind));
+        if (sqs is SqsReceiveContext own)
+            own.MovedTo = kind;
     }
 }

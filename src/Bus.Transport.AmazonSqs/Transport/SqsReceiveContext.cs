@@ -19,6 +19,9 @@ sealed class SqsReceiveContext : BaseReceiveContext, SqsMessageContext
     }
 
     public Message TransportMessage { get; }
+
+    /// <summary>The failure queue the message was moved to (error, skipped), if it was: how its processing ended.</summary>
+    public string? MovedTo { get; set; }
     public SqsReceiveEndpointContext EndpointContext { get; }
     public IReadOnlyDictionary<string, string> Attributes => _headers;
     public override MessageBody Body { get; }
