@@ -30,7 +30,7 @@ public static class HostDefaultsExtensions
             .WithMetrics(m =>
             {
                 m.AddMeter("MassTransit", TransportMetrics.MeterName, OutboxMetrics.MeterName, PipelineMetrics.MeterName, StageMetrics.MeterName,
-                    InferenceMetrics.MeterName);
+                    InferenceMetrics.MeterName, VersionGauges.MeterName);
                 if (otlp)
                     m.AddOtlpExporter();
             });

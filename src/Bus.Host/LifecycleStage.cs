@@ -19,6 +19,7 @@ public static class LifecycleStage
         x.AddModelLifecycleSaga().BusRepository(pipelineConnectionString, ModelLifecycleStateDefinition.TableName, s => s.CurrentState, DataMigrations,
             LifecycleAudit.Take, new IndexedColumn<ModelLifecycleState>(ModelLifecycleStateDefinition.ModelNameColumn, s => s.ModelName));
         OptionsServiceCollectionExtensions.AddOptions<ModelLifecycleOptions>(x).BindConfiguration(ModelLifecycleOptions.SectionName).ValidateOnStart();
+        ServiceCollectionHostedServiceExtensions.AddHostedService<VersionGauges>(x);
         return x;
     }
 }

@@ -90,6 +90,23 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
     public Task<int> SchemaVersionAsync(CancellationToken cancellationToken = default) => SchemaMigrator.VersionAsync(options.Dialect, Component,
         cancellationToken);
 
+    /// <summary>How many instances are in each state, grouped by an indexed column too (model_name, say) when one is given.</summary>
+    public async Task<IReadOnlyList<(string? Group, string? State, long Count)>> CountByStateAsync(string? column = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (column is not null && options.Columns.All(c => c.Name != column))
+            throw new ArgumentException($"{column} is not an indexed column of {options.Table}", nameof(column));
+        var group = column ?? "NULL";
+        await using var connection = await options.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null,
+            $"SELECT {group}, current_state, COUNT(*) FROM {options.Table} GROUP BY {group}, current_state");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var counts = new List<(string?, string?, long)>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            counts.Add((reader.IsDBNull(0) ? null : reader.GetValue(0).ToString(), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt64(2)));
+        return counts;
+    }
+
     /// <summary>Instances whose indexed column (or current_state) equals a value, newest first, read with SQL rather than a scan.</summary>
     public async Task<IReadOnlyList<TSaga>> FindAsync(DbConnection connection, DbTransaction? transaction, string column, string value,
         CancellationToken cancellationToken)

@@ -37,6 +37,7 @@ public class When_a_model_version_goes_through_the_pipeline(EmulatorFixture emul
                 settings["OTEL_BSP_SCHEDULE_DELAY"] = "250";
                 settings["OTEL_METRIC_EXPORT_INTERVAL"] = "500";
                 settings["Bus:Aws:QueueDepthInterval"] = "00:00:01";
+                settings["Bus:Observability:VersionCountInterval"] = "00:00:01";
                 hosts.Add(await HostProcess.StartAsync(name, [role], settings, default));
             }
 
@@ -60,6 +61,10 @@ public class When_a_model_version_goes_through_the_pipeline(EmulatorFixture emul
                 (await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[3] } })).StatusCode
                     .Should().Be(System.Net.HttpStatusCode.BadRequest);
             }
+
+            // The versions gauge counts the database every second here (30 s by default): wait for the count after the deployment.
+            await pipeline.WaitFor(() => Task.FromResult(collector.Points.Any(p => p.Service == "lifecycle-host" && p.Metric == "bus.pipeline.versions"
+                && p.Attributes.GetValueOrDefault("bus.state") == "Deployed")), "the deployed version counted", TimeSpan.FromSeconds(30), Logs);
 
             // Stopped with SIGTERM, each host flushes what it has not exported yet.
             foreach (var host in hosts)
@@ -118,6 +123,8 @@ public class When_a_model_version_goes_through_the_pipeline(EmulatorFixture emul
             Points("evaluator", "bus.sqs.message.lag", (TransportMetrics.QueueTag, evaluateQueue)).Should().Contain(p => p.Count >= 1, metrics);
             Points("evaluator", "bus.sqs.queue.depth", (TransportMetrics.QueueTag, evaluateQueue)).Should().NotBeEmpty(metrics);
             Points("lifecycle-host", "bus.outbox.backlog").Should().NotBeEmpty(metrics);
+            Points("lifecycle-host", "bus.pipeline.versions", ("bus.model.name", "digits"), ("bus.state", "Deployed"))
+                .Should().Contain(p => p.Value == 1, "one version of digits is deployed: " + metrics);
         }
         finally
         {

@@ -1,0 +1,69 @@
+using System.Diagnostics.Metrics;
+using Bus.Persistence;
+using Bus.Pipeline;
+
+namespace Bus.Host;
+
+/// <summary>
+/// <c>bus.pipeline.versions</c> (meter <c>Bus.Pipeline.Versions</c>): how many versions of each model name are in each
+/// state, counted in the pipeline database every 30 s (<c>Bus:Observability:VersionCountInterval</c>) by hosts that run
+/// the lifecycle stage. A growing Evaluating or
+/// AwaitingApproval count is work piling up; Failed is what someone should read.
+/// </summary>
+sealed class VersionGauges : BackgroundService
+{
+    public const string MeterName = "Bus.Pipeline.Versions";
+    public const string IntervalSetting = "Bus:Observability:VersionCountInterval";
+    static readonly Meter Meter = new(MeterName);
+    static IReadOnlyList<(string? Model, string? State, long Count)> _counts = [];
+    readonly SagaStore<ModelLifecycleState> _store;
+    readonly ILogger<VersionGauges> _logger;
+    readonly TimeSpan _interval;
+
+    static VersionGauges() =>
+        Meter.CreateObservableGauge("bus.pipeline.versions", () => _counts.Select(c => new Measurement<long>(c.Count,
+            new KeyValuePair<string, object?>("bus.model.name", c.Model), new KeyValuePair<string, object?>("bus.state", c.State))), "{version}",
+            "Model versions in each state, per model name");
+
+    public VersionGauges(SagaStore<ModelLifecycleState> store, ILogger<VersionGauges> logger, IConfiguration configuration)
+    {
+        _store = store;
+        _logger = logger;
+        _interval = configuration.GetValue(IntervalSetting, TimeSpan.FromSeconds(30));
+        if (_interval <= TimeSpan.Zero)
+            throw new InvalidOperationException($"{IntervalSetting} must be positive, not {_interval}");
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(_interval);
+        do
+        {
+            try
+            {
+                _counts = await _store.CountByStateAsync(ModelLifecycleStateDefinition.ModelNameColumn, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _logger.LogDebug(ex, "Could not count the versions by state");
+            }
+        }
+        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
+    }
+
+    static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}
