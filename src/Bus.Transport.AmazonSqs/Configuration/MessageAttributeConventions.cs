@@ -5,7 +5,7 @@ namespace Bus.Transport.AmazonSqs.Configuration;
 /// <summary>Message attributes added per message type for SNS filter policies.</summary>
 sealed class MessageAttributeConventions
 {
-    public const int MaxCustomAttributes = 7;
+    public const int MaxCustomAttributes = 6;
     readonly ConcurrentDictionary<Type, List<(string Name, Func<object, string?> Value)>> _byType = new();
 
     public void Add<T>(string name, Func<T, string?> value)
@@ -16,8 +16,8 @@ sealed class MessageAttributeConventions
         lock (list)
         {
             if (list.Count >= MaxCustomAttributes)
-                throw new InvalidOperationException($"At most {MaxCustomAttributes} filter attributes per message type (content type, message type and " +
-                    "traceparent take three of the ten): SNS drops raw-delivered messages with more than 10 attributes.");
+                throw new InvalidOperationException($"At most {MaxCustomAttributes} filter attributes per message type (content type, message type, " +
+                    "traceparent and tracestate take four of the ten): SNS drops raw-delivered messages with more than 10 attributes.");
             list.Add((name, m => value((T)m)));
         }
     }
