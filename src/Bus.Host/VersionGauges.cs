@@ -10,7 +10,7 @@ namespace Bus.Host;
 /// the lifecycle stage. A growing Evaluating or
 /// AwaitingApproval count is work piling up; Failed is what someone should read.
 /// </summary>
-sealed class VersionGauges : BackgroundService
+public sealed class VersionGauges : BackgroundService
 {
     public const string MeterName = "Bus.Pipeline.Versions";
     public const string IntervalSetting = "Bus:Observability:VersionCountInterval";
