@@ -13,6 +13,9 @@ static class Endpoints
     {
         app.MapHealthApi().MapModelsApi();
         if (StageCatalog.RunsLifecycle(app.Services.GetRequiredService<IOptions<BusHostOptions>>().Value.Stages))
+        {
             app.MapLifecycleApi();
+            app.MapDashboardApi();
+        }
     }
 }

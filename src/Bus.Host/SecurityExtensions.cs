@@ -11,6 +11,7 @@ public static class SecurityExtensions
 {
     public const string OperatorPolicy = "operator";
     public const string PredictPolicy = "predict";
+    public const string DashboardPolicy = "dashboard";
     public const string PredictRateLimit = "predict";
     const string Scheme = "bus";
 
@@ -56,6 +57,15 @@ public static class SecurityExtensions
 
         services.AddAuthorizationBuilder()
             .AddPolicy(OperatorPolicy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser().RequireRole(security.OperatorRole))
+            // The dashboard: operators, where authentication is configured; with none configured, only callers on this machine.
+            .AddPolicy(DashboardPolicy, p =>
+            {
+                p.AddAuthenticationSchemes(Scheme);
+                if (security.Jwt.Enabled || security.ApiKeys.Count > 0)
+                    p.RequireAuthenticatedUser().RequireRole(security.OperatorRole);
+                else
+                    p.RequireAssertion(c => c.Resource is HttpContext { Connection.RemoteIpAddress: { } ip } && System.Net.IPAddress.IsLoopback(ip));
+            })
             .AddPolicy(PredictPolicy, p =>
             {
                 p.AddAuthenticationSchemes(Scheme);

@@ -90,12 +90,32 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
     public Task<int> SchemaVersionAsync(CancellationToken cancellationToken = default) => SchemaMigrator.VersionAsync(options.Dialect, Component,
         cancellationToken);
 
+    /// <summary>Raised after this process wrote an instance (its transaction may still be committing).</summary>
+    public event Action? Changed;
+
+    /// <summary>The most recently changed instances, newest first, and a token that changes whenever any instance does.</summary>
+    public async Task<(IReadOnlyList<TSaga> Instances, string Token)> RecentAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await options.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var count = Command(connection, null, $"SELECT COUNT(*), MAX(updated_at), SUM(version) FROM {options.Table}");
+        await using var tokenReader = await count.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var token = await tokenReader.ReadAsync(cancellationToken).ConfigureAwait(false)
+            ? $"{tokenReader.GetValue(0)}/{tokenReader.GetValue(1)}/{tokenReader.GetValue(2)}"
+            : "";
+        await tokenReader.DisposeAsync().ConfigureAwait(false);
+        await using var command = Command(connection, null,
+            $"SELECT data, version FROM {options.Table} ORDER BY updated_at DESC LIMIT {Math.Clamp(limit, 1, 10_000)}");
+        return (await ReadAll(command, _ => true, cancellationToken).ConfigureAwait(false), token);
+    }
+
     /// <summary>How many instances are in each state, grouped by an indexed column too (model_name, say) when one is given.</summary>
     public async Task<IReadOnlyList<(string? Group, string? State, long Count)>> CountByStateAsync(string? column = null,
         CancellationToken cancellationToken = default)
     {
         if (column is not null && options.Columns.All(c => c.Name != column))
             throw new ArgumentException($"{column} is not an indexed column of {options.Table}", nameof(column));
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
         var group = column ?? "NULL";
         await using var connection = await options.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = Command(connection, null,
@@ -187,6 +207,8 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         }
 
         await AuditAsync(connection, transaction, saga, cancellationToken).ConfigureAwait(false);
+        // In-process watchers (the dashboard) look again; the write commits with its transaction, so they may see it a moment later.
+        Changed?.Invoke();
     }
 
     /// <summary>The instance's new audit records, in the transaction that writes it: both commit or neither does.</summary>
@@ -208,6 +230,8 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
                 saga.CorrelationId);
         saga.Version = expected + 1;
         await AuditAsync(connection, transaction, saga, cancellationToken).ConfigureAwait(false);
+        // In-process watchers (the dashboard) look again; the write commits with its transaction, so they may see it a moment later.
+        Changed?.Invoke();
     }
 
     public async Task DeleteAsync(DbConnection connection, DbTransaction transaction, TSaga saga, CancellationToken cancellationToken)

@@ -59,6 +59,11 @@ public static class TransportMetrics
     internal static void SampleOldestAge(string queue, double seconds) =>
         Samples.AddOrUpdate(queue, _ => new QueueSample(0, 0, 0, seconds), (_, s) => s with { OldestAgeSeconds = seconds });
 
+    /// <summary>The latest sample of every queue this process receives from (what the dashboard shows).</summary>
+    public static IReadOnlyList<(string Queue, long Visible, long InFlight, long Delayed, double OldestAgeSeconds)> Snapshot() =>
+        Samples.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => (s.Key, s.Value.Visible, s.Value.InFlight, s.Value.Delayed, s.Value.OldestAgeSeconds))
+            .ToList();
+
     static IEnumerable<Measurement<long>> Observe(Func<QueueSample, long> value) =>
         Samples.Select(s => new Measurement<long>(value(s.Value), new KeyValuePair<string, object?>(QueueTag, s.Key)));
 
