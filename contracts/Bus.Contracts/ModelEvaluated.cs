@@ -19,6 +19,9 @@ public sealed record ModelEvaluated
 
     /// <summary>True when the set came from the announcement (the producer chose the data), not from the pipeline's governance.</summary>
     public bool ProducerSuppliedData { get; init; }
+    /// <summary>Counts of (true class, predicted class) over the evaluation set, for classifiers of at most 100 classes.</summary>
+    public IReadOnlyList<IReadOnlyList<int>>? ConfusionMatrix { get; init; }
+
     public DateTimeOffset EvaluatedAt { get; init; }
     public string? Evaluator { get; init; }
 }

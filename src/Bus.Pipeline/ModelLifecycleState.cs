@@ -27,6 +27,9 @@ public class ModelLifecycleState : SagaStateMachineInstance, ISagaVersion
     /// <summary>Failed because no deployment answer came in time: a deployment confirmed later is still recorded.</summary>
     public bool DeploymentUnconfirmed { get; set; }
     public Dictionary<string, double> Metrics { get; set; } = [];
+
+    /// <summary>The evaluation's confusion matrix (true class by row, predicted by column), when it sent one.</summary>
+    public int[][]? ConfusionMatrix { get; set; }
     public string? ChampionAtEvaluation { get; set; }
     public string? EvaluationSetUri { get; set; }
     public bool ProducerSuppliedData { get; set; }

@@ -101,6 +101,10 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
                 .Then(ctx =>
                 {
                     ctx.Saga.Metrics = new Dictionary<string, double>(ctx.Message.Metrics);
+                    // Kept only when square and at most 100 classes: the saga's row stays small whatever an evaluator sends.
+                    ctx.Saga.ConfusionMatrix = ctx.Message.ConfusionMatrix is { Count: > 0 and <= 100 } m && m.All(r => r.Count == m.Count)
+                        ? m.Select(r => r.ToArray()).ToArray()
+                        : null;
                     ctx.Saga.ChampionAtEvaluation = ctx.Message.Champion?.ModelVersion;
                     ctx.Saga.EvaluationSetUri = ctx.Message.EvaluationSetUri;
                     ctx.Saga.ProducerSuppliedData = ctx.Message.ProducerSuppliedData;

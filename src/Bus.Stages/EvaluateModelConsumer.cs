@@ -18,6 +18,9 @@ public sealed class EvaluateModelConsumer(
     S3ArtifactStore store, ModelRegistry registry, StageIdentity identity, IOptions<EvaluationOptions> options, ILogger<EvaluateModelConsumer> logger)
     : IConsumer<EvaluateModel>
 {
+    /// <summary>The most classes whose confusion matrix goes with ModelEvaluated.</summary>
+    public const int MaxConfusionClasses = 100;
+
     public async Task Consume(ConsumeContext<EvaluateModel> context)
     {
         var m = context.Message;
@@ -43,6 +46,8 @@ public sealed class EvaluateModelConsumer(
                 Metrics = evaluation.Metrics.ToDictionary(),
                 Champion = evaluation.Champion,
                 SampleCount = evaluation.Metrics.SampleCount,
+                // Small enough to travel in the event (100 x 100 counts at most); the dashboard plots it.
+                ConfusionMatrix = evaluation.Metrics.ConfusionMatrix.Length <= MaxConfusionClasses ? evaluation.Metrics.ConfusionMatrix : null,
                 EvaluationSetUri = setUri,
                 ProducerSuppliedData = producerSupplied,
                 EvaluatedAt = DateTimeOffset.UtcNow,

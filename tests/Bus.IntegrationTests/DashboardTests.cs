@@ -89,6 +89,8 @@ public class When_an_operator_watches_the_dashboard(EmulatorFixture emulator, IT
         await page.Locator("details[data-version='2'] summary").First.ClickAsync();
         (await page.Locator("details[data-version='2'] table.timeline").InnerTextAsync()).Should().Contain("TrainingCompleted").And.Contain("ModelEvaluated");
         (await page.Locator("details[data-version='2'] svg[aria-label^='time in each state']").CountAsync()).Should().Be(1);
+        (await page.Locator("details[data-version='2'] svg[aria-label^='confusion matrix'] rect").CountAsync())
+            .Should().Be(100, "digits has 10 classes: a 10 x 10 confusion matrix");
         (await page.Locator("svg[aria-label='accuracy by version'] circle").CountAsync()).Should().Be(2, "both versions on the metric history");
 
         (await page.EvaluateAsync<double>("window.busDashboard.loadedAt")).Should().Be(loadedAt, "no reload: the page follows server-sent events");

@@ -122,6 +122,7 @@ static class DashboardApi
                     state = v.CurrentState,
                     reason = v.Reason,
                     metrics = v.Metrics,
+                    confusionMatrix = v.ConfusionMatrix,
                     championAtEvaluation = v.ChampionAtEvaluation,
                     producer = v.Producer,
                     artifact = v.Artifact?.Uri,

@@ -94,6 +94,30 @@ function stageChart(version) {
   return chart;
 }
 
+// The confusion matrix of one evaluation: true class by row, predicted by column, darker for more samples.
+function confusionChart(version) {
+  const m = version.confusionMatrix;
+  if (!Array.isArray(m) || m.length === 0) return document.createTextNode("");
+  const cell = Math.max(8, Math.min(24, Math.floor(240 / m.length))), pad = 34, size = pad + cell * m.length + 8;
+  const chart = svg("svg", { class: "chart", width: size, height: size, role: "img", "aria-label": `confusion matrix of ${version.version}` });
+  chart.append(svg("text", { x: 4, y: 12 }, "true ↓ / predicted →"));
+  const most = Math.max(1, ...m.flat());
+  m.forEach((row, r) => row.forEach((count, c) => {
+    const shade = Math.round(255 - (count / most) * 200);
+    const rect = svg("rect", {
+      x: pad + c * cell, y: pad + r * cell, width: cell - 1, height: cell - 1,
+      fill: r === c ? `rgb(${shade},${255},${shade})` : `rgb(255,${shade},${shade})`,
+    });
+    rect.append(svg("title", {}, `true ${r}, predicted ${c}: ${count}`));
+    chart.append(rect);
+  }));
+  m.forEach((_, i) => {
+    chart.append(svg("text", { x: pad - 12, y: pad + i * cell + cell * 0.7 }, String(i)));
+    chart.append(svg("text", { x: pad + i * cell + cell * 0.3, y: pad - 4 }, String(i)));
+  });
+  return chart;
+}
+
 function timeline(version, traceUrl) {
   const rows = version.timeline.map((t) => {
     const trace = t.traceId
@@ -136,7 +160,7 @@ function renderModel(model, traceUrl) {
     const details = el("details", { "data-version": v.version }, el("summary", {}, "timeline, time in each state"));
     if (open.has(key)) details.setAttribute("open", "");
     details.addEventListener("toggle", () => (details.open ? open.add(key) : open.delete(key)));
-    details.append(stageChart(v), timeline(v, traceUrl));
+    details.append(el("div", { class: "charts" }, stageChart(v), confusionChart(v)), timeline(v, traceUrl));
     body.append(row, el("tr", { class: "detail" }, el("td", { colspan: shown.length + 5 }, details)));
   }
   card.append(el("table", { class: "versions" }, el("thead", {}, head), body));
