@@ -41,6 +41,7 @@ public static class BusHostExtensions
             },
             databases.Pipeline);
 
+        services.AddSingleton(new PipelineQueueWatch(settings.Stage));
         services.AddOptions<BusOutboxOptions>().BindConfiguration(BusOutboxOptions.SectionName)
             .PostConfigure(o =>
             {

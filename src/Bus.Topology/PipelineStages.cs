@@ -26,7 +26,7 @@ public static class PipelineStages
             [typeof(ModelApproved), typeof(ModelRejected), typeof(ModelSuperseded), typeof(ModelRolledBack), typeof(RollbackRejected),
                 typeof(RestoreChampion), typeof(ApprovalRefused), typeof(RollbackModel), typeof(ApproveModel), typeof(RejectModel)],
             [LifecycleDefaults.EvaluationQueue, LifecycleDefaults.DeploymentQueue, ModelLifecycleStateDefinition.QueueName])
-        { Responds = true, Schedules = true },
+        { Responds = true, Schedules = true, WatchesQueues = true },
         [Evaluation] = new([EndpointTopology.Of<EvaluateModelConsumer>(EvaluateModelConsumerDefinition.QueueName)],
             [typeof(ModelEvaluated), typeof(EvaluationFailed)], [], StageStorage.ReadsArtifacts | StageStorage.ReadsEvaluationData),
         [Deployment] = new([EndpointTopology.Of<DeployModelConsumer>(DeployModelConsumerDefinition.QueueName)],

@@ -30,6 +30,9 @@ public sealed record StageTopology(IReadOnlyList<EndpointTopology> Endpoints, IR
     /// <summary>Whether it schedules messages to its own endpoints (delayed sends to its own queue).</summary>
     public bool Schedules { get; init; }
 
+    /// <summary>Whether it shows every stage's queue and failure-queue depths (the lifecycle's dashboard).</summary>
+    public bool WatchesQueues { get; init; }
+
     /// <summary>The stages this one brings with it (deployment serves as well).</summary>
     public IReadOnlyList<string> Includes { get; init; } = [];
 }

@@ -93,6 +93,15 @@ public class When_an_operator_watches_the_dashboard(EmulatorFixture emulator, IT
             .Should().Be(100, "digits has 10 classes: a 10 x 10 confusion matrix");
         (await page.Locator("svg[aria-label='accuracy by version'] circle").CountAsync()).Should().Be(2, "both versions on the metric history");
 
+        // A malformed announcement is refused to model-lifecycle_error: the failure-queue count shows it (sampled every 15 s).
+        await pipeline.PublishRawAsync("""{"modelName":"digits"}""");
+        var lifecycleErrors = page.Locator($"#pipeline-queues tr[data-queue='{pipeline.Scope}-model-lifecycle'] td:nth-child(3)");
+        var counted = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < counted && (await lifecycleErrors.CountAsync() == 0 || await lifecycleErrors.InnerTextAsync() != "1"))
+            await Task.Delay(250);
+        (await lifecycleErrors.InnerTextAsync()).Should().Be("1", "the refused announcement waits in model-lifecycle_error");
+        (await page.Locator($"#pipeline-queues tr[data-queue='{pipeline.Scope}-evaluate-model']").CountAsync()).Should().Be(1, "every stage's shared queue");
+
         (await page.EvaluateAsync<double>("window.busDashboard.loadedAt")).Should().Be(loadedAt, "no reload: the page follows server-sent events");
         (await page.EvaluateAsync<int>("window.busDashboard.snapshots")).Should().BeGreaterThan(2);
         errors.Should().BeEmpty();

@@ -124,6 +124,9 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
             http.DefaultRequestHeaders.Add("X-Api-Key", HostedPipeline.OperatorApiKey);
             var status = await http.GetAsync("/lifecycle/digits/1");
             status.IsSuccessStatusCode.Should().BeTrue(await status.Content.ReadAsStringAsync());
+            // The dashboard looks up every stage's queue and failure queues (WatchPipelineQueues).
+            var snapshot = await http.GetAsync("/dashboard/api/snapshot");
+            snapshot.IsSuccessStatusCode.Should().BeTrue(await snapshot.Content.ReadAsStringAsync());
         }
 
         await Produce("2", weak);

@@ -35,10 +35,11 @@ static class DashboardApi
         dashboard.MapGet("/", () => File("index.html"));
         dashboard.MapGet("/{file}", (string file) => File(file));
         dashboard.MapGet("/api/snapshot", async (SagaStore<ModelLifecycleState> store, IOptions<ModelLifecycleOptions> options,
-            IConfiguration configuration, CancellationToken cancellationToken) =>
-            Results.Json((await SnapshotAsync(store, options.Value, configuration, cancellationToken)).Snapshot, Json));
+            IConfiguration configuration, PipelineQueueWatch watch, CancellationToken cancellationToken) =>
+            Results.Json((await SnapshotAsync(store, options.Value, configuration, watch, cancellationToken)).Snapshot, Json));
         dashboard.MapGet("/api/events", (SagaStore<ModelLifecycleState> store, IOptions<ModelLifecycleOptions> options, IConfiguration configuration,
-            CancellationToken cancellationToken) => TypedResults.ServerSentEvents(Changes(store, options.Value, configuration, cancellationToken)));
+            PipelineQueueWatch watch, CancellationToken cancellationToken) =>
+            TypedResults.ServerSentEvents(Changes(store, options.Value, configuration, watch, cancellationToken)));
         return app;
     }
 
@@ -52,7 +53,7 @@ static class DashboardApi
 
     /// <summary>A snapshot at once, then one whenever a version changes (polling the pipeline database), until the page goes.</summary>
     static async IAsyncEnumerable<SseItem<string>> Changes(SagaStore<ModelLifecycleState> store, ModelLifecycleOptions options,
-        IConfiguration configuration, [EnumeratorCancellation] CancellationToken cancellationToken)
+        IConfiguration configuration, PipelineQueueWatch watch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? last = null;
         // Woken when this host's saga writes a version (and a moment later, for its commit), else once a second.
@@ -71,7 +72,7 @@ static class DashboardApi
                 (object Snapshot, string Token) current;
                 try
                 {
-                    current = await SnapshotAsync(store, options, configuration, cancellationToken);
+                    current = await SnapshotAsync(store, options, configuration, watch, cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -102,10 +103,20 @@ static class DashboardApi
     }
 
     static async Task<(object Snapshot, string Token)> SnapshotAsync(SagaStore<ModelLifecycleState> store, ModelLifecycleOptions options,
-        IConfiguration configuration, CancellationToken cancellationToken)
+        IConfiguration configuration, PipelineQueueWatch watch, CancellationToken cancellationToken)
     {
         var (versions, token) = await store.RecentAsync(MaxVersions, cancellationToken);
         var queues = TransportMetrics.Snapshot();
+        IReadOnlyList<WatchedQueue> pipeline;
+        try
+        {
+            pipeline = await watch.SampleAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is Amazon.Runtime.AmazonServiceException or HttpRequestException)
+        {
+            pipeline = [];
+        }
+
         var snapshot = new
         {
             generatedAt = DateTimeOffset.UtcNow,
@@ -145,7 +156,16 @@ static class DashboardApi
                 }),
             }),
             queues = queues.Select(q => new { name = q.Queue, depth = q.Visible, inFlight = q.InFlight, delayed = q.Delayed, oldestAge = q.OldestAgeSeconds }),
+            pipelineQueues = pipeline.GroupBy(q => q.Of).Select(g => new
+            {
+                name = g.Key,
+                depth = g.FirstOrDefault(q => q.Kind == "queue")?.Depth,
+                error = g.FirstOrDefault(q => q.Kind == "error")?.Depth,
+                skipped = g.FirstOrDefault(q => q.Kind == "skipped")?.Depth,
+                dlq = g.FirstOrDefault(q => q.Kind == "dlq")?.Depth,
+            }),
         };
-        return (snapshot, token + "|" + string.Join(",", queues.Select(q => $"{q.Queue}:{q.Visible}:{q.InFlight}")));
+        return (snapshot, token + "|" + string.Join(",", queues.Select(q => $"{q.Queue}:{q.Visible}:{q.InFlight}"))
+            + "|" + string.Join(",", pipeline.Select(q => $"{q.Queue}:{q.Depth}")));
     }
 }

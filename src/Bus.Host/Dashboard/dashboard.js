@@ -175,6 +175,9 @@ function render(snapshot) {
   document.getElementById("generated").textContent = `as of ${time(snapshot.generatedAt)} UTC`;
   const models = document.getElementById("models");
   models.replaceChildren(...(snapshot.models.length ? snapshot.models.map((m) => renderModel(m, snapshot.traceUrl)) : [el("p", {}, "No model version yet.")]));
+  const count = (v) => el("td", { class: v > 0 ? "metric fail" : "" }, v ?? "–");
+  document.querySelector("#pipeline-queues tbody").replaceChildren(...(snapshot.pipelineQueues ?? []).map((q) =>
+    el("tr", { "data-queue": q.name }, el("td", {}, q.name), el("td", {}, q.depth ?? "–"), count(q.error), count(q.skipped), count(q.dlq))));
   document.querySelector("#queues tbody").replaceChildren(...snapshot.queues.map((q) =>
     el("tr", { "data-queue": q.name }, el("td", {}, q.name), el("td", {}, q.depth), el("td", {}, q.inFlight), el("td", {}, q.delayed), el("td", {}, number(q.oldestAge)))));
 }

@@ -97,6 +97,12 @@ public static class RolePolicies
             yield return new("AnswerRequests", ["sqs:SendMessage", "sqs:GetQueueUrl"], [n.TemporaryQueues], "a host asks for a version's status");
         }
 
+        if (topology.Any(t => t.WatchesQueues))
+        {
+            yield return new("WatchPipelineQueues", ["sqs:GetQueueUrl", "sqs:GetQueueAttributes"],
+                PipelineQueues.Shared().Select(q => n.Queue(q.Queue)).ToList(), "an operator has the dashboard open (queue and failure-queue depths)");
+        }
+
         var storage = topology.Aggregate(StageStorage.None, (a, t) => a | t.Storage);
         if (storage.HasFlag(StageStorage.ReadsArtifacts))
             yield return new("ReadArtifacts", ["s3:GetObject"], S3Locations.Artifacts(settings).Select(n.S3).Distinct().ToList());
