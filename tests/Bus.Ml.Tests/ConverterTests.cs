@@ -113,3 +113,101 @@ public class When_a_TFjs_layers_model_is_converted_to_ONNX(ExportedModels models
         _ => [],
     };
 }
+
+/// <summary>
+/// The same TF.js models rewritten in the form Keras 3 writes model.json (module, registered_name and build_config on
+/// each layer, dtype as a DTypePolicy, InputLayer with batch_shape, inbound nodes as args of __keras_tensor__, flat
+/// input_layers/output_layers): the converter reads both forms and gives TF.js's outputs either way.
+/// </summary>
+[Collection(ExportedModelsCollection.Name)]
+public class When_a_model_json_is_in_its_Keras_3_form(ExportedModels models)
+{
+    static System.Text.Json.Nodes.JsonObject Policy(string name) => new()
+    {
+        ["module"] = "keras",
+        ["class_name"] = "DTypePolicy",
+        ["config"] = new System.Text.Json.Nodes.JsonObject { ["name"] = name },
+        ["registered_name"] = null,
+    };
+
+    static System.Text.Json.Nodes.JsonObject Tensor(System.Text.Json.Nodes.JsonNode entry) => new()
+    {
+        ["class_name"] = "__keras_tensor__",
+        ["config"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["shape"] = new System.Text.Json.Nodes.JsonArray(),
+            ["dtype"] = "float32",
+            ["keras_history"] = new System.Text.Json.Nodes.JsonArray(entry[0]!.DeepClone(), entry[1]!.DeepClone(), entry[2]!.DeepClone()),
+        },
+    };
+
+    /// <summary>Rewrites a TF.js (Keras 2 form) model.json as Keras 3 writes it.</summary>
+    internal static string Keras3(string modelJson, string dtype = "float32")
+    {
+        var root = System.Text.Json.Nodes.JsonNode.Parse(modelJson)!;
+        var topology = root["modelTopology"]!;
+        var model = topology["model_config"] ?? topology;
+        var config = model["config"]!;
+        var layers = config is System.Text.Json.Nodes.JsonArray array ? array : config["layers"]!.AsArray();
+        foreach (var layer in layers)
+        {
+            layer!["module"] = "keras.layers";
+            layer["registered_name"] = null;
+            var layerConfig = layer["config"]!.AsObject();
+            layerConfig["dtype"] = Policy(dtype);
+            if (layerConfig.Remove("batch_input_shape", out var shape))
+                layerConfig["batch_shape"] = shape;
+            layer["build_config"] = new System.Text.Json.Nodes.JsonObject { ["input_shape"] = layerConfig["batch_shape"]?.DeepClone() };
+            if (layer["inbound_nodes"] is System.Text.Json.Nodes.JsonArray { Count: 1 } nodes && nodes[0] is System.Text.Json.Nodes.JsonArray entries)
+            {
+                var tensors = entries.Select(e => (System.Text.Json.Nodes.JsonNode)Tensor(e!)).ToArray();
+                layer["inbound_nodes"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject
+                {
+                    // One input: the tensor itself; a merge layer: the list of its inputs.
+                    ["args"] = new System.Text.Json.Nodes.JsonArray(tensors.Length == 1 ? tensors[0] : new System.Text.Json.Nodes.JsonArray(tensors)),
+                    ["kwargs"] = new System.Text.Json.Nodes.JsonObject(),
+                });
+            }
+        }
+
+        foreach (var key in new[] { "input_layers", "output_layers" })
+        {
+            if (config is System.Text.Json.Nodes.JsonObject o && o[key] is System.Text.Json.Nodes.JsonArray { Count: 1 } list)
+                o[key] = list[0]!.DeepClone();
+        }
+
+        return root.ToJsonString();
+    }
+
+    [Theory]
+    [InlineData("functional-skip")]
+    [InlineData("sequential-dense")]
+    public void Should_give_the_outputs_TFjs_gives_within_1e_4(string name)
+    {
+        var directory = models.Case(name);
+        var original = File.ReadAllText(Path.Combine(directory, "model.json"));
+        var keras3 = Keras3(original);
+        keras3.Should().Contain("DTypePolicy").And.NotContain("batch_input_shape");
+        if (name == "functional-skip")
+            keras3.Should().Contain("__keras_tensor__").And.Contain("\"input_layers\":[\"");
+
+        var onnx = KerasOnnxConverter.Convert(System.Text.Encoding.UTF8.GetBytes(keras3), shard => File.ReadAllBytes(Path.Combine(directory, shard)));
+        using var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "reference.json")));
+        var inputs = reference.RootElement.GetProperty("inputs").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        var expected = reference.RootElement.GetProperty("outputs").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+        using var model = OnnxModel.Load(onnx);
+        var actual = model.Predict(inputs, reference.RootElement.GetProperty("batch").GetInt32()).SelectMany(r => r).ToArray();
+        actual.Zip(expected, (a, e) => Math.Abs(a - e)).Max().Should().BeLessThan(1e-4f, $"{name} in Keras 3 form: largest difference from TF.js");
+    }
+
+    [Theory]
+    [InlineData("float64")]
+    [InlineData("mixed_float16")]
+    public void Should_check_a_DTypePolicy_as_it_checks_a_dtype_string(string dtype)
+    {
+        var directory = models.Case("functional-skip");
+        var keras3 = Keras3(File.ReadAllText(Path.Combine(directory, "model.json")), dtype);
+        var act = () => KerasOnnxConverter.Convert(System.Text.Encoding.UTF8.GetBytes(keras3), shard => File.ReadAllBytes(Path.Combine(directory, shard)));
+        act.Should().Throw<ModelConversionException>().WithMessage($"*dtype '{dtype}'; only float32 is supported");
+    }
+}

@@ -35,6 +35,26 @@ internal static class LayerCatalog
     public static readonly IReadOnlySet<string> Supported = Emitters.Keys.Append(InputLayer).ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Emits <paramref name="layer"/> (a Keras layer object) applied to <paramref name="inputs"/>; returns its output tensor.</summary>
+    /// <summary>
+    /// A layer's dtype: a string (Keras 2, TF.js) or a DTypePolicy object (Keras 3: <c>{"class_name": "DTypePolicy",
+    /// "config": {"name": "float32"}}</c>), checked alike: float32 only (mixed precision policies included in the refusal).
+    /// </summary>
+    public static void CheckDtype(string name, JsonElement config)
+    {
+        if (!config.TryGetProperty("dtype", out var dtype) || dtype.ValueKind == JsonValueKind.Null)
+            return;
+        var value = dtype.ValueKind switch
+        {
+            JsonValueKind.String => dtype.GetString(),
+            JsonValueKind.Object when dtype.TryGetProperty("config", out var policy) && policy.ValueKind == JsonValueKind.Object
+                && policy.TryGetProperty("name", out var policyName) && policyName.ValueKind == JsonValueKind.String => policyName.GetString(),
+            _ => throw new ModelConversionException(
+                $"layer {name} has a dtype this converter cannot read: {dtype.GetRawText()[..Math.Min(200, dtype.GetRawText().Length)]}"),
+        };
+        if (value != "float32")
+            throw new ModelConversionException($"layer {name} has dtype '{value}'; only float32 is supported");
+    }
+
     public static string Emit(OnnxGraph graph, JsonElement layer, IReadOnlyList<string> inputs)
     {
         var type = Str(layer, "class_name");
@@ -43,8 +63,7 @@ internal static class LayerCatalog
         if (!Emitters.TryGetValue(type, out var emit))
             throw new ModelConversionException($"unsupported layer '{type}' ({name}); supported: " +
                 $"{string.Join(", ", Supported.Order(StringComparer.Ordinal))}");
-        if (config.TryGetProperty("dtype", out var dtype) && dtype.ValueKind == JsonValueKind.String && dtype.GetString() != "float32")
-            throw new ModelConversionException($"layer {name} has dtype '{dtype.GetString()}'; only float32 is supported");
+        CheckDtype(name, config);
         if (config.TryGetProperty("data_format", out var format) && format.GetString() is { } f && f != "channels_last")
             throw new ModelConversionException($"layer {name} uses data_format '{f}'; only channels_last is supported");
         return emit(new KerasLayer(graph, type, name, config, inputs));

@@ -44,7 +44,10 @@ internal sealed class LayerGraphBuilder(OnnxGraph graph)
                     ?? throw new ModelConversionException("the first layer of a Sequential model has no batch_input_shape");
                 current = graph.AddInput(shape);
                 if (Str(layer, "class_name") == LayerCatalog.InputLayer)
+                {
+                    LayerCatalog.CheckDtype(LayerName(layer), layerConfig);
                     continue;
+                }
             }
 
             var input = current;
@@ -66,8 +69,8 @@ internal sealed class LayerGraphBuilder(OnnxGraph graph)
     /// <summary>Layers in dependency order (Kahn's algorithm: linear in layers and edges, whatever order they are listed in).</summary>
     void Functional(JsonElement config)
     {
-        var inputs = config.GetProperty("input_layers").EnumerateArray().ToList();
-        var outputs = config.GetProperty("output_layers").EnumerateArray().ToList();
+        var inputs = Endpoints(config.GetProperty("input_layers"));
+        var outputs = Endpoints(config.GetProperty("output_layers"));
         if (inputs.Count != 1 || outputs.Count != 1)
             throw new ModelConversionException($"models with {inputs.Count} inputs and {outputs.Count} outputs are not supported (one of each)");
 
@@ -116,8 +119,11 @@ internal sealed class LayerGraphBuilder(OnnxGraph graph)
             var name = ready.Dequeue();
             var (layer, sources) = byName[name];
             if (Str(layer, "class_name") == LayerCatalog.InputLayer)
+            {
+                LayerCatalog.CheckDtype(name, layer.GetProperty("config"));
                 _outputs[name] = graph.AddInput(BatchInputShape(layer.GetProperty("config"))
                     ?? throw new ModelConversionException($"input layer {name} has no batch_input_shape"));
+            }
             else if (sources.Count == 0)
                 throw new ModelConversionException($"layer {name} has no inputs");
             else
@@ -152,8 +158,30 @@ internal sealed class LayerGraphBuilder(OnnxGraph graph)
 
     void AddOutput(string tensor) => graph.AddOutput(tensor, _inputOf.GetValueOrDefault(tensor));
 
+    /// <summary>
+    /// <c>input_layers</c>/<c>output_layers</c>: a list of [name, node, tensor] (TF.js, Keras 2), or for one of them the
+    /// flat [name, node, tensor] Keras 3 writes.
+    /// </summary>
+    static List<JsonElement> Endpoints(JsonElement layers) =>
+        layers.ValueKind != JsonValueKind.Array ? throw new ModelConversionException($"input_layers/output_layers is not a list: {Truncate(layers)}")
+        : layers.GetArrayLength() > 0 && layers[0].ValueKind == JsonValueKind.String ? [layers]
+        : layers.EnumerateArray().ToList();
+
     static IEnumerable<string> Inbound(JsonElement node)
     {
+        // Keras 3: {"args": [tensor or [tensors]], "kwargs": {...}}, each tensor {"class_name": "__keras_tensor__",
+        // "config": {"keras_history": [layerName, nodeIndex, tensorIndex]}}.
+        if (node.ValueKind == JsonValueKind.Object && node.TryGetProperty("args", out var args) && args.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var arg in args.EnumerateArray())
+            {
+                foreach (var tensor in arg.ValueKind == JsonValueKind.Array ? arg.EnumerateArray().ToList() : [arg])
+                    yield return KerasTensorSource(tensor);
+            }
+
+            yield break;
+        }
+
         // TF.js / Keras 2: [[layerName, nodeIndex, tensorIndex, kwargs], ...]
         if (node.ValueKind == JsonValueKind.Array)
         {
@@ -169,4 +197,11 @@ internal sealed class LayerGraphBuilder(OnnxGraph graph)
 
         throw new ModelConversionException($"unsupported inbound node format: {Truncate(node)}");
     }
+
+    static string KerasTensorSource(JsonElement tensor) =>
+        tensor.ValueKind == JsonValueKind.Object && Str(tensor, "class_name") == "__keras_tensor__"
+            && tensor.GetProperty("config").TryGetProperty("keras_history", out var history) && history.ValueKind == JsonValueKind.Array
+            && history.GetArrayLength() > 0 && history[0].ValueKind == JsonValueKind.String
+            ? history[0].GetString()!
+            : throw new ModelConversionException($"unsupported inbound node argument (a layer's input must be a __keras_tensor__): {Truncate(tensor)}");
 }
