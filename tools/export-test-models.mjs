@@ -91,7 +91,21 @@ function randomizeWeights(model) {
   await save("sequential-dense", model, [10], randomInputs(5, [10]), 256);
 }
 
-// 3. the trained digits model, loaded back, on real validation samples
+// 3. the remaining activations, each as an Activation layer and fused into a Dense layer
+{
+  const model = tfl.sequential();
+  model.add(tfl.layers.dense({ inputShape: [6], units: 8, activation: "gelu" }));
+  for (const activation of ["softplus", "softsign", "swish", "gelu_new", "mish", "hardSigmoid"]) {
+    model.add(tfl.layers.dense({ units: 8 }));
+    model.add(tfl.layers.activation({ activation }));
+  }
+  model.add(tfl.layers.dense({ units: 8, activation: "swish" }));
+  model.add(tfl.layers.dense({ units: 3, activation: "softplus" }));
+  randomizeWeights(model);
+  await save("activations", model, [6], randomInputs(5, [6]), 512);
+}
+
+// 4. the trained digits model, loaded back, on real validation samples
 if (o.from) {
   const modelJson = JSON.parse(readFileSync(join(o.from, "model.json"), "utf8"));
   const buffers = modelJson.weightsManifest[0].paths.map((p) => readFileSync(join(o.from, p)));

@@ -9,9 +9,16 @@ public class When_a_TFjs_layers_model_is_converted_to_ONNX(ExportedModels models
     [InlineData("digits")]
     [InlineData("functional-skip")]
     [InlineData("sequential-dense")]
+    [InlineData("activations")]
     public void Should_give_the_outputs_TFjs_gives_within_1e_4(string name)
     {
         var directory = models.Case(name);
+        if (name == "activations")
+        {
+            File.ReadAllText(Path.Combine(directory, "model.json")).Should().ContainAll(
+                ["\"gelu\"", "\"softplus\"", "\"softsign\"", "\"swish\"", "\"gelu_new\"", "\"mish\"", "\"hard_sigmoid\""]);
+        }
+
         var onnx = KerasOnnxConverter.Convert(File.ReadAllBytes(Path.Combine(directory, "model.json")), shard => File.ReadAllBytes(Path.Combine(directory,
             shard)));
         using var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "reference.json")));
@@ -198,6 +205,25 @@ public class When_a_model_json_is_in_its_Keras_3_form(ExportedModels models)
         using var model = OnnxModel.Load(onnx);
         var actual = model.Predict(inputs, reference.RootElement.GetProperty("batch").GetInt32()).SelectMany(r => r).ToArray();
         actual.Zip(expected, (a, e) => Math.Abs(a - e)).Max().Should().BeLessThan(1e-4f, $"{name} in Keras 3 form: largest difference from TF.js");
+    }
+
+    [Fact]
+    public void Should_read_hard_sigmoid_as_Keras_3_defines_it()
+    {
+        // Keras 3: clip(x / 6 + 0.5, 0, 1); TF.js and Keras 2: clip(0.2 x + 0.5, 0, 1).
+        const string Sequential = """
+            {"modelTopology": {"class_name": "Sequential", "config": {"name": "s", "layers": [
+              {"module": "keras.layers", "class_name": "InputLayer", "config": {"name": "x", "batch_shape": [null, 4], "dtype": "float32"}},
+              {"module": "keras.layers", "class_name": "Activation", "config": {"name": "a", "activation": "hard_sigmoid",
+                "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}}}}]}},
+             "weightsManifest": []}
+            """;
+        float[] x = [-4f, -1f, 0.5f, 2f];
+        using var keras3 = OnnxModel.Load(KerasOnnxConverter.Convert(System.Text.Encoding.UTF8.GetBytes(Sequential), _ => []));
+        keras3.Predict(x, 1)[0].Should().Equal(x.Select(v => Math.Clamp(v / 6 + 0.5f, 0, 1)), (a, e) => Math.Abs(a - e) < 1e-6);
+        using var keras2 = OnnxModel.Load(KerasOnnxConverter.Convert(System.Text.Encoding.UTF8.GetBytes(Sequential.Replace("\"module\": \"keras.layers\", ",
+            "", StringComparison.Ordinal)), _ => []));
+        keras2.Predict(x, 1)[0].Should().Equal(x.Select(v => Math.Clamp(0.2f * v + 0.5f, 0, 1)), (a, e) => Math.Abs(a - e) < 1e-6);
     }
 
     [Theory]

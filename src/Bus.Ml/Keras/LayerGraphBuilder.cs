@@ -17,6 +17,9 @@ internal sealed class LayerGraphBuilder(OnnxGraph graph)
     {
         var className = Str(topology, "class_name");
         var config = topology.GetProperty("config");
+        var layers = config.ValueKind == JsonValueKind.Array ? config : config.TryGetProperty("layers", out var l) ? l : default;
+        graph.Keras3 = topology.TryGetProperty("module", out _)
+            || (layers.ValueKind == JsonValueKind.Array && layers.GetArrayLength() > 0 && layers[0].TryGetProperty("module", out _));
         switch (className)
         {
             case "Sequential":

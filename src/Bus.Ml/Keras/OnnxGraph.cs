@@ -19,6 +19,9 @@ internal sealed class OnnxGraph(IReadOnlyDictionary<string, KerasTensor> weights
 
     public HashSet<string> UsedWeights { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Whether the model was saved by Keras 3 (its layers carry <c>module</c>): some names changed meaning (hard_sigmoid).</summary>
+    public bool Keras3 { get; set; }
+
     /// <summary>The tensor's rank where a node set it; 0 when unknown.</summary>
     public int Rank(string tensor) => _ranks.GetValueOrDefault(tensor, 0);
 
