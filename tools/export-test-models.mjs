@@ -105,7 +105,33 @@ function randomizeWeights(model) {
   await save("activations", model, [6], randomInputs(5, [6]), 512);
 }
 
-// 4. the trained digits model, loaded back, on real validation samples
+// 4. the merging layers and the Softmax layer, in a functional model
+{
+  const input = tfl.input({ shape: [6] });
+  const [d1, d2, d3] = [5, 5, 5].map((units) => tfl.layers.dense({ units, activation: "tanh" }).apply(input));
+  const merged = tfl.layers.concatenate().apply([
+    tfl.layers.multiply().apply([d1, d2]),
+    tfl.layers.average().apply([d1, d2, d3]),
+    tfl.layers.maximum().apply([d2, d3]),
+    tfl.layers.minimum().apply([d1, d2, d3]),
+  ]);
+  const out = tfl.layers.softmax({ axis: -1 }).apply(tfl.layers.dense({ units: 4 }).apply(merged));
+  const model = tfl.model({ inputs: input, outputs: out });
+  randomizeWeights(model);
+  await save("merging", model, [6], randomInputs(5, [6]), 512);
+}
+
+// 5. global max pooling over a convolution
+{
+  const model = tfl.sequential();
+  model.add(tfl.layers.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 2, activation: "relu" }));
+  model.add(tfl.layers.globalMaxPooling2d({}));
+  model.add(tfl.layers.dense({ units: 2 }));
+  randomizeWeights(model);
+  await save("global-max", model, [5, 5, 2], randomInputs(4, [5, 5, 2]), 512);
+}
+
+// 6. the trained digits model, loaded back, on real validation samples
 if (o.from) {
   const modelJson = JSON.parse(readFileSync(join(o.from, "model.json"), "utf8"));
   const buffers = modelJson.weightsManifest[0].paths.map((p) => readFileSync(join(o.from, p)));

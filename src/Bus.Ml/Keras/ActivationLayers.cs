@@ -31,4 +31,17 @@ internal static class ActivationLayers
             ? ns.GetSingle() : 0.3f;
         return layer.Graph.Ranked(layer.Graph.Node("LeakyRelu", [layer.X], attributes: [Float("alpha", alpha)]), layer.Rank);
     }
+
+    /// <summary>The Softmax layer along its axis (one axis; Keras's default, the last).</summary>
+    public static string Softmax(KerasLayer layer)
+    {
+        var axis = layer.Config.TryGetProperty("axis", out var a) ? a.ValueKind switch
+        {
+            JsonValueKind.Number => a.GetInt32(),
+            JsonValueKind.Array when a.GetArrayLength() == 1 => a[0].GetInt32(),
+            JsonValueKind.Null => -1,
+            _ => throw new ModelConversionException($"layer {layer.Name}: Softmax over axes {a.GetRawText()} is not supported (one axis)"),
+        } : -1;
+        return layer.Graph.Ranked(layer.Graph.Node("Softmax", [layer.X], attributes: [Int("axis", axis)]), layer.Rank);
+    }
 }

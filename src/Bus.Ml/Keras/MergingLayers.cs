@@ -2,9 +2,28 @@ using static Bus.Ml.Keras.OnnxAttributes;
 
 namespace Bus.Ml.Keras;
 
-/// <summary>Layers that join several tensors: Add and Concatenate.</summary>
+/// <summary>
+/// Layers that join several tensors: Add, Multiply, Average, Maximum, Minimum and Concatenate (Subtract waits for a
+/// reference to check it against: TF.js has none).
+/// </summary>
 internal static class MergingLayers
 {
+    public static string Multiply(KerasLayer layer) => Chain(layer, "Mul");
+
+    public static string Average(KerasLayer layer) => layer.Graph.Ranked(layer.Graph.Node("Mean", layer.Inputs), layer.Rank);
+
+    public static string Maximum(KerasLayer layer) => layer.Graph.Ranked(layer.Graph.Node("Max", layer.Inputs), layer.Rank);
+
+    public static string Minimum(KerasLayer layer) => layer.Graph.Ranked(layer.Graph.Node("Min", layer.Inputs), layer.Rank);
+
+    static string Chain(KerasLayer layer, string op)
+    {
+        var result = layer.X;
+        foreach (var other in layer.Inputs.Skip(1))
+            result = layer.Graph.Node(op, [result, other]);
+        return layer.Graph.Ranked(result, layer.Rank);
+    }
+
     public static string Add(KerasLayer layer)
     {
         var result = layer.X;

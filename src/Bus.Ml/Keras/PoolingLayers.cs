@@ -4,7 +4,7 @@ using static Bus.Ml.Keras.OnnxAttributes;
 
 namespace Bus.Ml.Keras;
 
-/// <summary>MaxPooling2D, AveragePooling2D (run in NCHW) and GlobalAveragePooling2D.</summary>
+/// <summary>MaxPooling2D, AveragePooling2D (run in NCHW), GlobalAveragePooling2D and GlobalMaxPooling2D.</summary>
 internal static class PoolingLayers
 {
     public static string MaxPooling2D(KerasLayer layer) => Pooling2D(layer, "MaxPool");
@@ -25,10 +25,14 @@ internal static class PoolingLayers
         ]));
     }
 
-    public static string GlobalAveragePooling2D(KerasLayer layer)
+    public static string GlobalAveragePooling2D(KerasLayer layer) => Global2D(layer, "ReduceMean");
+
+    public static string GlobalMaxPooling2D(KerasLayer layer) => Global2D(layer, "ReduceMax");
+
+    static string Global2D(KerasLayer layer, string op)
     {
         if (layer.Config.TryGetProperty("keepdims", out var keep) && keep.ValueKind == JsonValueKind.True)
             throw new ModelConversionException($"layer {layer.Name}: keepdims=true is not supported");
-        return layer.Graph.Ranked(layer.Graph.Node("ReduceMean", [layer.X], attributes: [Ints("axes", [1, 2]), Int("keepdims", 0)]), 2);
+        return layer.Graph.Ranked(layer.Graph.Node(op, [layer.X], attributes: [Ints("axes", [1, 2]), Int("keepdims", 0)]), 2);
     }
 }
