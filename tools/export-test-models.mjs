@@ -131,7 +131,26 @@ function randomizeWeights(model) {
   await save("global-max", model, [5, 5, 2], randomInputs(4, [5, 5, 2]), 512);
 }
 
-// 6. the trained digits model, loaded back, on real validation samples
+// 6. padding, cropping, rescaling, permuting, 1-D global pooling and repeating
+{
+  const input = tfl.input({ shape: [4, 4, 2] });
+  const padded = tfl.layers.zeroPadding2d({ padding: [[1, 0], [0, 2]] }).apply(input);
+  const cropped = tfl.layers.cropping2D({ cropping: [[0, 1], [1, 0]] }).apply(padded);
+  const rescaled = tfl.layers.rescaling({ scale: 0.5, offset: 0.1 }).apply(cropped);
+  const permuted = tfl.layers.permute({ dims: [2, 1, 3] }).apply(tfl.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(rescaled));
+  const sequence = tfl.layers.reshape({ targetShape: [20, 2] }).apply(permuted);
+  const pooled = tfl.layers.concatenate().apply([
+    tfl.layers.globalMaxPooling1d({}).apply(sequence),
+    tfl.layers.globalAveragePooling1d({}).apply(sequence),
+  ]);
+  const repeated = tfl.layers.repeatVector({ n: 3 }).apply(tfl.layers.dense({ units: 5, activation: "tanh" }).apply(pooled));
+  const out = tfl.layers.dense({ units: 3 }).apply(tfl.layers.flatten().apply(repeated));
+  const model = tfl.model({ inputs: input, outputs: out });
+  randomizeWeights(model);
+  await save("reshaping", model, [4, 4, 2], randomInputs(4, [4, 4, 2]), 512);
+}
+
+// 7. the trained digits model, loaded back, on real validation samples
 if (o.from) {
   const modelJson = JSON.parse(readFileSync(join(o.from, "model.json"), "utf8"));
   const buffers = modelJson.weightsManifest[0].paths.map((p) => readFileSync(join(o.from, p)));

@@ -29,10 +29,16 @@ internal static class PoolingLayers
 
     public static string GlobalMaxPooling2D(KerasLayer layer) => Global2D(layer, "ReduceMax");
 
-    static string Global2D(KerasLayer layer, string op)
+    public static string GlobalAveragePooling1D(KerasLayer layer) => Global(layer, "ReduceMean", [1]);
+
+    public static string GlobalMaxPooling1D(KerasLayer layer) => Global(layer, "ReduceMax", [1]);
+
+    static string Global2D(KerasLayer layer, string op) => Global(layer, op, [1, 2]);
+
+    static string Global(KerasLayer layer, string op, long[] axes)
     {
         if (layer.Config.TryGetProperty("keepdims", out var keep) && keep.ValueKind == JsonValueKind.True)
             throw new ModelConversionException($"layer {layer.Name}: keepdims=true is not supported");
-        return layer.Graph.Ranked(layer.Graph.Node(op, [layer.X], attributes: [Ints("axes", [1, 2]), Int("keepdims", 0)]), 2);
+        return layer.Graph.Ranked(layer.Graph.Node(op, [layer.X], attributes: [Ints("axes", axes), Int("keepdims", 0)]), 2);
     }
 }
