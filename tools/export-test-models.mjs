@@ -150,7 +150,19 @@ function randomizeWeights(model) {
   await save("reshaping", model, [4, 4, 2], randomInputs(4, [4, 4, 2]), 512);
 }
 
-// 7. the trained digits model, loaded back, on real validation samples
+// 7. a token sequence: Embedding (ids as floats, as TF.js takes them), LayerNormalization, 1-D pooling
+{
+  const model = tfl.sequential();
+  model.add(tfl.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 6, inputShape: [6] }));
+  model.add(tfl.layers.layerNormalization({ epsilon: 1e-3 }));
+  model.add(tfl.layers.dense({ units: 5, activation: "relu" }));
+  model.add(tfl.layers.globalAveragePooling1d({}));
+  model.add(tfl.layers.dense({ units: 3, activation: "softmax" }));
+  randomizeWeights(model);
+  await save("sequence", model, [6], Array.from({ length: 5 * 6 }, (_, i) => (i * 7 + 3) % 10), 512);
+}
+
+// 8. the trained digits model, loaded back, on real validation samples
 if (o.from) {
   const modelJson = JSON.parse(readFileSync(join(o.from, "model.json"), "utf8"));
   const buffers = modelJson.weightsManifest[0].paths.map((p) => readFileSync(join(o.from, p)));

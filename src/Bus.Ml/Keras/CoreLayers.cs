@@ -17,4 +17,15 @@ internal static class CoreLayers
     public static string Activation(KerasLayer layer) => Activations.Apply(layer.Graph, layer.Name, ActivationName(layer.Config), layer.X);
 
     public static string Dropout(KerasLayer layer) => layer.X;
+
+    /// <summary>Token ids (given as floats, as TF.js takes them) to their rows of the embedding matrix: [batch, steps, dim].</summary>
+    public static string Embedding(KerasLayer layer)
+    {
+        var graph = layer.Graph;
+        if (layer.Config.TryGetProperty("mask_zero", out var mask) && mask.ValueKind == System.Text.Json.JsonValueKind.True)
+            throw new ModelConversionException($"layer {layer.Name}: Embedding with mask_zero is not supported");
+        var ids = graph.Node("Cast", [layer.X], attributes: [OnnxAttributes.Int("to", (long)Onnx.TensorProto.Types.DataType.Int64)]);
+        return graph.Ranked(graph.Node("Gather", [graph.Weight(layer.Name, "embeddings"), ids], attributes: [OnnxAttributes.Int("axis", 0)]),
+            layer.Rank + 1);
+    }
 }

@@ -38,6 +38,8 @@ internal static class LayerCatalog
         ["Permute"] = ReshapingLayers.Permute,
         ["RepeatVector"] = ReshapingLayers.RepeatVector,
         ["Rescaling"] = ReshapingLayers.Rescaling,
+        ["Embedding"] = CoreLayers.Embedding,
+        ["LayerNormalization"] = NormalizationLayers.LayerNormalization,
         ["Softmax"] = ActivationLayers.Softmax,
         ["Concatenate"] = MergingLayers.Concatenate,
         ["Flatten"] = ReshapingLayers.Flatten,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using static Bus.Ml.Keras.KerasJson;
+using static Bus.Ml.Keras.OnnxAttributes;
 
 namespace Bus.Ml.Keras;
 
@@ -27,5 +28,31 @@ internal static class NormalizationLayers
 
         var scaled = graph.Node("Mul", [layer.X, graph.Initializer($"{name}/scale", [scale.Length], scale)]);
         return graph.Ranked(graph.Node("Add", [scaled, graph.Initializer($"{name}/shift", [bias.Length], bias)]), rank);
+    }
+
+    /// <summary>LayerNormalization over the last axis: (x - mean) / sqrt(variance + epsilon), then gamma and beta.</summary>
+    public static string LayerNormalization(KerasLayer layer)
+    {
+        var (graph, name, config) = (layer.Graph, layer.Name, layer.Config);
+        var rank = layer.Rank;
+        var axis = config.TryGetProperty("axis", out var a) ? a.ValueKind switch
+        {
+            JsonValueKind.Number => a.GetInt32(),
+            JsonValueKind.Array when a.GetArrayLength() == 1 => a[0].GetInt32(),
+            _ => int.MinValue,
+        } : -1;
+        if (axis != -1 && (rank == 0 || axis != rank - 1))
+            throw new ModelConversionException($"layer {name}: LayerNormalization over axis {a.GetRawText()} is not supported (the last axis is)");
+        var epsilon = config.TryGetProperty("epsilon", out var e) ? e.GetSingle() : 1e-3f;
+        long[] last = [-1];
+        var mean = graph.Node("ReduceMean", [layer.X], attributes: [Ints("axes", last), Int("keepdims", 1)]);
+        var centered = graph.Node("Sub", [layer.X, mean]);
+        var variance = graph.Node("ReduceMean", [graph.Node("Mul", [centered, centered])], attributes: [Ints("axes", last), Int("keepdims", 1)]);
+        var y = graph.Node("Div", [centered, graph.Node("Sqrt", [graph.Node("Add", [variance, graph.Initializer($"{name}/epsilon", [], [epsilon])])])]);
+        if (Bool(config, "scale", true))
+            y = graph.Node("Mul", [y, graph.Weight(name, "gamma")]);
+        if (Bool(config, "center", true))
+            y = graph.Node("Add", [y, graph.Weight(name, "beta")]);
+        return graph.Ranked(y, rank);
     }
 }
