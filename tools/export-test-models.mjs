@@ -162,7 +162,21 @@ function randomizeWeights(model) {
   await save("sequence", model, [6], Array.from({ length: 5 * 6 }, (_, i) => (i * 7 + 3) % 10), 512);
 }
 
-// 8. the trained digits model, loaded back, on real validation samples
+// 8. one-dimensional convolutions and pooling (same and valid padding, strides, dilation)
+{
+  const model = tfl.sequential();
+  model.add(tfl.layers.conv1d({ inputShape: [12, 3], filters: 4, kernelSize: 3, padding: "same", activation: "relu" }));
+  model.add(tfl.layers.maxPooling1d({ poolSize: 2 }));
+  model.add(tfl.layers.conv1d({ filters: 3, kernelSize: 2, dilationRate: 2 }));
+  model.add(tfl.layers.averagePooling1d({ poolSize: 2, strides: 1, padding: "same" }));
+  model.add(tfl.layers.conv1d({ filters: 3, kernelSize: 2, strides: 2, activation: "tanh" }));
+  model.add(tfl.layers.flatten());
+  model.add(tfl.layers.dense({ units: 2 }));
+  randomizeWeights(model);
+  await save("conv1d", model, [12, 3], randomInputs(4, [12, 3]), 512);
+}
+
+// 9. the trained digits model, loaded back, on real validation samples
 if (o.from) {
   const modelJson = JSON.parse(readFileSync(join(o.from, "model.json"), "utf8"));
   const buffers = modelJson.weightsManifest[0].paths.map((p) => readFileSync(join(o.from, p)));

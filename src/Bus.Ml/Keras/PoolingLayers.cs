@@ -25,6 +25,24 @@ internal static class PoolingLayers
         ]));
     }
 
+    public static string MaxPooling1D(KerasLayer layer) => Pooling1D(layer, "MaxPool");
+
+    public static string AveragePooling1D(KerasLayer layer) => Pooling1D(layer, "AveragePool");
+
+    static string Pooling1D(KerasLayer layer, string op)
+    {
+        var (graph, config) = (layer.Graph, layer.Config);
+        var pool = ConvolutionLayers.One(config, "pool_size", 2);
+        var strides = config.TryGetProperty("strides", out var s) && s.ValueKind != JsonValueKind.Null ? ConvolutionLayers.One(config, "strides", pool) : pool;
+        var pooled = graph.Node(op, [ConvolutionLayers.Ncw(graph, layer.X)], attributes:
+        [
+            Ints("kernel_shape", [pool]),
+            Ints("strides", [strides]),
+            Text("auto_pad", Padding(config, layer.Name)),
+        ]);
+        return ConvolutionLayers.Nwc(graph, pooled);
+    }
+
     public static string GlobalAveragePooling2D(KerasLayer layer) => Global2D(layer, "ReduceMean");
 
     public static string GlobalMaxPooling2D(KerasLayer layer) => Global2D(layer, "ReduceMax");
