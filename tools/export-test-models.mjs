@@ -176,7 +176,21 @@ function randomizeWeights(model) {
   await save("conv1d", model, [12, 3], randomInputs(4, [12, 3]), 512);
 }
 
-// 9. the trained digits model, loaded back, on real validation samples
+// 9. depthwise and separable convolutions
+{
+  const model = tfl.sequential();
+  model.add(tfl.layers.depthwiseConv2d({ inputShape: [6, 6, 2], kernelSize: 3, depthMultiplier: 2, padding: "same", activation: "relu" }));
+  model.add(tfl.layers.separableConv2d({ filters: 3, kernelSize: 2, strides: 2, depthMultiplier: 2 }));
+  model.add(tfl.layers.depthwiseConv2d({ kernelSize: 2, useBias: false }));
+  model.add(tfl.layers.conv2dTranspose({ filters: 2, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }));
+  model.add(tfl.layers.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 1, padding: "valid" }));
+  model.add(tfl.layers.flatten());
+  model.add(tfl.layers.dense({ units: 2 }));
+  randomizeWeights(model);
+  await save("depthwise", model, [6, 6, 2], randomInputs(3, [6, 6, 2]), 512);
+}
+
+// 10. the trained digits model, loaded back, on real validation samples
 if (o.from) {
   const modelJson = JSON.parse(readFileSync(join(o.from, "model.json"), "utf8"));
   const buffers = modelJson.weightsManifest[0].paths.map((p) => readFileSync(join(o.from, p)));

@@ -15,6 +15,7 @@ public class When_a_TFjs_layers_model_is_converted_to_ONNX(ExportedModels models
     [InlineData("reshaping")]
     [InlineData("sequence")]
     [InlineData("conv1d")]
+    [InlineData("depthwise")]
     public void Should_give_the_outputs_TFjs_gives_within_1e_4(string name)
     {
         var directory = models.Case(name);
@@ -94,7 +95,7 @@ public class When_a_TFjs_layers_model_is_converted_to_ONNX(ExportedModels models
     [Fact]
     public void Should_check_every_supported_layer_against_TFjs()
     {
-        var exercised = new[] { "digits", "functional-skip", "sequential-dense", "activations", "merging", "global-max", "reshaping", "sequence", "conv1d" }
+        var exercised = new[] { "digits", "functional-skip", "sequential-dense", "activations", "merging", "global-max", "reshaping", "sequence", "conv1d", "depthwise" }
             .SelectMany(name => LayerClasses(JsonDocument.Parse(File.ReadAllText(Path.Combine(models.Case(name), "model.json"))).RootElement))
             .ToHashSet(StringComparer.Ordinal);
 
