@@ -95,7 +95,9 @@ public class When_a_TFjs_layers_model_is_converted_to_ONNX(ExportedModels models
     [Fact]
     public void Should_check_every_supported_layer_against_TFjs()
     {
-        var exercised = new[] { "digits", "functional-skip", "sequential-dense", "activations", "merging", "global-max", "reshaping", "sequence", "conv1d", "depthwise" }
+        string[] cases = ["digits", "functional-skip", "sequential-dense", "activations", "merging", "global-max", "reshaping", "sequence", "conv1d",
+            "depthwise"];
+        var exercised = cases
             .SelectMany(name => LayerClasses(JsonDocument.Parse(File.ReadAllText(Path.Combine(models.Case(name), "model.json"))).RootElement))
             .ToHashSet(StringComparer.Ordinal);
 
