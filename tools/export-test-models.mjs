@@ -155,6 +155,7 @@ function randomizeWeights(model) {
   const model = tfl.sequential();
   model.add(tfl.layers.embedding({ inputDim: 10, outputDim: 4, inputLength: 6, inputShape: [6] }));
   model.add(tfl.layers.layerNormalization({ epsilon: 1e-3 }));
+  model.add(tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 4, activation: "tanh" }) }));
   model.add(tfl.layers.dense({ units: 5, activation: "relu" }));
   model.add(tfl.layers.globalAveragePooling1d({}));
   model.add(tfl.layers.dense({ units: 3, activation: "softmax" }));

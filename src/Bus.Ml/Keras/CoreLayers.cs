@@ -18,6 +18,24 @@ internal static class CoreLayers
 
     public static string Dropout(KerasLayer layer) => layer.X;
 
+    /// <summary>
+    /// TimeDistributed of a Dense (or Activation, Dropout): Dense already applies to the last axis of every step. Its
+    /// weights are the wrapper's (<c>time_distributed/kernel</c>).
+    /// </summary>
+    public static string TimeDistributed(KerasLayer layer)
+    {
+        var inner = layer.Config.GetProperty("layer");
+        var type = KerasJson.Str(inner, "class_name");
+        var wrapped = layer with { Type = type, Config = inner.GetProperty("config") };
+        return type switch
+        {
+            "Dense" => Dense(wrapped),
+            "Activation" => Activation(wrapped),
+            "Dropout" => wrapped.X,
+            _ => throw new ModelConversionException($"layer {layer.Name}: TimeDistributed of {type} is not supported (of Dense, Activation, Dropout is)"),
+        };
+    }
+
     /// <summary>Token ids (given as floats, as TF.js takes them) to their rows of the embedding matrix: [batch, steps, dim].</summary>
     public static string Embedding(KerasLayer layer)
     {

@@ -39,6 +39,7 @@ internal static class LayerCatalog
         ["RepeatVector"] = ReshapingLayers.RepeatVector,
         ["Rescaling"] = ReshapingLayers.Rescaling,
         ["Embedding"] = CoreLayers.Embedding,
+        ["TimeDistributed"] = CoreLayers.TimeDistributed,
         ["Conv1D"] = ConvolutionLayers.Conv1D,
         ["DepthwiseConv2D"] = ConvolutionLayers.DepthwiseConv2D,
         ["SeparableConv2D"] = ConvolutionLayers.SeparableConv2D,
