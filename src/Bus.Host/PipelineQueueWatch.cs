@@ -4,6 +4,7 @@ using Amazon.SQS.Model;
 using Bus.Stages;
 using Bus.Topology;
 using Bus.Transport.AmazonSqs;
+using Bus.Transport.AmazonSqs.Transport;
 
 namespace Bus.Host;
 
@@ -20,20 +21,7 @@ public sealed class PipelineQueueWatch(StageSettings settings) : IDisposable
     static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(15);
     readonly SemaphoreSlim _refreshing = new(1, 1);
     readonly Lazy<AmazonSQSClient> _sqs = new(() =>
-    {
-        var config = new AmazonSQSConfig { MaxErrorRetry = 1 };
-        if (settings.ServiceUrl is not null)
-        {
-            config.ServiceURL = settings.ServiceUrl.ToString();
-            config.AuthenticationRegion = settings.Region;
-        }
-        else
-        {
-            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(settings.Region);
-        }
-
-        return new AmazonSQSClient(DefaultAWSCredentialsIdentityResolver.GetCredentials(), config);
-    });
+        SqsEntityClient.CreateSqsClient(DefaultAWSCredentialsIdentityResolver.GetCredentials(), settings.Region, settings.ServiceUrl, maxErrorRetry: 1));
 
     (DateTimeOffset At, IReadOnlyList<WatchedQueue> Queues) _last = (DateTimeOffset.MinValue, []);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Bus.Persistence;
 using Bus.Pipeline;
+using Bus.Shared;
 
 namespace Bus.Host;
 
@@ -34,36 +35,7 @@ public sealed class VersionGauges : BackgroundService
             throw new InvalidOperationException($"{IntervalSetting} must be positive, not {_interval}");
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(_interval);
-        do
-        {
-            try
-            {
-                _counts = await _store.CountByStateAsync(ModelLifecycleStateDefinition.ModelNameColumn, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                _logger.LogDebug(ex, "Could not count the versions by state");
-            }
-        }
-        while (await WaitAsync(timer, stoppingToken).ConfigureAwait(false));
-    }
-
-    static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Sampling.RunAsync(_interval, async ct => _counts = await _store.CountByStateAsync(ModelLifecycleStateDefinition.ModelNameColumn, ct)
+            .ConfigureAwait(false), ex => _logger.LogDebug(ex, "Could not count the versions by state"), stoppingToken);
 }

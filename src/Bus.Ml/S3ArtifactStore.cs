@@ -5,6 +5,7 @@ using System.Text.Json;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Bus.Contracts;
+using Bus.Shared;
 
 namespace Bus.Ml;
 
@@ -89,8 +90,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
     /// <summary>Marks the span failed (error.type) and lets the exception go on to its handler.</summary>
     static bool Failed(Activity? span, Exception exception)
     {
-        span?.SetTag("error.type", exception is AmazonS3Exception s3 && s3.ErrorCode is { Length: > 0 } code ? code : exception.GetType().FullName);
-        span?.SetStatus(ActivityStatusCode.Error, exception.Message);
+        SpanErrors.Record(span, exception, exception is AmazonS3Exception s3 && s3.ErrorCode is { Length: > 0 } code ? code : null);
         return false;
     }
 

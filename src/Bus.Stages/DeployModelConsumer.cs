@@ -1,6 +1,7 @@
 using Bus.Contracts;
 using Bus.Ml;
 using Bus.Registry;
+using Bus.Shared;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
@@ -32,7 +33,7 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
                 }
                 catch (Exception ex)
                 {
-                    StageTracing.Failed(canary, ex);
+                    SpanErrors.Record(canary, ex);
                     throw;
                 }
             }

@@ -1,6 +1,7 @@
 using Bus.Contracts;
 using Bus.Ml;
 using Bus.Registry;
+using Bus.Shared;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -132,12 +133,12 @@ public sealed class EvaluateModelConsumer(
         }
         catch (Exception ex) when (ex is not (ModelConversionException or OperationCanceledException) && !Transient.Is(ex))
         {
-            StageTracing.Failed(span, ex);
+            SpanErrors.Record(span, ex);
             throw new ModelConversionException($"{who} could not be evaluated: {ex.GetType().Name}: {ex.Message}", ex);
         }
         catch (Exception ex)
         {
-            StageTracing.Failed(span, ex);
+            SpanErrors.Record(span, ex);
             throw;
         }
     }

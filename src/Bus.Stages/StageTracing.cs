@@ -21,10 +21,4 @@ public static class StageTracing
         span?.SetTag("bus.role", role);
         return span;
     }
-
-    internal static void Failed(Activity? span, Exception exception)
-    {
-        span?.SetTag("error.type", exception.GetType().FullName);
-        span?.SetStatus(ActivityStatusCode.Error, exception.Message);
-    }
 }

@@ -53,15 +53,6 @@ public static class TransportTracing
         return activity is null ? null : Tag(activity, Sqs, "settle", operation, queue, "aws.sqs.queue.url", url, endpoint);
     }
 
-    /// <summary>Marks a span failed with the exception's type as <c>error.type</c>.</summary>
-    internal static void Failed(Activity? activity, Exception exception)
-    {
-        if (activity is null)
-            return;
-        activity.SetTag("error.type", exception.GetType().FullName);
-        activity.SetStatus(ActivityStatusCode.Error, exception.Message);
-    }
-
     /// <summary>The endpoint a client talks to: the configured service URL, or the region's public endpoint.</summary>
     internal static Uri Endpoint(string service, AmazonSqsHostSettings settings) =>
         settings.ServiceUrl ?? new Uri($"https://{service}.{settings.Region}.amazonaws.com/");

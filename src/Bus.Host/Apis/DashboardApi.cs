@@ -121,40 +121,41 @@ static class DashboardApi
         {
             generatedAt = DateTimeOffset.UtcNow,
             traceUrl = configuration["Bus:Observability:TraceUrl"],
-            models = versions.GroupBy(v => v.ModelName).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new
-            {
-                name = g.Key,
-                champion = g.FirstOrDefault(v => v.CurrentState == LifecycleStates.Deployed)?.ModelVersion,
-                thresholds = (options.Promotion.Models.TryGetValue(g.Key, out var rule) ? rule : options.Promotion.Default).Metrics,
-                requireApproval = (options.Promotion.Models.TryGetValue(g.Key, out var r) ? r : options.Promotion.Default).RequireApproval,
-                versions = g.OrderByDescending(v => v.CreatedAt).Select(v => new
+            models = versions.GroupBy(v => v.ModelName).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => (Versions: g, Rule: options.Promotion.Models.GetValueOrDefault(g.Key) ?? options.Promotion.Default)).Select(m => new
                 {
-                    version = v.ModelVersion,
-                    state = v.CurrentState,
-                    reason = v.Reason,
-                    metrics = v.Metrics,
-                    confusionMatrix = v.ConfusionMatrix,
-                    championAtEvaluation = v.ChampionAtEvaluation,
-                    producer = v.Producer,
-                    artifact = v.Artifact?.Uri,
-                    createdAt = v.CreatedAt,
-                    updatedAt = v.UpdatedAt,
-                    aliasRevision = v.AliasRevision,
-                    timeline = v.History.Select(h => new
+                    name = m.Versions.Key,
+                    champion = m.Versions.FirstOrDefault(v => v.CurrentState == LifecycleStates.Deployed)?.ModelVersion,
+                    thresholds = m.Rule.Metrics,
+                    requireApproval = m.Rule.RequireApproval,
+                    versions = m.Versions.OrderByDescending(v => v.CreatedAt).Select(v => new
                     {
-                        at = h.At,
-                        from = h.FromState,
-                        state = h.State,
-                        @event = h.Event,
-                        actor = h.Actor,
-                        actorKind = h.ActorKind,
-                        decision = h.Decision,
-                        reasons = h.Reasons,
-                        detail = h.Detail,
-                        traceId = h.TraceId,
+                        version = v.ModelVersion,
+                        state = v.CurrentState,
+                        reason = v.Reason,
+                        metrics = v.Metrics,
+                        confusionMatrix = v.ConfusionMatrix,
+                        championAtEvaluation = v.ChampionAtEvaluation,
+                        producer = v.Producer,
+                        artifact = v.Artifact?.Uri,
+                        createdAt = v.CreatedAt,
+                        updatedAt = v.UpdatedAt,
+                        aliasRevision = v.AliasRevision,
+                        timeline = v.History.Select(h => new
+                        {
+                            at = h.At,
+                            from = h.FromState,
+                            state = h.State,
+                            @event = h.Event,
+                            actor = h.Actor,
+                            actorKind = h.ActorKind,
+                            decision = h.Decision,
+                            reasons = h.Reasons,
+                            detail = h.Detail,
+                            traceId = h.TraceId,
+                        }),
                     }),
                 }),
-            }),
             queues = queues.Select(q => new { name = q.Queue, depth = q.Visible, inFlight = q.InFlight, delayed = q.Delayed, oldestAge = q.OldestAgeSeconds }),
             pipelineQueues = pipeline.GroupBy(q => q.Of).Select(g => new
             {

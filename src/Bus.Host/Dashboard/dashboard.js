@@ -66,7 +66,8 @@ function historyChart(model, metric) {
     points: points.map((p, i) => `${x(i)},${y(p.metrics[metric])}`).join(" "), fill: "none", stroke: "#1d4ed8", "stroke-width": 2,
   }));
   points.forEach((p, i) => {
-    const dot = svg("circle", { cx: x(i), cy: y(p.metrics[metric]), r: 4, fill: p.state === "Deployed" ? "#15803d" : p.state === "Rejected" ? "#b91c1c" : "#1d4ed8" });
+    const fill = p.state === "Deployed" ? "#15803d" : p.state === "Rejected" ? "#b91c1c" : "#1d4ed8";
+    const dot = svg("circle", { cx: x(i), cy: y(p.metrics[metric]), r: 4, fill });
     dot.append(svg("title", {}, `${p.version}: ${number(p.metrics[metric])} (${p.state})`));
     chart.append(dot);
     chart.append(svg("text", { x: x(i) - 4, y: h - 8 }, p.version));
@@ -121,10 +122,13 @@ function confusionChart(version) {
 function timeline(version, traceUrl) {
   const rows = version.timeline.map((t) => {
     const trace = t.traceId
-      ? (traceUrl ? el("a", { href: traceUrl.replace("{traceId}", t.traceId), target: "_blank", rel: "noopener" }, t.traceId.slice(0, 12)) : t.traceId.slice(0, 12))
+      ? (traceUrl
+        ? el("a", { href: traceUrl.replace("{traceId}", t.traceId), target: "_blank", rel: "noopener" }, t.traceId.slice(0, 12))
+        : t.traceId.slice(0, 12))
       : "";
     return el("tr", {}, el("td", {}, time(t.at)), el("td", {}, `${t.from ?? "–"} → ${t.state}`), el("td", {}, t.event),
-      el("td", {}, `${t.actor ?? ""}${t.actorKind ? ` (${t.actorKind})` : ""}`), el("td", { class: "reason" }, t.reasons ?? t.detail ?? ""), el("td", {}, trace));
+      el("td", {}, `${t.actor ?? ""}${t.actorKind ? ` (${t.actorKind})` : ""}`), el("td", { class: "reason" }, t.reasons ?? t.detail ?? ""),
+      el("td", {}, trace));
   });
   return el("table", { class: "timeline" },
     el("thead", {}, el("tr", {}, ...["at (UTC)", "transition", "event", "by", "why", "trace"].map((c) => el("th", {}, c)))),
@@ -179,7 +183,8 @@ function render(snapshot) {
   document.querySelector("#pipeline-queues tbody").replaceChildren(...(snapshot.pipelineQueues ?? []).map((q) =>
     el("tr", { "data-queue": q.name }, el("td", {}, q.name), el("td", {}, q.depth ?? "–"), count(q.error), count(q.skipped), count(q.dlq))));
   document.querySelector("#queues tbody").replaceChildren(...snapshot.queues.map((q) =>
-    el("tr", { "data-queue": q.name }, el("td", {}, q.name), el("td", {}, q.depth), el("td", {}, q.inFlight), el("td", {}, q.delayed), el("td", {}, number(q.oldestAge)))));
+    el("tr", { "data-queue": q.name }, el("td", {}, q.name), el("td", {}, q.depth), el("td", {}, q.inFlight), el("td", {}, q.delayed),
+      el("td", {}, number(q.oldestAge)))));
 }
 
 function connect() {

@@ -171,7 +171,8 @@ internal static class ConvolutionLayers
             : throw new ModelConversionException($"'{key}' must be one number for a 1-D layer");
     }
 
+    /// <summary>NWC to NCW and back: the same swap of the last two axes.</summary>
     internal static string Ncw(OnnxGraph graph, string x) => graph.Ranked(graph.Node("Transpose", [x], attributes: [Ints("perm", [0, 2, 1])]), 3);
 
-    internal static string Nwc(OnnxGraph graph, string x) => graph.Ranked(graph.Node("Transpose", [x], attributes: [Ints("perm", [0, 2, 1])]), 3);
+    internal static string Nwc(OnnxGraph graph, string x) => Ncw(graph, x);
 }

@@ -24,13 +24,7 @@ internal static class MergingLayers
         return layer.Graph.Ranked(result, layer.Rank);
     }
 
-    public static string Add(KerasLayer layer)
-    {
-        var result = layer.X;
-        foreach (var other in layer.Inputs.Skip(1))
-            result = layer.Graph.Node("Add", [result, other]);
-        return layer.Graph.Ranked(result, layer.Rank);
-    }
+    public static string Add(KerasLayer layer) => Chain(layer, "Add");
 
     public static string Concatenate(KerasLayer layer)
     {

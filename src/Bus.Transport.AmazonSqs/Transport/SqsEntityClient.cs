@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using Bus.Shared;
 using Bus.Transport.AmazonSqs.Sns;
 
 namespace Bus.Transport.AmazonSqs.Transport;
@@ -26,24 +27,30 @@ public sealed class SqsEntityClient : IAsyncDisposable
     {
         Settings = settings;
         var credentials = settings.Credentials ?? Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver.GetCredentials();
-        var config = new AmazonSQSConfig { MaxErrorRetry = 3 };
-        if (settings.ServiceUrl is not null)
-        {
-            config.ServiceURL = settings.ServiceUrl.ToString();
-            config.AuthenticationRegion = settings.Region;
-        }
-        else
-        {
-            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(settings.Region);
-        }
-
-        Sqs = new AmazonSQSClient(credentials, config);
+        Sqs = CreateSqsClient(credentials, settings.Region, settings.ServiceUrl);
         Sns = new SnsClient(credentials, settings.Region, settings.ServiceUrl);
         _queues = new QueueCache(Sqs, settings.CreateEntities);
         _topics = new TopicCache(Sns, settings);
         _policies = new QueuePolicyWriter(Sqs, settings.CreateEntities);
         _sqsEndpoint = TransportTracing.Endpoint("sqs", settings);
         _snsEndpoint = TransportTracing.Endpoint("sns", settings);
+    }
+
+    /// <summary>An SQS client for the region, or for an emulator's service URL (signed for the region).</summary>
+    public static AmazonSQSClient CreateSqsClient(Amazon.Runtime.AWSCredentials credentials, string region, Uri? serviceUrl, int maxErrorRetry = 3)
+    {
+        var config = new AmazonSQSConfig { MaxErrorRetry = maxErrorRetry };
+        if (serviceUrl is not null)
+        {
+            config.ServiceURL = serviceUrl.ToString();
+            config.AuthenticationRegion = region;
+        }
+        else
+        {
+            config.RegionEndpoint = Amazon.RegionEndpoint.GetBySystemName(region);
+        }
+
+        return new AmazonSQSClient(credentials, config);
     }
 
     public AmazonSqsHostSettings Settings { get; }
@@ -113,7 +120,7 @@ public sealed class SqsEntityClient : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            TransportTracing.Failed(activity, ex);
+            SpanErrors.Record(activity, ex);
             if (ex is QueueDoesNotExistException)
                 _queues.Forget(queueName);
             throw;
@@ -143,7 +150,7 @@ public sealed class SqsEntityClient : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            TransportTracing.Failed(activity, ex);
+            SpanErrors.Record(activity, ex);
             if (ex is SnsNotFoundException)
                 _topics.Forget(topicName);
             throw;
@@ -213,7 +220,7 @@ public sealed class SqsEntityClient : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            TransportTracing.Failed(activity, ex);
+            SpanErrors.Record(activity, ex);
             throw;
         }
     }
@@ -235,7 +242,7 @@ public sealed class SqsEntityClient : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            TransportTracing.Failed(activity, ex);
+            SpanErrors.Record(activity, ex);
             throw;
         }
     }

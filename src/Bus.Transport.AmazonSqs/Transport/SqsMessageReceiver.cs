@@ -117,36 +117,9 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
     }
 
     /// <summary>Samples the queue's depth for the gauges while the endpoint receives; a failed sample is logged and tried again.</summary>
-    async Task SampleDepthAsync(QueueInfo queue, TimeSpan interval, CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(interval);
-        do
-        {
-            try
-            {
-                await _client.Client.SampleDepthAsync(queue, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogContext.Debug?.Log(ex, "Could not sample the depth of {Queue}", queue.Name);
-            }
-
-            try
-            {
-                if (!await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
-                    return;
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-        while (!cancellationToken.IsCancellationRequested);
-    }
+    Task SampleDepthAsync(QueueInfo queue, TimeSpan interval, CancellationToken cancellationToken) =>
+        Sampling.RunAsync(interval, ct => _client.Client.SampleDepthAsync(queue, ct),
+            ex => LogContext.Debug?.Log(ex, "Could not sample the depth of {Queue}", queue.Name), cancellationToken);
 
     static IEnumerable<IGrouping<string, Message>> GroupOf(IEnumerable<Message> messages) =>
         messages.GroupBy(m => m.Attributes?.GetValueOrDefault("MessageGroupId") ?? string.Empty);
@@ -205,7 +178,7 @@ sealed class SqsMessageReceiver : ConsumerAgent<string>
         catch (Exception exception)
         {
             outcome = "faulted";
-            TransportTracing.Failed(activity, exception);
+            SpanErrors.Record(activity, exception);
             LogContext.Error?.Log(exception, "Dispatch of SQS message {MessageId} from {Queue} faulted", message.MessageId, queue.Name);
         }
         finally
