@@ -1,12 +1,14 @@
 // Builds TensorFlow.js models for the converter tests and records TF.js's own outputs on fixed inputs.
 //   node export-test-models.mjs --out DIR [--from TRAINED_DIR]
-// Writes DIR/<case>/model.json, weight shards and reference.json ({ inputShape, inputs, outputs }).
+// Writes DIR/<case>/model.json, weight shards and reference.json ({ inputShape, inputs, outputs }), and the same model as
+// Keras saves it: model.keras, sharded.keras (weights in two numbered files and their map) and model.h5 (legacy HDF5).
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { writeKeras, writeLegacyH5 } from "./keras-files.mjs";
 
 const { values: o } = parseArgs({ options: { out: { type: "string" }, from: { type: "string" } } });
 await tf.setBackend("cpu");
@@ -28,6 +30,9 @@ async function save(name, model, inputShape, inputs, shardBytes = 4096) {
     paths.push(path);
   }
   writeFileSync(join(dir, "model.json"), JSON.stringify({ format: "layers-model", generatedBy: "TensorFlow.js tfjs-layers v4.22.0", convertedBy: null, modelTopology: artifacts.modelTopology, weightsManifest: [{ paths, weights: artifacts.weightSpecs }] }));
+  await writeKeras(join(dir, "model.keras"), dir, artifacts.modelTopology, artifacts.weightSpecs, artifacts.weightData);
+  await writeKeras(join(dir, "sharded.keras"), dir, artifacts.modelTopology, artifacts.weightSpecs, artifacts.weightData, 2);
+  writeLegacyH5(join(dir, "model.h5"), artifacts.modelTopology, artifacts.weightSpecs, artifacts.weightData, name === "functional-skip");
   const n = inputs.length / inputShape.reduce((a, b) => a * b, 1);
   const x = tf.tensor(inputs, [n, ...inputShape]);
   const y = model.predict(x);

@@ -16,8 +16,8 @@ public static class AnnouncementRules
             problems.Add(names);
         if (!S3Uri.IsValid(message.ArtifactUri))
             problems.Add($"artifactUri must be s3://bucket/key (got '{message.ArtifactUri}')");
-        if (message.ArtifactFormat is not (ArtifactFormats.TfjsLayers or ArtifactFormats.Onnx))
-            problems.Add($"artifactFormat must be '{ArtifactFormats.TfjsLayers}' or '{ArtifactFormats.Onnx}' (got '{message.ArtifactFormat}')");
+        if (!ArtifactFormats.All.Contains(message.ArtifactFormat, StringComparer.Ordinal))
+            problems.Add($"artifactFormat must be one of {string.Join(", ", ArtifactFormats.All.Select(f => $"'{f}'"))} (got '{message.ArtifactFormat}')");
         if (!IsSha256(message.ArtifactSha256))
             problems.Add("artifactSha256 must be 64 hex digits");
         if (message.ValidationSetUri is not null && !S3Uri.IsValid(message.ValidationSetUri))

@@ -16,20 +16,29 @@ namespace Bus.Cli;
 /// </summary>
 static class PublishCommand
 {
+    /// <summary>The format a key's extension names; tfjs-layers (a model.json) when it names none of the others.</summary>
+    static string FormatOf(string uri) => Path.GetExtension(uri).ToLowerInvariant() switch
+    {
+        ".keras" => ArtifactFormats.Keras,
+        ".h5" or ".hdf5" => ArtifactFormats.KerasH5,
+        ".onnx" => ArtifactFormats.Onnx,
+        _ => ArtifactFormats.TfjsLayers,
+    };
+
     public static Command Create()
     {
         var trainingComplete = new Command("training-complete", "announce a trained model on the training-complete topic");
         var model = CliOptions.Required(trainingComplete, "--model", "name", "the model's name", "the model's name");
         var version = CliOptions.Required(trainingComplete, "--version", "v", "the version being announced", "the version being announced");
         var artifact = CliOptions.Required(trainingComplete, "--artifact", "s3://bucket/key", "where the model is", "where the model is");
-        var sha256 = CliOptions.Required(trainingComplete, "--sha256", "hex", "the artifact's sha256 (for tfjs-layers: of model.json followed by " +
-            "each shard in manifest order)", "the evaluator refuses an artifact whose bytes do not match it");
+        var sha256 = CliOptions.Required(trainingComplete, "--sha256", "hex", "the artifact's sha256 (of the file; for tfjs-layers: of model.json " +
+            "followed by each shard in manifest order)", "the evaluator refuses an artifact whose bytes do not match it");
         var format = new Option<string?>("--format")
         {
-            Description = "the artifact's format (default: onnx for a .onnx key, else tfjs-layers)",
-            HelpName = $"{ArtifactFormats.TfjsLayers}|{ArtifactFormats.Onnx}",
+            Description = "the artifact's format (default from the key: .keras keras, .h5 keras-h5, .onnx onnx, else tfjs-layers)",
+            HelpName = string.Join("|", ArtifactFormats.All),
         };
-        format.AcceptOnlyFromAmong(ArtifactFormats.TfjsLayers, ArtifactFormats.Onnx);
+        format.AcceptOnlyFromAmong([.. ArtifactFormats.All]);
         var validation = new Option<string?>("--validation") { Description = "the producer's validation set", HelpName = "s3://bucket/key" };
         var dataset = new Option<string?>("--dataset") { Description = "the training dataset, for tagging", HelpName = "s3://bucket/key" };
         var run = new Option<string?>("--run") { Description = "the training run's id", HelpName = "id" };
@@ -46,8 +55,7 @@ static class PublishCommand
                 ModelName = result.GetRequiredValue(model),
                 ModelVersion = result.GetRequiredValue(version),
                 ArtifactUri = uri,
-                ArtifactFormat = result.GetValue(format)
-                    ?? (uri.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) ? ArtifactFormats.Onnx : ArtifactFormats.TfjsLayers),
+                ArtifactFormat = result.GetValue(format) ?? FormatOf(uri),
                 ArtifactSha256 = result.GetRequiredValue(sha256).ToLowerInvariant(),
                 ValidationSetUri = result.GetValue(validation),
                 DatasetUri = result.GetValue(dataset),

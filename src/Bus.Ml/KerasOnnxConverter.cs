@@ -1,12 +1,14 @@
 using System.Text.Json;
+using Bus.Contracts;
 using Bus.Ml.Keras;
 using Google.Protobuf;
 
 namespace Bus.Ml;
 
 /// <summary>
-/// Converts a Keras model in the TF.js layers format (model.json + weight shards, as written by TF.js and
-/// tensorflowjs_converter) to ONNX, channels-last in and out. Sequential and functional models, with the layers in
+/// Converts a Keras model to ONNX, channels-last in and out: the TF.js layers format (model.json + weight shards, as
+/// written by TF.js and tensorflowjs_converter, in Keras 2's or Keras 3's serialisation), Keras 3's <c>.keras</c> zip
+/// and the legacy <c>.h5</c>. Sequential and functional models, with the layers in
 /// <see cref="SupportedLayers"/>; anything else fails with a <see cref="ModelConversionException"/> naming it.
 /// The work is done in <c>Keras/</c>: <see cref="WeightManifest"/> reads the weights, <see cref="LayerGraphBuilder"/>
 /// walks the layers and <see cref="LayerCatalog"/> holds one emitter per layer.
@@ -46,15 +48,47 @@ public static class KerasOnnxConverter
                 throw new ModelConversionException("model.json has no modelTopology: not a TF.js layers model");
             if (topology.TryGetProperty("model_config", out var inner))
                 topology = inner;
-            var weights = WeightManifest.Read(root, readShard, limits);
-            var graph = new OnnxGraph(weights, limits);
-            new LayerGraphBuilder(graph).Model(topology);
-
-            var unused = weights.Keys.Except(graph.UsedWeights).ToList();
-            if (unused.Count > 0)
-                throw new ModelConversionException($"weights not used by any layer: {string.Join(", ", unused.Take(5))}");
-            return graph.Build().ToByteArray();
+            return Build(topology, WeightManifest.Read(root, readShard, limits), limits);
         }
+    }
+
+    /// <summary>Converts a Keras 3 <c>.keras</c> file (a zip; see <see cref="KerasArchive"/>).</summary>
+    public static byte[] ConvertKeras(byte[] file, ArtifactLimits limits)
+    {
+        var (config, weights) = KerasArchive.Read(file, limits);
+        using (config)
+            return Build(config.RootElement, weights, limits);
+    }
+
+    /// <summary>Converts a legacy Keras HDF5 model file (<c>model.save("model.h5")</c>; see <see cref="KerasLegacyH5"/>).</summary>
+    public static byte[] ConvertKerasH5(byte[] file, ArtifactLimits limits)
+    {
+        var (config, weights) = KerasLegacyH5.Read(file, limits);
+        using (config)
+            return Build(config.RootElement, weights, limits);
+    }
+
+    /// <summary>Converts a single-file artifact of <paramref name="format"/> (keras or keras-h5), its signature checked first.</summary>
+    public static byte[] ConvertFile(string format, byte[] file, ArtifactLimits limits)
+    {
+        ArtifactSignature.Check(format, file);
+        return format switch
+        {
+            ArtifactFormats.Keras => ConvertKeras(file, limits),
+            ArtifactFormats.KerasH5 => ConvertKerasH5(file, limits),
+            _ => throw new ModelConversionException($"artifact format '{format}' is not a single Keras file"),
+        };
+    }
+
+    /// <summary>The topology (a model config: class_name Sequential or Functional) and its weights by <c>layer/weight</c>, as ONNX.</summary>
+    static byte[] Build(JsonElement topology, Dictionary<string, KerasTensor> weights, ArtifactLimits limits)
+    {
+        var graph = new OnnxGraph(weights, limits);
+        new LayerGraphBuilder(graph).Model(topology);
+        var unused = weights.Keys.Except(graph.UsedWeights).ToList();
+        if (unused.Count > 0)
+            throw new ModelConversionException($"weights not used by any layer: {string.Join(", ", unused.Take(5))}");
+        return graph.Build().ToByteArray();
     }
 
     /// <summary>

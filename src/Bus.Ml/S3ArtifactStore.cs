@@ -51,13 +51,28 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
             {
                 var bytes = await ReadAsync(artifact.Uri, limits.MaxArtifactBytes, cancellationToken).ConfigureAwait(false);
                 Verify(artifact, SHA256.HashData(bytes));
+                ArtifactSignature.Check(artifact.Format, bytes);
                 OnnxInspector.Check(bytes, limits, allowControlFlow);
                 return bytes;
+            }
+
+            case ArtifactFormats.Keras or ArtifactFormats.KerasH5:
+            {
+                var bytes = await ReadAsync(artifact.Uri, limits.MaxArtifactBytes, cancellationToken).ConfigureAwait(false);
+                Verify(artifact, SHA256.HashData(bytes));
+                if (_conversions.TryGet(artifact, out var cached))
+                    return cached;
+                using var convert = Evaluator.Activity.StartActivity("artifact.convert");
+                convert?.SetTag("bus.artifact.format", artifact.Format);
+                var onnx = KerasOnnxConverter.ConvertFile(artifact.Format, bytes, limits);
+                _conversions.Add(artifact, onnx);
+                return onnx;
             }
 
             case ArtifactFormats.TfjsLayers:
             {
                 var modelJson = await ReadAsync(artifact.Uri, Math.Min(limits.MaxArtifactBytes, 64L * 1024 * 1024), cancellationToken).ConfigureAwait(false);
+                ArtifactSignature.Check(artifact.Format, modelJson);
                 var paths = ShardPaths(modelJson, limits);
                 var baseUri = artifact.Uri[..(artifact.Uri.LastIndexOf('/') + 1)];
                 var shards = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -83,7 +98,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
             }
 
             default:
-                throw new ModelConversionException($"unsupported artifact format '{artifact.Format}' (tfjs-layers or onnx)");
+                throw new ModelConversionException($"unsupported artifact format '{artifact.Format}' ({string.Join(", ", ArtifactFormats.All)})");
         }
     }
 

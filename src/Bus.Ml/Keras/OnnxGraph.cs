@@ -90,7 +90,7 @@ internal sealed class OnnxGraph(IReadOnlyDictionary<string, KerasTensor> weights
     {
         var key = $"{layer}/{weight}";
         if (!weights.TryGetValue(key, out var w))
-            throw new ModelConversionException($"weight '{key}' is missing from the manifest");
+            throw new ModelConversionException($"weight '{key}' is missing from the model's weights");
         UsedWeights.Add(key);
         return w;
     }
