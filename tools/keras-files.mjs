@@ -128,7 +128,7 @@ function kerasWeights(model, byLayer, dir, shards) {
 }
 
 // A zip archive: config and metadata deflated, the weights stored, as Python's zipfile would write either.
-function zip(entries) {
+export function zip(entries) {
   const locals = [];
   const central = [];
   let offset = 0;

@@ -10,6 +10,9 @@ public sealed record EvaluateModel
     public required ModelArtifact Artifact { get; init; }
     public string? ValidationSetUri { get; init; }
 
+    /// <summary>The task the announcement gave (multiclass, binary, regression); null: the policy's, else multiclass.</summary>
+    public string? Task { get; init; }
+
     /// <summary>1 for the first request, incremented each time the saga asks again after a timeout.</summary>
     public int Attempt { get; init; } = 1;
 }

@@ -11,13 +11,19 @@ public sealed record TrainingCompleted
     public required string ModelVersion { get; init; }
     public string? RunId { get; init; }
 
-    /// <summary>s3://bucket/key of model.json (tfjs-layers) or of the .onnx file.</summary>
+    /// <summary>s3://bucket/key of the .keras, .h5 or .onnx file, or of model.json (tfjs-layers).</summary>
     public required string ArtifactUri { get; init; }
 
     public required string ArtifactFormat { get; init; }
 
-    /// <summary>Lower-case hex sha256 of the artifact (for tfjs-layers: of model.json followed by each shard in manifest order).</summary>
+    /// <summary>Lower-case hex sha256 of the artifact file (for tfjs-layers: of model.json followed by each shard in manifest order).</summary>
     public required string ArtifactSha256 { get; init; }
+
+    /// <summary>
+    /// What the model is evaluated as: multiclass (the default), binary or regression. The evaluator's policy for the
+    /// model may fix it; an announcement that says otherwise fails its version.
+    /// </summary>
+    public string? Task { get; init; }
 
     public string? DatasetUri { get; init; }
     public string? ValidationSetUri { get; init; }

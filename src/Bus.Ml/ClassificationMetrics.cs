@@ -30,43 +30,60 @@ public sealed record ClassificationMetrics(
             throw new ArgumentException($"{probabilities.Count} predictions for {labels.Count} labels");
         if (labels.Count == 0)
             throw new ArgumentException("no samples to evaluate");
-        var confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
-        double logLoss = 0;
-        var correct = 0;
+        var accumulator = new Accumulator(classes);
         for (var i = 0; i < labels.Count; i++)
+            accumulator.Add(probabilities[i], labels[i], i);
+        return accumulator.Result();
+    }
+
+    /// <summary>As <see cref="ToDictionary"/>, with the confusion matrix, for the task-independent result.</summary>
+    public EvaluationResult ToResult() => new(EvaluationTask.Multiclass, ToDictionary(), ConfusionMatrix, SampleCount);
+
+    /// <summary>The metrics accumulated a sample at a time (the confusion matrix and the summed log loss), for streamed sets.</summary>
+    public sealed class Accumulator(int classes)
+    {
+        readonly int[][] _confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
+        double _logLoss;
+        int _correct, _count;
+
+        public void Add(float[] row, int label, long sample)
         {
-            var row = probabilities[i];
             if (row.Length != classes)
                 throw new ModelConversionException($"the model outputs {row.Length} values per sample but the validation set has {classes} classes");
             if (row.Any(p => !float.IsFinite(p)))
-                throw new ModelConversionException($"the model produced a non-finite output (NaN or infinity) for sample {i}");
-            var label = labels[i];
+                throw new ModelConversionException($"the model produced a non-finite output (NaN or infinity) for sample {sample}");
             if (label < 0 || label >= classes)
-                throw new ModelConversionException($"label {label} of sample {i} is outside 0..{classes - 1}");
+                throw new ModelConversionException($"label {label} of sample {sample} is outside 0..{classes - 1}");
             var predicted = ArgMax(row);
-            confusion[label][predicted]++;
+            _confusion[label][predicted]++;
             if (predicted == label)
-                correct++;
-            logLoss -= Math.Log(Math.Clamp(row[label], 1e-15, 1 - 1e-15));
+                _correct++;
+            _logLoss -= Math.Log(Math.Clamp(row[label], 1e-15, 1 - 1e-15));
+            _count++;
         }
 
-        var recall = new double[classes];
-        var f1 = new double[classes];
-        var present = 0;
-        for (var c = 0; c < classes; c++)
+        public ClassificationMetrics Result()
         {
-            var truePositive = confusion[c][c];
-            var actual = confusion[c].Sum();
-            var predictedCount = confusion.Sum(r => r[c]);
-            recall[c] = actual == 0 ? 0 : (double)truePositive / actual;
-            var precision = predictedCount == 0 ? 0 : (double)truePositive / predictedCount;
-            f1[c] = precision + recall[c] == 0 ? 0 : 2 * precision * recall[c] / (precision + recall[c]);
-            if (actual > 0)
-                present++;
-        }
+            if (_count == 0)
+                throw new ModelConversionException("no samples to evaluate");
+            var recall = new double[classes];
+            var f1 = new double[classes];
+            var present = 0;
+            for (var c = 0; c < classes; c++)
+            {
+                var truePositive = _confusion[c][c];
+                var actual = _confusion[c].Sum();
+                var predictedCount = _confusion.Sum(r => r[c]);
+                recall[c] = actual == 0 ? 0 : (double)truePositive / actual;
+                var precision = predictedCount == 0 ? 0 : (double)truePositive / predictedCount;
+                f1[c] = precision + recall[c] == 0 ? 0 : 2 * precision * recall[c] / (precision + recall[c]);
+                if (actual > 0)
+                    present++;
+            }
 
-        var macroF1 = present == 0 ? 0 : Enumerable.Range(0, classes).Where(c => confusion[c].Sum() > 0).Sum(c => f1[c]) / present;
-        return new ClassificationMetrics((double)correct / labels.Count, macroF1, logLoss / labels.Count, recall, confusion, labels.Count);
+            var macroF1 = present == 0 ? 0 : Enumerable.Range(0, classes).Where(c => _confusion[c].Sum() > 0).Sum(c => f1[c]) / present;
+            return new ClassificationMetrics((double)_correct / _count, macroF1, _logLoss / _count, recall, _confusion, _count);
+        }
     }
 
     public static int ArgMax(float[] row)

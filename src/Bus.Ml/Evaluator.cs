@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using Bus.Ml.Data;
 
 namespace Bus.Ml;
 
-/// <summary>Runs a model over a validation set in batches and measures it.</summary>
+/// <summary>Runs a model over an evaluation set in batches and measures it.</summary>
 public static class Evaluator
 {
     public static readonly ActivitySource Activity = new("Bus.Ml");
@@ -17,7 +18,7 @@ public static class Evaluator
         if (model.InputSize != set.SampleSize)
             throw new ModelConversionException($"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] per sample, the validation set has " +
                 $"[{string.Join(",", set.InputShape)}]");
-        var predictions = new List<float[]>(set.Features.Length);
+        var accumulator = new ClassificationMetrics.Accumulator(set.Classes);
         var buffer = new float[batchSize * set.SampleSize];
         for (var start = 0; start < set.Features.Length; start += batchSize)
         {
@@ -25,14 +26,84 @@ public static class Evaluator
             for (var i = 0; i < count; i++)
                 set.Features[start + i].CopyTo(buffer, i * set.SampleSize);
             var input = count == batchSize ? buffer : buffer[..(count * set.SampleSize)];
-            predictions.AddRange(model.Predict(input, count, cancellationToken));
+            var rows = model.Predict(input, count, cancellationToken);
+            for (var i = 0; i < count; i++)
+                accumulator.Add(rows[i], set.Labels[start + i], start + i);
         }
 
-        var metrics = ClassificationMetrics.Compute(predictions, set.Labels, set.Classes);
-        span?.SetTag("bus.samples", metrics.SampleCount);
-        if (span is not null && DateTime.UtcNow - span.StartTimeUtc is { TotalSeconds: > 0 } elapsed)
-            span.SetTag("bus.samples_per_second", metrics.SampleCount / elapsed.TotalSeconds);
-        span?.SetTag("bus.accuracy", metrics.Accuracy);
+        var metrics = accumulator.Result();
+        Describe(span, metrics.SampleCount, "accuracy", metrics.Accuracy);
         return metrics;
+    }
+
+    /// <summary>
+    /// Runs the model over a set of any format, batch by batch (a streamed set is never held whole), and measures it as
+    /// <paramref name="task"/>; <paramref name="threshold"/> is a binary classifier's decision threshold.
+    /// </summary>
+    public static EvaluationResult Evaluate(OnnxModel model, EvaluationData data, string task, double threshold = 0.5, int batchSize = 64,
+        CancellationToken cancellationToken = default, ArtifactLimits? limits = null)
+    {
+        var maxClasses = (limits ?? ArtifactLimits.Default).MaxClasses;
+        using var span = Activity.StartActivity("evaluate");
+        span?.SetTag("bus.task", task);
+        if (data.InputShape is { } shape && model.InputSize != shape.Aggregate(1, (a, b) => a * b))
+            throw new ModelConversionException($"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] per sample, the evaluation set has " +
+                $"[{string.Join(",", shape)}]");
+        if (!EvaluationTask.All.Contains(task, StringComparer.Ordinal))
+            throw new ModelConversionException($"unknown evaluation task '{task}' ({string.Join(", ", EvaluationTask.All)})");
+        var binary = task == EvaluationTask.Binary ? new BinaryMetrics(threshold) : null;
+        var regression = task == EvaluationTask.Regression ? new RegressionMetrics() : null;
+        ClassificationMetrics.Accumulator? multiclass = null;
+        long sample = 0;
+        foreach (var batch in data.Batches(batchSize, cancellationToken))
+        {
+            if (batch.SampleSize != model.InputSize)
+                throw new ModelConversionException($"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] ({model.InputSize} values) per " +
+                    $"sample, the evaluation set has {batch.SampleSize}");
+            var rows = model.Predict(batch.Features, batch.Count, cancellationToken);
+            for (var i = 0; i < batch.Count; i++, sample++)
+            {
+                var target = batch.Targets.AsSpan(i * batch.TargetWidth, batch.TargetWidth);
+                if (regression is not null)
+                    regression.Add(rows[i], target, sample);
+                else if (binary is not null)
+                    binary.Add(BinaryScore(rows[i], sample), BinaryLabel(target, sample), sample);
+                else
+                {
+                    // The classes: as the set declares them, else as many as the model's outputs.
+                    multiclass ??= new ClassificationMetrics.Accumulator(data.Classes ?? Classes(rows[i].Length, maxClasses));
+                    multiclass.Add(rows[i], ValidationSet.ClassOf(target.ToArray(), sample), sample);
+                }
+            }
+        }
+
+        var result = regression?.Result() ?? binary?.Result() ?? multiclass?.Result().ToResult()
+            ?? throw new ModelConversionException("no samples to evaluate");
+        var headline = EvaluationTask.Headline(task);
+        Describe(span, result.SampleCount, headline, result.Metrics.GetValueOrDefault(headline));
+        return result;
+    }
+
+    static int Classes(int outputs, int max) => outputs >= 2 && outputs <= max ? outputs
+        : throw new ModelConversionException($"the model outputs {outputs:N0} values per sample; a multiclass model has between 2 and {max:N0} classes");
+
+    /// <summary>A binary classifier's probability of class 1: its one sigmoid output, or the second of two softmax columns.</summary>
+    static float BinaryScore(float[] row, long sample) => row.Length switch
+    {
+        1 => row[0],
+        2 => row[1],
+        _ => throw new ModelConversionException($"a binary classifier outputs 1 value (a sigmoid) or 2 (a softmax); this model outputs {row.Length} " +
+            $"(sample {sample})"),
+    };
+
+    static bool BinaryLabel(ReadOnlySpan<float> target, long sample) => target is [0f] ? false : target is [1f] ? true
+        : throw new ModelConversionException($"label of sample {sample} is not 0 or 1 ({string.Join(",", target.ToArray().Take(4))})");
+
+    static void Describe(Activity? span, int samples, string metric, double value)
+    {
+        span?.SetTag("bus.samples", samples);
+        if (span is not null && DateTime.UtcNow - span.StartTimeUtc is { TotalSeconds: > 0 } elapsed)
+            span.SetTag("bus.samples_per_second", samples / elapsed.TotalSeconds);
+        span?.SetTag($"bus.{metric}", value);
     }
 }

@@ -138,6 +138,23 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
     /// </summary>
     public async Task<byte[]> ReadAsync(string uri, long maxBytes, CancellationToken cancellationToken = default)
     {
+        using var memory = new MemoryStream();
+        await CopyAsync(uri, memory, maxBytes, cancellationToken).ConfigureAwait(false);
+        return memory.ToArray();
+    }
+
+    /// <summary>
+    /// Copies an object of at most <paramref name="maxBytes"/> into the file <paramref name="path"/>, as
+    /// <see cref="ReadAsync(string, long, CancellationToken)"/> reads it, holding one buffer at a time.
+    /// </summary>
+    public async Task DownloadAsync(string uri, string path, long maxBytes, CancellationToken cancellationToken = default)
+    {
+        await using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        await CopyAsync(uri, file, maxBytes, cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task CopyAsync(string uri, Stream destination, long maxBytes, CancellationToken cancellationToken)
+    {
         var (bucket, key) = Parse(uri);
         // The AWS SDK makes no spans of its own: one per object read, after OpenTelemetry's AWS SDK conventions.
         using var span = Evaluator.Activity.StartActivity("S3.GetObject", ActivityKind.Client);
@@ -154,18 +171,17 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
             using var response = await s3.GetObjectAsync(request, cancellationToken).ConfigureAwait(false);
             if (response.ContentLength > maxBytes)
                 throw new ModelConversionException($"{uri} is {response.ContentLength:N0} bytes; the limit is {maxBytes:N0}");
-            using var memory = new MemoryStream();
             var buffer = new byte[81920];
+            long total = 0;
             int read;
             while ((read = await response.ResponseStream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
             {
-                if (memory.Length + read > maxBytes)
+                if ((total += read) > maxBytes)
                     throw new ModelConversionException($"{uri} is more than {maxBytes:N0} bytes (the limit)");
-                memory.Write(buffer, 0, read);
+                await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
 
-            span?.SetTag("bus.bytes", memory.Length);
-            return memory.ToArray();
+            span?.SetTag("bus.bytes", total);
         }
         catch (Exception ex) when (Failed(span, ex))
         {

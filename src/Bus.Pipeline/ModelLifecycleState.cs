@@ -16,6 +16,9 @@ public class ModelLifecycleState : SagaStateMachineInstance, ISagaVersion
     public string? RunId { get; set; }
     public ModelArtifact? Artifact { get; set; }
     public string? ValidationSetUri { get; set; }
+
+    /// <summary>The evaluation task the announcement gave, if any.</summary>
+    public string? Task { get; set; }
     public string? Producer { get; set; }
     public DateTimeOffset? ProducedAt { get; set; }
     public Dictionary<string, double> TrainingMetrics { get; set; } = [];

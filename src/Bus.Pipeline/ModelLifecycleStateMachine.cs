@@ -592,6 +592,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
             Sha256 = message.ArtifactSha256?.ToLowerInvariant() ?? string.Empty,
         };
         saga.ValidationSetUri = message.ValidationSetUri;
+        saga.Task = message.Task;
         saga.Producer = message.Producer;
         saga.ProducedAt = message.ProducedAt;
         saga.TrainingMetrics = message.TrainingMetrics is null ? [] : new Dictionary<string, double>(message.TrainingMetrics);
@@ -605,6 +606,7 @@ public sealed class ModelLifecycleStateMachine : MassTransitStateMachine<ModelLi
         ModelVersion = saga.ModelVersion,
         Artifact = saga.Artifact!,
         ValidationSetUri = saga.ValidationSetUri,
+        Task = saga.Task,
         Attempt = saga.EvaluationAttempts,
     };
 

@@ -1,5 +1,6 @@
 using Bus.Contracts;
 using Bus.Ml;
+using Bus.Ml.Data;
 using Bus.Registry;
 using Bus.Shared;
 using MassTransit;
@@ -37,18 +38,20 @@ public sealed class EvaluateModelConsumer(
             deadline.CancelAfter(settings.Timeout);
             var evaluation = await Evaluate(m, policy, setUri, settings.Limits, deadline.Token);
 
-            logger.LogInformation("Evaluated {ModelName} {ModelVersion}: accuracy {Accuracy:F4} on {Samples} samples of {Set}",
-                m.ModelName, m.ModelVersion, evaluation.Metrics.Accuracy, evaluation.Metrics.SampleCount, setUri);
+            var headline = EvaluationTask.Headline(evaluation.Metrics.Task);
+            logger.LogInformation("Evaluated {ModelName} {ModelVersion} as {Task}: {Metric} {Value:F4} on {Samples} samples of {Set}",
+                m.ModelName, m.ModelVersion, evaluation.Metrics.Task, headline, evaluation.Metrics.Metrics.GetValueOrDefault(headline),
+                evaluation.Metrics.SampleCount, setUri);
             await context.Publish(new ModelEvaluated
             {
                 ModelVersionId = m.ModelVersionId,
                 ModelName = m.ModelName,
                 ModelVersion = m.ModelVersion,
-                Metrics = evaluation.Metrics.ToDictionary(),
+                Metrics = evaluation.Metrics.Metrics,
                 Champion = evaluation.Champion,
                 SampleCount = evaluation.Metrics.SampleCount,
                 // Small enough to travel in the event (100 x 100 counts at most); the dashboard plots it.
-                ConfusionMatrix = evaluation.Metrics.ConfusionMatrix.Length <= MaxConfusionClasses ? evaluation.Metrics.ConfusionMatrix : null,
+                ConfusionMatrix = evaluation.Metrics.ConfusionMatrix is { Length: <= MaxConfusionClasses } matrix ? matrix : null,
                 EvaluationSetUri = setUri,
                 ProducerSuppliedData = producerSupplied,
                 EvaluatedAt = DateTimeOffset.UtcNow,
@@ -82,52 +85,82 @@ public sealed class EvaluateModelConsumer(
             : (m.ValidationSetUri, true);
     }
 
-    async Task<(ClassificationMetrics Metrics, ChampionReference? Champion)> Evaluate(
+    /// <summary>The policy's task when it fixes one (an announcement saying otherwise is refused), else the announcement's, else multiclass.</summary>
+    static string TaskOf(EvaluateModel m, ResolvedEvaluationPolicy policy) => policy.Task switch
+    {
+        null => m.Task ?? EvaluationTask.Multiclass,
+        var fixedTask when m.Task is null || m.Task == fixedTask => fixedTask,
+        var fixedTask => throw new ModelConversionException(
+            $"the announcement says task '{m.Task}' but the evaluation policy of {m.ModelName} fixes '{fixedTask}' (Bus:Evaluation Task)"),
+    };
+
+    /// <summary>
+    /// Copies the set to a temporary file (bounded by the limit) and measures the candidate, then the champion, on it,
+    /// each reading it batch by batch; the file is deleted afterwards whatever happens.
+    /// </summary>
+    async Task<(EvaluationResult Metrics, ChampionReference? Champion)> Evaluate(
         EvaluateModel m, ResolvedEvaluationPolicy policy, string setUri, ArtifactLimits limits, CancellationToken deadline)
     {
-        ValidationSet set;
+        var task = TaskOf(m, policy);
+        var format = policy.DataFormat ?? EvaluationData.FormatOf(setUri) ?? throw new ModelConversionException(
+            $"the evaluation set {setUri}: its format is not known from its extension ({string.Join(", ", EvaluationData.Formats)}); set " +
+            "Bus:Evaluation DataFormat");
+        var file = Path.Combine(Path.GetTempPath(), $"bus-evaluation-{Guid.NewGuid():N}.{format}");
         try
         {
-            set = ValidationSet.Parse(await store.ReadAsync(setUri, limits.MaxDataSetBytes, deadline), limits);
-        }
-        catch (ModelConversionException ex)
-        {
-            throw new ModelConversionException($"the evaluation set {setUri}: {ex.Message}", ex);
-        }
-
-        var candidate = new ArtifactReference(m.Artifact.Uri, m.Artifact.Format, m.Artifact.Sha256);
-        var metrics = await Measure(candidate, policy, set, limits, "the candidate", deadline, m.ModelName, m.ModelVersion, "candidate");
-
-        ChampionReference? champion = null;
-        if (await registry.ChampionAsync(m.ModelName, deadline) is { } alias && alias.ModelVersionId != m.ModelVersionId)
-        {
-            var championMetrics = await Measure(alias.Artifact, policy, set, limits, $"the champion {alias.ModelVersion}", deadline, m.ModelName,
-                alias.ModelVersion, "champion");
-            champion = new ChampionReference
+            await store.DownloadAsync(setUri, file, limits.MaxDataSetBytes, deadline);
+            EvaluationData data;
+            try
             {
-                ModelVersionId = alias.ModelVersionId,
-                ModelVersion = alias.ModelVersion,
-                Artifact = new ModelArtifact { Uri = alias.Artifact.Uri, Format = alias.Artifact.Format, Sha256 = alias.Artifact.Sha256 },
-                Metrics = championMetrics.ToDictionary(),
-            };
-        }
+                data = EvaluationData.Open(format, file, policy.Features, limits);
+            }
+            catch (ModelConversionException ex)
+            {
+                throw new ModelConversionException($"the evaluation set {setUri}: {ex.Message}", ex);
+            }
 
-        return (metrics, champion);
+            using (data)
+            {
+                var candidate = new ArtifactReference(m.Artifact.Uri, m.Artifact.Format, m.Artifact.Sha256);
+                var metrics = await Measure(candidate, policy, data, task, limits, "the candidate", deadline, m.ModelName, m.ModelVersion, "candidate");
+
+                ChampionReference? champion = null;
+                if (await registry.ChampionAsync(m.ModelName, deadline) is { } alias && alias.ModelVersionId != m.ModelVersionId)
+                {
+                    var championMetrics = await Measure(alias.Artifact, policy, data, task, limits, $"the champion {alias.ModelVersion}", deadline, m.ModelName,
+                        alias.ModelVersion, "champion");
+                    champion = new ChampionReference
+                    {
+                        ModelVersionId = alias.ModelVersionId,
+                        ModelVersion = alias.ModelVersion,
+                        Artifact = new ModelArtifact { Uri = alias.Artifact.Uri, Format = alias.Artifact.Format, Sha256 = alias.Artifact.Sha256 },
+                        Metrics = championMetrics.Metrics,
+                    };
+                }
+
+                return (metrics, champion);
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>Loads and runs one model; anything it throws that is not transient is that model's fault, reported with the reason.</summary>
-    async Task<ClassificationMetrics> Measure(ArtifactReference artifact, ResolvedEvaluationPolicy policy, ValidationSet set, ArtifactLimits limits, string who,
-        CancellationToken deadline, string modelName, string version, string role)
+    async Task<EvaluationResult> Measure(ArtifactReference artifact, ResolvedEvaluationPolicy policy, EvaluationData data, string task, ArtifactLimits limits,
+        string who, CancellationToken deadline, string modelName, string version, string role)
     {
         using var span = StageTracing.Start("evaluate", modelName, version, role);
         span?.SetTag("bus.artifact.uri", artifact.Uri);
-        span?.SetTag("bus.samples", set.Features.Length);
+        span?.SetTag("bus.task", task);
         try
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var onnx = await store.LoadOnnxAsync(artifact, limits, policy.AllowControlFlow, deadline);
             using var model = OnnxModel.Load(onnx);
-            var metrics = Evaluator.Evaluate(model, set, cancellationToken: deadline);
+            var metrics = Evaluator.Evaluate(model, data, task, policy.Threshold, cancellationToken: deadline, limits: limits);
+            span?.SetTag("bus.samples", metrics.SampleCount);
             StageMetrics.Evaluated(modelName, role, System.Diagnostics.Stopwatch.GetElapsedTime(started), metrics.SampleCount);
             return metrics;
         }

@@ -1,4 +1,5 @@
 using Bus.Ml;
+using Bus.Ml.Data;
 
 namespace Bus.Stages;
 
@@ -37,6 +38,13 @@ public sealed class EvaluationOptions
             own?.AllowProducerValidationSet ?? Default.AllowProducerValidationSet ?? false,
             Locations(own?.ArtifactLocations, Default.ArtifactLocations is { Length: > 0 } d ? d : EvaluationPolicy.DefaultArtifactLocations),
             Locations(own?.DatasetLocations, Default.DatasetLocations is { Length: > 0 } e ? e : EvaluationPolicy.DefaultDatasetLocations),
-            own?.AllowControlFlow ?? Default.AllowControlFlow ?? false);
+            own?.AllowControlFlow ?? Default.AllowControlFlow ?? false)
+        {
+            Task = own?.Task ?? Default.Task,
+            DataFormat = own?.DataFormat ?? Default.DataFormat,
+            Features = new DataFeatures(own?.InputFeature ?? Default.InputFeature ?? DataFeatures.Default.Input,
+                own?.LabelFeature ?? Default.LabelFeature ?? DataFeatures.Default.Label),
+            Threshold = own?.Threshold ?? Default.Threshold ?? 0.5,
+        };
     }
 }

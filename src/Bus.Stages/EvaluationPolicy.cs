@@ -21,4 +21,22 @@ public sealed class EvaluationPolicy
 
     /// <summary>Whether ONNX control flow (Loop, If, Scan) is accepted; the inference deadline still applies.</summary>
     public bool? AllowControlFlow { get; set; }
+
+    /// <summary>
+    /// What the model is evaluated as: multiclass, binary or regression. Set here, it is the pipeline's decision (an
+    /// announcement saying otherwise fails); unset, the announcement's <c>task</c> is used, else multiclass.
+    /// </summary>
+    public string? Task { get; set; }
+
+    /// <summary>The evaluation set's format: json, tfrecord, npz or csv; unset, from the set's extension.</summary>
+    public string? DataFormat { get; set; }
+
+    /// <summary>The TFRecord feature or .npz array holding the model's input (default x).</summary>
+    public string? InputFeature { get; set; }
+
+    /// <summary>The TFRecord feature, .npz array or CSV column holding the label (default y).</summary>
+    public string? LabelFeature { get; set; }
+
+    /// <summary>A binary classifier's decision threshold on its output (default 0.5).</summary>
+    public double? Threshold { get; set; }
 }

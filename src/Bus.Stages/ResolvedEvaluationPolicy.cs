@@ -1,4 +1,5 @@
 using Bus.Ml;
+using Bus.Ml.Data;
 
 namespace Bus.Stages;
 
@@ -7,6 +8,16 @@ public sealed record ResolvedEvaluationPolicy(
     string ValidationSetUri, bool AllowProducerValidationSet, IReadOnlyList<string> ArtifactLocations, IReadOnlyList<string> DatasetLocations,
         bool AllowControlFlow)
 {
+    /// <summary>The task the policy fixes; null: the announcement's, else multiclass.</summary>
+    public string? Task { get; init; }
+
+    /// <summary>The set's format; null: from its extension.</summary>
+    public string? DataFormat { get; init; }
+
+    public DataFeatures Features { get; init; } = DataFeatures.Default;
+
+    public double Threshold { get; init; } = 0.5;
+
     /// <summary>Null when <paramref name="uri"/> lies under one of <paramref name="locations"/>, else why not.</summary>
     public static string? Outside(string uri, IReadOnlyList<string> locations, string what)
     {

@@ -26,6 +26,12 @@ static class StageDependencies
             .PostConfigure(o => o.Scope = string.IsNullOrEmpty(settings.Scope) ? null : settings.Scope)
             .Validate(o => o.Timeout > TimeSpan.Zero, "Bus:Evaluation:Timeout must be positive")
             .Validate(o => o.Models.Keys.All(Contracts.ModelVersionKey.IsValid), "Bus:Evaluation:Models may name only valid model names")
+            .Validate(o => o.Models.Values.Append(o.Default).All(p => p.Task is null || EvaluationTask.All.Contains(p.Task)),
+                $"Bus:Evaluation Task must be one of {string.Join(", ", EvaluationTask.All)}")
+            .Validate(o => o.Models.Values.Append(o.Default).All(p => p.DataFormat is null || Ml.Data.EvaluationData.Formats.Contains(p.DataFormat)),
+                $"Bus:Evaluation DataFormat must be one of {string.Join(", ", Ml.Data.EvaluationData.Formats)}")
+            .Validate(o => o.Models.Values.Append(o.Default).All(p => p.Threshold is null or (> 0 and < 1)),
+                "Bus:Evaluation Threshold must lie strictly between 0 and 1")
             .ValidateOnStart();
         services.TryAddSingleton(sp => new S3ArtifactStore(
             S3ArtifactStore.CreateClient(DefaultAWSCredentialsIdentityResolver.GetCredentials(), settings.Region, settings.ServiceUrl),

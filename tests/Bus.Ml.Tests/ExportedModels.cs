@@ -13,7 +13,12 @@ public sealed class ExportedModels : IAsyncLifetime
     {
         await NodeScript.RunAsync("train.mjs", "--no-upload", "--quiet", "--epochs", "3", "--out", TrainedDirectory);
         await NodeScript.RunAsync("export-test-models.mjs", "--out", Path.Combine(Directory, "exported"), "--from", TrainedDirectory);
+        await NodeScript.RunAsync("tabular-job.mjs", "--task", "regression", "--out", Tabular("regression"));
+        await NodeScript.RunAsync("tabular-job.mjs", "--task", "binary", "--out", Tabular("binary"));
     }
+
+    /// <summary>A tabular model trained by tools/tabular-job.mjs (regression or binary) with its validation split in every format.</summary>
+    public string Tabular(string task) => Path.Combine(Directory, "tabular", task);
 
     public string Case(string name) => Path.Combine(Directory, "exported", name);
 
