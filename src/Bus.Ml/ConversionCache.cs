@@ -19,7 +19,8 @@ public sealed class ConversionCache(long maxBytes)
         }
     }
 
-    public static string KeyOf(ArtifactReference artifact) => $"{artifact.Sha256.ToLowerInvariant()} {artifact.Uri}";
+    /// <summary>The same bytes announced as another format are another artifact: its signature is checked anew.</summary>
+    public static string KeyOf(ArtifactReference artifact) => $"{artifact.Sha256.ToLowerInvariant()} {artifact.Format} {artifact.Uri}";
 
     public bool TryGet(ArtifactReference artifact, out byte[] onnx)
     {

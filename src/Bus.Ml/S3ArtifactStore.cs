@@ -60,6 +60,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
             {
                 var bytes = await ReadAsync(artifact.Uri, limits.MaxArtifactBytes, cancellationToken).ConfigureAwait(false);
                 Verify(artifact, SHA256.HashData(bytes));
+                ArtifactSignature.Check(artifact.Format, bytes);
                 if (_conversions.TryGet(artifact, out var cached))
                     return cached;
                 using var convert = Evaluator.Activity.StartActivity("artifact.convert");
