@@ -196,7 +196,42 @@ function randomizeWeights(model) {
   await save("depthwise", model, [6, 6, 2], randomInputs(3, [6, 6, 2]), 512);
 }
 
-// 10. the trained digits model, loaded back, on real validation samples
+// 10. recurrent layers: LSTM (TF.js's default hard_sigmoid gates) returning sequences into a GRU with sigmoid gates
+const rnn = (make, options) => make({ recurrentInitializer: "glorotUniform", ...options });
+{
+  const model = tfl.sequential();
+  model.add(tfl.layers.embedding({ inputDim: 12, outputDim: 5, inputLength: 6, inputShape: [6] }));
+  model.add(rnn(tfl.layers.lstm, { units: 7, returnSequences: true }));
+  model.add(rnn(tfl.layers.gru, { units: 4, recurrentActivation: "sigmoid" }));
+  model.add(tfl.layers.dense({ units: 3, activation: "softmax" }));
+  randomizeWeights(model);
+  await save("recurrent", model, [6], Array.from({ length: 5 * 6 }, (_, i) => (i * 5 + 2) % 12), 512);
+}
+
+// 11. Bidirectional in every merge mode, with sequences and without
+{
+  const model = tfl.sequential();
+  const gates = { recurrentActivation: "sigmoid" };
+  model.add(tfl.layers.bidirectional({ inputShape: [5, 3], layer: rnn(tfl.layers.lstm, { units: 4, returnSequences: true, ...gates }), mergeMode: "concat" }));
+  model.add(tfl.layers.bidirectional({ layer: rnn(tfl.layers.gru, { units: 3, returnSequences: true, ...gates }), mergeMode: "ave" }));
+  model.add(tfl.layers.bidirectional({ layer: rnn(tfl.layers.lstm, { units: 3, returnSequences: true, activation: "relu", ...gates }), mergeMode: "sum" }));
+  model.add(tfl.layers.bidirectional({ layer: rnn(tfl.layers.gru, { units: 2, ...gates }), mergeMode: "mul" }));
+  model.add(tfl.layers.dense({ units: 2 }));
+  randomizeWeights(model);
+  await save("bidirectional", model, [5, 3], randomInputs(4, [5, 3]), 512);
+}
+
+// 12. a text classifier: token ids, an Embedding, an LSTM, a softmax
+{
+  const model = tfl.sequential();
+  model.add(tfl.layers.embedding({ inputDim: 20, outputDim: 8, inputLength: 10, inputShape: [10] }));
+  model.add(rnn(tfl.layers.lstm, { units: 16, recurrentActivation: "sigmoid" }));
+  model.add(tfl.layers.dense({ units: 4, activation: "softmax" }));
+  randomizeWeights(model);
+  await save("text-lstm", model, [10], Array.from({ length: 6 * 10 }, (_, i) => (i * 7 + i * i) % 20), 1024);
+}
+
+// 13. the trained digits model, loaded back, on real validation samples
 if (o.from) {
   const modelJson = JSON.parse(readFileSync(join(o.from, "model.json"), "utf8"));
   const buffers = modelJson.weightsManifest[0].paths.map((p) => readFileSync(join(o.from, p)));

@@ -65,6 +65,19 @@ function weightsByLayer(weightSpecs, weightData) {
   return byLayer;
 }
 
+// A layer's variables as Keras 3 nests them: a wrapper's under its `layer`, a recurrent layer's under its `cell`, a
+// Bidirectional's under forward_layer/cell and backward_layer/cell.
+function variableGroups(layer, container, weights) {
+  if (!weights.length) return [];
+  switch (layer.class_name) {
+    case "TimeDistributed": return [{ path: `${container}/layer/vars`, weights }];
+    case "LSTM": case "GRU": return [{ path: `${container}/cell/vars`, weights }];
+    case "Bidirectional": return ["forward", "backward"].map((direction) =>
+      ({ path: `${container}/${direction}_layer/cell/vars`, weights: weights.filter((w) => w.name.startsWith(`${direction}_`)) }));
+    default: return [{ path: `${container}/vars`, weights }];
+  }
+}
+
 const layerList = (model) => (Array.isArray(model.config) ? model.config : model.config.layers);
 const layerName = (layer) => layer.name ?? layer.config.name;
 
@@ -92,9 +105,7 @@ function kerasWeights(model, byLayer, dir, shards) {
     const count = used.get(base);
     used.set(base, count === undefined ? 0 : count + 1);
     const container = `layers/${count === undefined ? base : `${base}_${count + 1}`}`;
-    const weights = byLayer.get(layerName(layer)) ?? [];
-    const path = layer.class_name === "TimeDistributed" ? `${container}/layer/vars` : `${container}/vars`;
-    if (weights.length) groups.push({ path, weights, name: layerName(layer) });
+    for (const g of variableGroups(layer, container, byLayer.get(layerName(layer)) ?? [])) groups.push({ ...g, name: layerName(layer) });
     if (layer.class_name === "Dropout") groups.push({ path: `${container}/seed_generator/vars`, seed: true });
   }
   const names = shards > 1 ? Array.from({ length: shards }, (_, i) => `model_${String(i).padStart(5, "0")}.weights.h5`) : ["model.weights.h5"];
@@ -211,7 +222,10 @@ export function writeLegacyH5(path, topology, weightSpecs, weightData, split = f
     const weightNames = weights.map((w) => `${name}/${w.name}:0`);
     if (weightNames.length) layerGroup.create_attribute("weight_names", weightNames, [weightNames.length], fixed(weightNames));
     else layerGroup.create_attribute("weight_names", new Float32Array(0), [0], "<f");
-    weights.forEach((w, i) => dataset(group(file, `model_weights/${name}/${name}`), weightNames[i].slice(name.length + 1), w));
+    weights.forEach((w, i) => {
+      const path = `model_weights/${name}/${weightNames[i]}`;
+      dataset(group(file, path.slice(0, path.lastIndexOf("/"))), path.slice(path.lastIndexOf("/") + 1), w);
+    });
   }
   file.close();
 }

@@ -15,10 +15,10 @@ public class When_a_model_is_a_Keras_file(ExportedModels models)
     {
         var data = new TheoryData<string, string>();
         foreach (var name in new[] { "digits", "functional-skip", "sequential-dense", "activations", "merging", "global-max", "reshaping", "sequence",
-                     "conv1d", "depthwise" })
+                     "conv1d", "depthwise", "recurrent", "bidirectional", "text-lstm" })
         {
-            // activations uses hard_sigmoid, which Keras 3 redefined (x/6 + 0.5, TF.js 0.2x + 0.5): it has no .keras form.
-            foreach (var file in name == "activations" ? ["model.h5"] : new[] { "model.keras", "sharded.keras", "model.h5" })
+            // activations and recurrent use hard_sigmoid, which Keras 3 redefined (x/6 + 0.5, TF.js 0.2x + 0.5): no .keras form.
+            foreach (var file in name is "activations" or "recurrent" ? ["model.h5"] : new[] { "model.keras", "sharded.keras", "model.h5" })
                 data.Add(name, file);
         }
 

@@ -17,6 +17,7 @@ internal static class Activations
         ["leakyrelu"] = LeakyRelu,
         ["leakyRelu"] = LeakyRelu,
         ["softplus"] = (g, x) => g.Node("Softplus", [x]),
+        ["exponential"] = (g, x) => g.Node("Exp", [x]),
         ["softsign"] = (g, x) => g.Node("Softsign", [x]),
         // x * sigmoid(x): Keras calls it swish or silu, TF.js swish.
         ["swish"] = Swish,
@@ -38,7 +39,7 @@ internal static class Activations
             return x;
         if (!Table.TryGetValue(activation, out var emit))
             throw new ModelConversionException($"layer {layer}: unsupported activation '{activation}' (relu, sigmoid, tanh, softmax, linear, elu, " +
-                "selu, leaky relu, softplus, softsign, swish/silu, gelu, gelu_new, mish, hard_sigmoid are)");
+                "selu, leaky relu, softplus, softsign, swish/silu, gelu, gelu_new, mish, hard_sigmoid, exponential are)");
         return graph.Ranked(emit(graph, x), graph.Rank(x));
     }
 

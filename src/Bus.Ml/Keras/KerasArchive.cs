@@ -196,6 +196,9 @@ internal static class KerasArchive
                     var key = $"{container}/{path}/{i}";
                     if (!datasets.TryGetValue(key, out var found))
                         throw new ModelConversionException($"layer {name} ({type}): its weight {names[i]} is not in the weights file (expected '{key}')");
+                    taken.Add(key);
+                    if (names[i].StartsWith(KerasWeightLayout.Skipped, StringComparison.Ordinal))
+                        continue;
                     var tensor = Hdf5Reader.Guard(found.File, () => Hdf5Reader.Tensor(found.Dataset, key, limits));
                     parameters += tensor.Values.Length;
                     if (parameters > limits.MaxParameters)

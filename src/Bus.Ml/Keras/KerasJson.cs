@@ -48,7 +48,7 @@ internal static class KerasJson
     };
 
     /// <summary>A layer's fused activation: a name, or a serialised activation object's class name in lower case.</summary>
-    public static string? ActivationName(JsonElement config) =>
-        config.TryGetProperty("activation", out var a) ? a.ValueKind == JsonValueKind.String ? a.GetString() : a.GetProperty("class_name")
-            .GetString()?.ToLowerInvariant() : null;
+    public static string? ActivationName(JsonElement config, string key = "activation") =>
+        config.TryGetProperty(key, out var a) ? a.ValueKind == JsonValueKind.String ? a.GetString() : a.ValueKind == JsonValueKind.Null ? null
+            : a.GetProperty("class_name").GetString()?.ToLowerInvariant() : null;
 }

@@ -77,6 +77,8 @@ internal static class KerasLegacyH5
             for (var i = 0; i < names.Length; i++)
             {
                 var path = $"{WeightsGroup}/{layerName}/{weightNames[i]}";
+                if (names[i].StartsWith(KerasWeightLayout.Skipped, StringComparison.Ordinal))
+                    continue;
                 if (!layerGroup.LinkExists(weightNames[i]))
                     throw new ModelConversionException($"weight '{path}' is listed in weight_names but not in the file");
                 var tensor = Hdf5Reader.Tensor(layerGroup.Dataset(weightNames[i]), path, limits);

@@ -15,6 +15,9 @@ internal static partial class KerasWeightLayout
     /// <summary>Keras's SeedGenerator state (Dropout and other random layers): saved, but nothing at inference uses it.</summary>
     public const string SeedGenerator = "seed_generator";
 
+    /// <summary>A variable name starting with this is saved but not read (a counter, say): it is taken without a dtype check.</summary>
+    public const string Skipped = "-";
+
     /// <summary>The variable groups of a layer of class <paramref name="type"/>; empty for layers without weights.</summary>
     public static IReadOnlyList<(string Path, string[] Names)> Of(string type, JsonElement config) => type switch
     {
@@ -24,6 +27,14 @@ internal static partial class KerasWeightLayout
         "Embedding" => [("vars", ["embeddings"])],
         "BatchNormalization" => [("vars", [.. Affine(config), "moving_mean", "moving_variance"])],
         "LayerNormalization" => [("vars", Affine(config))],
+        // After adapt(): mean, variance and an integer count nothing at inference uses (its name starts with Skipped).
+        "Normalization" when !(config.TryGetProperty("mean", out var mean) && mean.ValueKind is JsonValueKind.Number or JsonValueKind.Array) =>
+            [("vars", ["mean", "variance", Skipped + "count"])],
+        "LSTM" or "GRU" => [("cell/vars", WithBias(config, "kernel", "recurrent_kernel"))],
+        // Its directions are its forward_layer and backward_layer attributes, each an LSTM or GRU with a cell.
+        "Bidirectional" when config.TryGetProperty("layer", out var wrapped) && wrapped.ValueKind == JsonValueKind.Object =>
+            new[] { "forward", "backward" }.SelectMany(direction => Of(Str(wrapped, "class_name"), wrapped.GetProperty("config")).Select(g =>
+                ($"{direction}_layer/{g.Path}", g.Names.Select(n => $"{direction}_{Str(wrapped.GetProperty("config"), "name")}/{n}").ToArray()))).ToList(),
         // The wrapper has no variables of its own: they are its `layer` attribute's, named as the wrapper's.
         "TimeDistributed" when config.TryGetProperty("layer", out var inner) && inner.ValueKind == JsonValueKind.Object =>
             Of(Str(inner, "class_name"), inner.GetProperty("config")).Select(g => ($"layer/{g.Path}", g.Names)).ToList(),

@@ -52,6 +52,12 @@ internal static class LayerCatalog
         ["Flatten"] = ReshapingLayers.Flatten,
         ["Reshape"] = ReshapingLayers.Reshape,
         ["UpSampling2D"] = ReshapingLayers.UpSampling2D,
+        ["Subtract"] = MergingLayers.Subtract,
+        ["ZeroPadding1D"] = ReshapingLayers.ZeroPadding1D,
+        ["Normalization"] = NormalizationLayers.Normalization,
+        ["LSTM"] = RecurrentLayers.Lstm,
+        ["GRU"] = RecurrentLayers.Gru,
+        ["Bidirectional"] = RecurrentLayers.Bidirectional,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     public static readonly IReadOnlySet<string> Supported = Emitters.Keys.Append(InputLayer).ToFrozenSet(StringComparer.Ordinal);

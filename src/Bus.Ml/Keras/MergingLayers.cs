@@ -3,8 +3,7 @@ using static Bus.Ml.Keras.OnnxAttributes;
 namespace Bus.Ml.Keras;
 
 /// <summary>
-/// Layers that join several tensors: Add, Multiply, Average, Maximum, Minimum and Concatenate (Subtract waits for a
-/// reference to check it against: TF.js has none).
+/// Layers that join several tensors: Add, Subtract, Multiply, Average, Maximum, Minimum and Concatenate.
 /// </summary>
 internal static class MergingLayers
 {
@@ -25,6 +24,10 @@ internal static class MergingLayers
     }
 
     public static string Add(KerasLayer layer) => Chain(layer, "Add");
+
+    /// <summary>Keras's Subtract takes exactly two tensors: the first minus the second.</summary>
+    public static string Subtract(KerasLayer layer) => layer.Inputs.Count == 2 ? Chain(layer, "Sub")
+        : throw new ModelConversionException($"layer {layer.Name}: Subtract takes exactly 2 inputs, not {layer.Inputs.Count}");
 
     public static string Concatenate(KerasLayer layer)
     {

@@ -85,6 +85,9 @@ internal sealed class OnnxGraph(IReadOnlyDictionary<string, KerasTensor> weights
         return output;
     }
 
+    /// <summary>Adds a node built by the caller (one with several outputs, say).</summary>
+    public void Add(NodeProto node) => _graph.Node.Add(node);
+
     /// <summary>The Keras weight <c>layer/weight</c>, marked used; a conversion error when the manifest lacks it.</summary>
     public KerasTensor Use(string layer, string weight)
     {

@@ -63,6 +63,16 @@ internal static class ReshapingLayers
         return layer.Graph.Ranked(layer.Graph.Node("Pad", [layer.X, pads]), 4);
     }
 
+    /// <summary>Zeros before and after the steps of [batch, steps, channels]: padding is one number or a (before, after) pair.</summary>
+    public static string ZeroPadding1D(KerasLayer layer)
+    {
+        var pair = KerasJson.Pair(layer.Config, "padding", 1);
+        if (pair.Length != 2 || pair.Any(p => p < 0 || p > 4096))
+            throw new ModelConversionException($"layer {layer.Name}: padding must be one or two numbers between 0 and 4096");
+        var pads = layer.Graph.Int64Initializer($"{layer.Name}/pads", [6], [0, pair[0], 0, 0, pair[1], 0]);
+        return layer.Graph.Ranked(layer.Graph.Node("Pad", [layer.X, pads]), 3);
+    }
+
     public static string Cropping2D(KerasLayer layer)
     {
         var (top, bottom, left, right) = Sides(layer, "cropping");
