@@ -231,7 +231,21 @@ const rnn = (make, options) => make({ recurrentInitializer: "glorotUniform", ...
   await save("text-lstm", model, [10], Array.from({ length: 6 * 10 }, (_, i) => (i * 7 + i * i) % 20), 1024);
 }
 
-// 13. the trained digits model, loaded back, on real validation samples
+// 13. a fully convolutional upscaler: any height and width (the input shape is [null, null, 3]); references at two sizes
+{
+  const model = tfl.sequential();
+  model.add(tfl.layers.conv2d({ inputShape: [null, null, 3], filters: 6, kernelSize: 3, padding: "same", activation: "relu" }));
+  model.add(tfl.layers.upSampling2d({ size: [2, 2] }));
+  model.add(tfl.layers.conv2d({ filters: 3, kernelSize: 3, padding: "same" }));
+  randomizeWeights(model);
+  await save("upscaler", model, [5, 7, 3], randomInputs(2, [5, 7, 3]), 512);
+  const inputs = randomInputs(3, [4, 4, 3]);
+  const y = model.predict(tf.tensor(inputs, [3, 4, 4, 3]));
+  writeFileSync(join(o.out, "upscaler", "reference-4x4.json"), JSON.stringify({ inputShape: [4, 4, 3], batch: 3, inputs, outputShape: y.shape,
+    outputs: Array.from(await y.data()) }));
+}
+
+// 14. the trained digits model, loaded back, on real validation samples
 if (o.from) {
   const modelJson = JSON.parse(readFileSync(join(o.from, "model.json"), "utf8"));
   const buffers = modelJson.weightsManifest[0].paths.map((p) => readFileSync(join(o.from, p)));

@@ -15,9 +15,7 @@ public static class Evaluator
     public static ClassificationMetrics Evaluate(OnnxModel model, ValidationSet set, int batchSize = 64, CancellationToken cancellationToken = default)
     {
         using var span = Activity.StartActivity("evaluate");
-        if (model.InputSize != set.SampleSize)
-            throw new ModelConversionException($"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] per sample, the validation set has " +
-                $"[{string.Join(",", set.InputShape)}]");
+        var sample = ShapeFor(model, set.InputShape, set.SampleSize);
         var accumulator = new ClassificationMetrics.Accumulator(set.Classes);
         var buffer = new float[batchSize * set.SampleSize];
         for (var start = 0; start < set.Features.Length; start += batchSize)
@@ -26,7 +24,7 @@ public static class Evaluator
             for (var i = 0; i < count; i++)
                 set.Features[start + i].CopyTo(buffer, i * set.SampleSize);
             var input = count == batchSize ? buffer : buffer[..(count * set.SampleSize)];
-            var rows = model.Predict(input, count, cancellationToken);
+            var rows = model.Predict(input, count, sample, cancellationToken);
             for (var i = 0; i < count; i++)
                 accumulator.Add(rows[i], set.Labels[start + i], start + i);
         }
@@ -46,9 +44,10 @@ public static class Evaluator
         var maxClasses = (limits ?? ArtifactLimits.Default).MaxClasses;
         using var span = Activity.StartActivity("evaluate");
         span?.SetTag("bus.task", task);
-        if (data.InputShape is { } shape && model.InputSize != shape.Aggregate(1, (a, b) => a * b))
-            throw new ModelConversionException($"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] per sample, the evaluation set has " +
-                $"[{string.Join(",", shape)}]");
+        if (model.IsDynamic && data.InputShape is null)
+            throw new ModelConversionException($"the model's input [{OnnxModel.Describe(model.InputShape)}] has open dimensions: evaluate it on a JSON " +
+                "set, whose inputShape gives the samples' shape");
+        var shapeOfSamples = data.InputShape is { } shape ? ShapeFor(model, shape, shape.Aggregate(1, (a, b) => a * b)) : null;
         if (!EvaluationTask.All.Contains(task, StringComparer.Ordinal))
             throw new ModelConversionException($"unknown evaluation task '{task}' ({string.Join(", ", EvaluationTask.All)})");
         var binary = task == EvaluationTask.Binary ? new BinaryMetrics(threshold) : null;
@@ -57,10 +56,10 @@ public static class Evaluator
         long sample = 0;
         foreach (var batch in data.Batches(batchSize, cancellationToken))
         {
-            if (batch.SampleSize != model.InputSize)
+            if (shapeOfSamples is null && batch.SampleSize != model.InputSize)
                 throw new ModelConversionException($"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] ({model.InputSize} values) per " +
                     $"sample, the evaluation set has {batch.SampleSize}");
-            var rows = model.Predict(batch.Features, batch.Count, cancellationToken);
+            var rows = model.Predict(batch.Features, batch.Count, shapeOfSamples, cancellationToken);
             for (var i = 0; i < batch.Count; i++, sample++)
             {
                 var target = batch.Targets.AsSpan(i * batch.TargetWidth, batch.TargetWidth);
@@ -82,6 +81,25 @@ public static class Evaluator
         var headline = EvaluationTask.Headline(task);
         Describe(span, result.SampleCount, headline, result.Metrics.GetValueOrDefault(headline));
         return result;
+    }
+
+    /// <summary>The shape samples run in: the set's, which must fit a model with open dimensions and match a static one's size.</summary>
+    static int[] ShapeFor(OnnxModel model, int[] setShape, int setSize)
+    {
+        if (model.IsDynamic)
+        {
+            try
+            {
+                return model.SampleShape(setShape);
+            }
+            catch (ModelConversionException ex)
+            {
+                throw new ModelConversionException($"shape mismatch: {ex.Message}", ex);
+            }
+        }
+
+        return model.InputSize == setSize ? model.InputShape : throw new ModelConversionException(
+            $"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] per sample, the evaluation set has [{string.Join(",", setShape)}]");
     }
 
     static int Classes(int outputs, int max) => outputs >= 2 && outputs <= max ? outputs

@@ -17,19 +17,43 @@ public sealed class OnnxModel : IDisposable
         _inputName = input.Key;
         _outputName = session.OutputMetadata.ContainsKey(KerasOnnxConverter.OutputName) ? KerasOnnxConverter.OutputName : session.OutputMetadata.Keys.First();
         HasEmbedding = session.OutputMetadata.ContainsKey(KerasOnnxConverter.EmbeddingName);
-        InputShape = input.Value.Dimensions.Skip(1).ToArray();
-        if (InputShape.Any(d => d <= 0))
-            throw new ModelConversionException($"the model input has unknown dimensions: [{string.Join(",", input.Value.Dimensions)}]");
-        InputSize = (int)ArtifactLimits.Elements(InputShape.Select(d => (long)d), int.MaxValue / 64, "the model's input");
+        InputShape = input.Value.Dimensions.Skip(1).Select(d => d <= 0 ? -1 : d).ToArray();
+        IsDynamic = InputShape.Contains(-1);
+        InputSize = IsDynamic ? -1 : (int)ArtifactLimits.Elements(InputShape.Select(d => (long)d), int.MaxValue / 64, "the model's input");
     }
 
-    /// <summary>The input shape of one sample (without the batch dimension).</summary>
+    /// <summary>The input shape of one sample (without the batch dimension); -1 for a dimension the model leaves open.</summary>
     public int[] InputShape { get; }
+
+    /// <summary>
+    /// Whether a dimension besides the batch is open (a fully convolutional model takes any height and width): each
+    /// request then says its samples' shape (<see cref="SampleShape"/>).
+    /// </summary>
+    public bool IsDynamic { get; }
+
+    /// <summary>
+    /// <paramref name="requested"/> checked against the model's input: the same rank, the fixed dimensions equal, the
+    /// open ones positive, the sample within <paramref name="maxElements"/>; a static model's own shape when null.
+    /// </summary>
+    public int[] SampleShape(int[]? requested, long maxElements = 16_777_216)
+    {
+        if (requested is null)
+            return IsDynamic ? throw new ModelConversionException($"the model's input [{Describe(InputShape)}] has open dimensions: give the " +
+                "samples' shape") : InputShape;
+        if (requested.Length != InputShape.Length || requested.Where((d, i) => InputShape[i] != -1 && InputShape[i] != d).Any())
+            throw new ModelConversionException($"a sample of shape [{Describe(requested)}] does not fit the model's input [{Describe(InputShape)}]");
+        ArtifactLimits.Elements(requested.Select(d => (long)d), maxElements, $"a sample of shape [{Describe(requested)}]");
+        return requested;
+    }
+
+    /// <summary>A shape with its open dimensions as '?'.</summary>
+    public static string Describe(int[] shape) =>
+        string.Join(",", shape.Select(d => d < 0 ? "?" : d.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>Whether the model also gives the penultimate layer's activations.</summary>
     public bool HasEmbedding { get; }
 
-    /// <summary>Values in one sample.</summary>
+    /// <summary>Values in one sample; -1 for a model with open dimensions (the request's shape decides).</summary>
     public int InputSize { get; }
 
     /// <summary>
@@ -57,16 +81,23 @@ public sealed class OnnxModel : IDisposable
     /// ONNX Runtime itself (a model that never ends, a Loop with a huge trip count) and this throws
     /// <see cref="OperationCanceledException"/>.
     /// </summary>
-    public float[][] Predict(float[] inputs, int batch, CancellationToken cancellationToken)
+    public float[][] Predict(float[] inputs, int batch, CancellationToken cancellationToken) => Predict(inputs, batch, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="Predict(float[], int, CancellationToken)"/>, each sample of <paramref name="sampleShape"/> (see
+    /// <see cref="SampleShape"/>).
+    /// </summary>
+    public float[][] Predict(float[] inputs, int batch, int[]? sampleShape, CancellationToken cancellationToken)
     {
+        var shape = SampleShape(sampleShape);
         if (!cancellationToken.CanBeCanceled)
-            return Predict(inputs, batch);
+            return Predict(inputs, batch, shape, (RunOptions?)null);
         cancellationToken.ThrowIfCancellationRequested();
         using var runOptions = new RunOptions();
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
         try
         {
-            return Predict(inputs, batch, runOptions);
+            return Predict(inputs, batch, shape, runOptions);
         }
         catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
         {
@@ -75,15 +106,16 @@ public sealed class OnnxModel : IDisposable
     }
 
     /// <summary>Runs a batch; <paramref name="inputs"/> holds <paramref name="batch"/> samples back to back. Returns the outputs row by row.</summary>
-    public float[][] Predict(float[] inputs, int batch) => Predict(inputs, batch, (RunOptions?)null);
+    public float[][] Predict(float[] inputs, int batch) => Predict(inputs, batch, SampleShape(null), (RunOptions?)null);
 
-    float[][] Predict(float[] inputs, int batch, RunOptions? runOptions)
+    float[][] Predict(float[] inputs, int batch, int[] sample, RunOptions? runOptions)
     {
-        if (inputs.Length != batch * InputSize)
-            throw new ArgumentException($"expected {batch} samples of {InputSize} values ({batch * InputSize}), got {inputs.Length}", nameof(inputs));
-        var shape = new int[InputShape.Length + 1];
+        var size = sample.Aggregate(1, (a, b) => a * b);
+        if (inputs.Length != (long)batch * size)
+            throw new ArgumentException($"expected {batch} samples of {size} values ({batch * size}), got {inputs.Length}", nameof(inputs));
+        var shape = new int[sample.Length + 1];
         shape[0] = batch;
-        InputShape.CopyTo(shape, 1);
+        sample.CopyTo(shape, 1);
         var tensor = new DenseTensor<float>(inputs, shape);
         using var results = runOptions is null
             ? _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, tensor)], [_outputName])
@@ -104,9 +136,10 @@ public sealed class OnnxModel : IDisposable
     {
         if (!HasEmbedding)
             throw new InvalidOperationException("this model has no embedding output");
-        var shape = new int[InputShape.Length + 1];
+        var sample = SampleShape(null);
+        var shape = new int[sample.Length + 1];
         shape[0] = batch;
-        InputShape.CopyTo(shape, 1);
+        sample.CopyTo(shape, 1);
         using var results = _session.Run([NamedOnnxValue.CreateFromTensor(_inputName, new DenseTensor<float>(inputs, shape))], [_outputName,
             KerasOnnxConverter.EmbeddingName]);
         return (Rows(results.First(r => r.Name == _outputName).AsTensor<float>(), batch), Rows(results.First(r => r.Name == KerasOnnxConverter.EmbeddingName)

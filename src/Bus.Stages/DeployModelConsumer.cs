@@ -107,7 +107,9 @@ public sealed class DeployModelConsumer(S3ArtifactStore store, ModelRegistry reg
     /// <summary>One prediction on a neutral input must succeed and give finite probabilities.</summary>
     static void Canary(OnnxModel model)
     {
-        var output = model.Predict(new float[model.InputSize], 1)[0];
+        // A model with open dimensions gets 8 along each of them.
+        var shape = model.InputShape.Select(d => d < 0 ? 8 : d).ToArray();
+        var output = model.Predict(new float[shape.Aggregate(1, (a, b) => a * b)], 1, shape, CancellationToken.None)[0];
         if (output.Length == 0 || output.Any(v => !float.IsFinite(v)))
             throw new ModelConversionException("canary prediction failed: the output is empty or not finite");
     }

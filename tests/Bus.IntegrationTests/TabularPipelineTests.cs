@@ -29,6 +29,21 @@ public class When_a_TensorFlow_user_hands_over_keras_files_and_TFRecords(Emulato
                 Path.Combine(pipeline.Data, name))).Trim().Split('\n')[^1])!;
         }
 
+        // A fully convolutional upscaler (any height and width) and TF.js's outputs at two sizes.
+        var exported = Path.Combine(pipeline.Data, "exported");
+        await NodeScript.RunAsync("export-test-models.mjs", "--out", exported);
+        var upscaler = Path.Combine(exported, "upscaler");
+        JsonNode Reference(string file) => JsonNode.Parse(File.ReadAllText(Path.Combine(upscaler, file)))!;
+        float[][] Samples(JsonNode reference, string key) => reference[key]!.AsArray().Select(v => v!.GetValue<float>())
+            .Chunk(reference[key]!.AsArray().Count / reference["batch"]!.GetValue<int>()).ToArray();
+        var small = Reference("reference-4x4.json");
+        var upscalerSet = JsonSerializer.Serialize(new
+        {
+            inputShape = new[] { 4, 4, 3 },
+            features = Samples(small, "inputs"),
+            labels = Samples(small, "outputs"),
+        });
+
         var models = $"{pipeline.Scope}-bus-models";
         var evaluation = $"{pipeline.Scope}-bus-evaluation";
         using (var s3 = S3ArtifactStore.CreateClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl))
@@ -59,6 +74,13 @@ public class When_a_TensorFlow_user_hands_over_keras_files_and_TFRecords(Emulato
                 Key = "churn/validation.csv",
                 FilePath = Path.Combine(pipeline.Data, "churn-1", "validation.csv")
             });
+            await s3.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = models,
+                Key = "upscaler/1/model.keras",
+                FilePath = Path.Combine(upscaler, "model.keras"),
+            });
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = evaluation, Key = "upscaler/validation.json", ContentBody = upscalerSet });
         }
 
         var settings = pipeline.Settings(Path.Combine(pipeline.Data, "host"));
@@ -72,6 +94,10 @@ public class When_a_TensorFlow_user_hands_over_keras_files_and_TFRecords(Emulato
         settings["Bus:Lifecycle:Promotion:Models:houses:Metrics:rmse:MaxIncrease"] = "0.01";
         settings["Bus:Lifecycle:Promotion:Models:houses:Metrics:r2:Min"] = "0.5";
         settings["Bus:Lifecycle:Promotion:Models:churn:Metrics:rocAuc:Min"] = "0.9";
+        settings["Bus:Evaluation:Models:upscaler:Task"] = "regression";
+        settings["Bus:Evaluation:Models:upscaler:ValidationSetUri"] = $"s3://{evaluation}/upscaler/validation.json";
+        settings["Bus:Evaluation:Models:upscaler:ArtifactLocations:0"] = $"s3://{models}/upscaler/";
+        settings["Bus:Lifecycle:Promotion:Models:upscaler:Metrics:maxError:Max"] = "0.0001";
         await using var host = await HostProcess.StartAsync("tabular", ["lifecycle", "evaluation", "deployment"], settings, default);
         using var http = new HttpClient { BaseAddress = host.Url };
         async Task<JsonNode?> Status(string model, string version)
@@ -84,13 +110,15 @@ public class When_a_TensorFlow_user_hands_over_keras_files_and_TFRecords(Emulato
         async Task<JsonNode> Settled(string model, string version, string format = "keras", string? task = null, string? fileOf = null)
         {
             var job = fileOf ?? $"{model}-{version}";
+            var sha256 = jobs.TryGetValue(job, out var trained) ? trained["sha256"]!["keras"]!.ToString()
+                : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(Path.Combine(upscaler, "model.keras"))));
             await pipeline.PublishRawAsync(JsonSerializer.Serialize(new
             {
                 modelName = model,
                 modelVersion = version,
                 artifactUri = $"s3://{models}/{job.Replace('-', '/')}/model.keras",
                 artifactFormat = format,
-                artifactSha256 = jobs[job]["sha256"]!["keras"]!.ToString(),
+                artifactSha256 = sha256,
                 task,
                 producer = "keras-trainer@test",
             }));
@@ -132,6 +160,23 @@ public class When_a_TensorFlow_user_hands_over_keras_files_and_TFRecords(Emulato
         var mislabelled = await Settled("churn", "3", format: "keras-h5", task: "binary", fileOf: "churn-1");
         mislabelled["state"]!.ToString().Should().Be("Failed");
         mislabelled["reason"]!.ToString().Should().Contain("artifactFormat is 'keras-h5' but the file is a zip archive");
+
+        // Open height and width: evaluated at the set's shape, served at each request's.
+        var up = await Settled("upscaler", "1");
+        up["state"]!.ToString().Should().Be("Deployed", up["reason"]?.ToString());
+        foreach (var reference in new[] { small, Reference("reference.json") })
+        {
+            var shape = reference["inputShape"]!.AsArray().Select(d => d!.GetValue<int>()).ToArray();
+            var answer = await http.PostAsJsonAsync("/models/upscaler/predict", new { instances = Samples(reference, "inputs"), shape });
+            answer.IsSuccessStatusCode.Should().BeTrue(await answer.Content.ReadAsStringAsync());
+            var outputs = JsonNode.Parse(await answer.Content.ReadAsStringAsync())!["predictions"]!.AsArray()
+                .SelectMany(p => p!["probabilities"]!.AsArray().Select(v => v!.GetValue<float>())).ToArray();
+            outputs.Should().Equal(Samples(reference, "outputs").SelectMany(r => r), (a, e) => Math.Abs(a - e) < 1e-4, $"at [{string.Join(",", shape)}]");
+        }
+
+        var shapeless = await http.PostAsJsonAsync("/models/upscaler/predict", new { instances = Samples(small, "inputs") });
+        ((int)shapeless.StatusCode).Should().Be(400);
+        (await shapeless.Content.ReadAsStringAsync()).Should().Contain("open dimensions");
 
         // The policy fixes houses' task: an announcement claiming another is refused, not evaluated as it asks.
         var claimed = await Settled("houses", "1b", task: "binary", fileOf: "houses-1");

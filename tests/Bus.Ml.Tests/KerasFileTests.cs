@@ -15,7 +15,7 @@ public class When_a_model_is_a_Keras_file(ExportedModels models)
     {
         var data = new TheoryData<string, string>();
         foreach (var name in new[] { "digits", "functional-skip", "sequential-dense", "activations", "merging", "global-max", "reshaping", "sequence",
-                     "conv1d", "depthwise", "recurrent", "bidirectional", "text-lstm" })
+                     "conv1d", "depthwise", "recurrent", "bidirectional", "text-lstm", "upscaler" })
         {
             // activations and recurrent use hard_sigmoid, which Keras 3 redefined (x/6 + 0.5, TF.js 0.2x + 0.5): no .keras form.
             foreach (var file in name is "activations" or "recurrent" ? ["model.h5"] : new[] { "model.keras", "sharded.keras", "model.h5" })
@@ -35,13 +35,8 @@ public class When_a_model_is_a_Keras_file(ExportedModels models)
     {
         var onnx = KerasOnnxConverter.ConvertFile(FormatOf(file), Read(name, file), ArtifactLimits.Default);
 
-        using var reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(models.Case(name), "reference.json")));
-        var inputs = reference.RootElement.GetProperty("inputs").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        var expected = reference.RootElement.GetProperty("outputs").EnumerateArray().Select(v => v.GetSingle()).ToArray();
-        using var model = OnnxModel.Load(onnx);
-        var actual = model.Predict(inputs, reference.RootElement.GetProperty("batch").GetInt32()).SelectMany(r => r).ToArray();
-        actual.Should().HaveCount(expected.Length);
-        actual.Zip(expected, (a, e) => Math.Abs(a - e)).Max().Should().BeLessThan(1e-4f, $"{name} as {file}: largest difference from TF.js");
+        TfjsReference.WorstDifference(onnx, Path.Combine(models.Case(name), "reference.json")).Should().BeLessThan(1e-4f,
+            $"{name} as {file}: largest difference from TF.js");
     }
 
     [Fact]
@@ -194,5 +189,51 @@ public class When_a_model_is_a_Keras_file(ExportedModels models)
 
         FluentActions.Invoking(() => KerasOnnxConverter.ConvertKerasH5(bytes, ArtifactLimits.Default))
             .Should().Throw<ModelConversionException>().WithMessage("*no model_config attribute*model.save(\"model.h5\")*");
+    }
+}
+
+/// <summary>A fully convolutional model takes any height and width: converted with its open axes, run at the shape of each request.</summary>
+[Collection(ExportedModelsCollection.Name)]
+public class When_a_model_has_open_input_dimensions(ExportedModels models)
+{
+    [Fact]
+    public void Should_convert_each_open_axis_and_run_at_any_size_as_TFjs_does()
+    {
+        var directory = models.Case("upscaler");
+        var onnx = KerasOnnxConverter.ConvertFile("keras", File.ReadAllBytes(Path.Combine(directory, "model.keras")), ArtifactLimits.Default);
+        var graph = Onnx.ModelProto.Parser.ParseFrom(onnx).Graph.Input.Single().Type.TensorType.Shape.Dim;
+        graph.Select(d => d.DimParam).Should().Equal("batch", "d1", "d2", "");
+        graph[3].DimValue.Should().Be(3);
+
+        foreach (var reference in new[] { "reference.json", "reference-4x4.json" })
+            TfjsReference.WorstDifference(onnx, Path.Combine(directory, reference)).Should().BeLessThan(1e-4f, reference);
+
+        using var model = OnnxModel.Load(onnx);
+        model.IsDynamic.Should().BeTrue();
+        model.InputShape.Should().Equal(-1, -1, 3);
+        FluentActions.Invoking(() => model.SampleShape([4, 4, 2])).Should().Throw<ModelConversionException>()
+            .WithMessage("*does not fit the model's input [?,?,3]*");
+        FluentActions.Invoking(() => model.Predict(new float[48], 1)).Should().Throw<ModelConversionException>().WithMessage("*open dimensions*");
+    }
+
+    [Fact]
+    public void Should_evaluate_on_a_set_that_says_its_shape_and_refuse_one_that_cannot()
+    {
+        var directory = models.Case("upscaler");
+        using var model = OnnxModel.Load(KerasOnnxConverter.ConvertFile("keras", File.ReadAllBytes(Path.Combine(directory, "model.keras")),
+            ArtifactLimits.Default));
+        // A regression of the upscaled image against itself: targets are the model's own outputs, so every error is zero.
+        var inputs = Enumerable.Range(0, 2 * 4 * 6 * 3).Select(i => (float)Math.Sin(i)).ToArray();
+        var outputs = model.Predict(inputs, 2, [4, 6, 3], CancellationToken.None);
+        var json = System.Text.Json.JsonSerializer.Serialize(new { inputShape = new[] { 4, 6, 3 }, features = inputs.Chunk(72), labels = outputs });
+        var path = Path.Combine(models.Directory, "upscaler-set.json");
+        File.WriteAllText(path, json);
+        using (var data = Ml.Data.EvaluationData.Open("json", path, Ml.Data.DataFeatures.Default, ArtifactLimits.Default))
+            Evaluator.Evaluate(model, data, EvaluationTask.Regression).Metrics["maxError"].Should().Be(0);
+
+        var tabular = Path.Combine(models.Tabular("regression"), "validation.tfrecord");
+        using var streamed = Ml.Data.EvaluationData.Open("tfrecord", tabular, Ml.Data.DataFeatures.Default, ArtifactLimits.Default);
+        FluentActions.Invoking(() => Evaluator.Evaluate(model, streamed, EvaluationTask.Regression)).Should().Throw<ModelConversionException>()
+            .WithMessage("*open dimensions: evaluate it on a JSON set*");
     }
 }

@@ -48,18 +48,29 @@ static class ModelsApi
             var response = await gate.RunAsync(() => server.Use(name, served =>
             {
                 version = served.Version;
-                var size = served.Model.InputSize;
+                int[] shape;
+                try
+                {
+                    shape = served.Model.SampleShape(request.Shape, predict.MaxBodyBytes);
+                }
+                catch (ModelConversionException ex)
+                {
+                    outcome = "bad_request";
+                    return (object)Results.BadRequest(new { error = $"shape: {ex.Message}" });
+                }
+
+                var size = shape.Aggregate(1, (a, b) => a * b);
                 if (request.Instances.Any(i => i is null || i.Length != size))
                 {
                     outcome = "bad_request";
-                    return (object)Results.BadRequest(new
+                    return Results.BadRequest(new
                     {
-                        error = $"each instance must hold {size} values (shape [{string.Join(",", served.Model.InputShape)}])",
+                        error = $"each instance must hold {size} values (shape [{OnnxModel.Describe(shape)}])",
                     });
                 }
 
                 outcome = "error";
-                var rows = served.Model.Predict(request.Instances.SelectMany(i => i).ToArray(), request.Instances.Length);
+                var rows = served.Model.Predict(request.Instances.SelectMany(i => i).ToArray(), request.Instances.Length, shape, CancellationToken.None);
                 outcome = "ok";
                 return Results.Ok(new PredictResponse(served.ModelName, served.Version, served.Revision,
                     rows.Select(r => new Prediction(ClassificationMetrics.ArgMax(r), r)).ToList()));

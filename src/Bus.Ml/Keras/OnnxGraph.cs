@@ -62,9 +62,13 @@ internal sealed class OnnxGraph(IReadOnlyDictionary<string, KerasTensor> weights
     static ValueInfoProto ValueInfo(string name, long[] shape)
     {
         var tensorShape = new TensorShapeProto();
-        foreach (var d in shape)
-            tensorShape.Dim.Add(d < 0
-                ? new TensorShapeProto.Types.Dimension { DimParam = "batch" } : new TensorShapeProto.Types.Dimension { DimValue = d });
+        // Each open axis is named on its own (batch, d1, d2, ...): ONNX Runtime takes names alike as the same size.
+        for (var axis = 0; axis < shape.Length; axis++)
+        {
+            tensorShape.Dim.Add(shape[axis] < 0
+                ? new TensorShapeProto.Types.Dimension { DimParam = axis == 0 ? "batch" : $"d{axis}" }
+                : new TensorShapeProto.Types.Dimension { DimValue = shape[axis] });
+        }
         return new ValueInfoProto
         {
             Name = name,
