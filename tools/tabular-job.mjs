@@ -2,16 +2,18 @@
 // sigmoid output (--task binary) on a deterministic synthetic set of 8 features. It saves the model as Keras does
 // (model.keras, model.h5, and model.json with shards for comparison) and the validation split in every evaluation
 // format Bus reads (validation.tfrecord, .npz, .csv, .json), and prints { sha256 of each model file, out, metrics }.
-//   node tabular-job.mjs --task regression|binary --out DIR [--epochs 40] [--seed 3] [--samples 2000]
+//   node tabular-job.mjs --task regression|binary --out DIR [--epochs 40] [--seed 3] [--samples 2000] [--evaluation-samples N]
+// --evaluation-samples N also writes N more samples of the same distribution as evaluation.tfrecord (and, up to a
+// million, evaluation.json), streamed to disk, for the benchmark.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { writeKeras, writeLegacyH5 } from "./keras-files.mjs";
-import { writeCsv, writeJson, writeNpz, writeTfRecords } from "./datasets.mjs";
+import { example, tfRecord, writeCsv, writeJson, writeNpz, writeTfRecords } from "./datasets.mjs";
 
 const { values: o } = parseArgs({
   options: {
@@ -20,6 +22,7 @@ const { values: o } = parseArgs({
     epochs: { type: "string", default: "40" },
     seed: { type: "string", default: "3" },
     samples: { type: "string", default: "2000" },
+    "evaluation-samples": { type: "string", default: "0" },
   },
 });
 if (!o.out) throw new Error("--out DIR is required");
@@ -30,11 +33,12 @@ await tf.setBackend("cpu");
 let state = 20261204;
 const random = () => { state = (state * 1103515245 + 12345) % 2147483648; return state / 2147483648; };
 const width = 8;
-const rows = Array.from({ length: Number.parseInt(o.samples, 10) }, () => {
+const sample = () => {
   const x = Array.from({ length: width }, () => Math.fround(random() * 2 - 1));
   const value = Math.sin(2 * x[0]) + x[1] * x[2] + 0.5 * x[3] * x[3] - x[4] + 0.1 * (random() - 0.5);
   return { x, y: o.task === "binary" ? (value > 0.1 ? 1 : 0) : Math.fround(value) };
-});
+};
+const rows = Array.from({ length: Number.parseInt(o.samples, 10) }, sample);
 const train = rows.filter((_, i) => i % 5 !== 0);
 const validation = rows.filter((_, i) => i % 5 === 0);
 
@@ -66,6 +70,29 @@ writeTfRecords(join(o.out, "validation.tfrecord"), validation, { intLabels });
 writeNpz(join(o.out, "validation.npz"), validation, [width], { intLabels, compressed: true });
 writeCsv(join(o.out, "validation.csv"), validation);
 writeJson(join(o.out, "validation.json"), validation, [width]);
+
+const extra = Number.parseInt(o["evaluation-samples"], 10);
+if (extra > 0) {
+  const chunk = 10000;
+  const records = openSync(join(o.out, "evaluation.tfrecord"), "w");
+  const json = extra <= 1_000_000 ? openSync(join(o.out, "evaluation.json"), "w") : null;
+  if (json !== null) writeSync(json, `{"inputShape":[${width}],"features":[`);
+  const labels = [];
+  for (let done = 0; done < extra; done += chunk) {
+    const batch = Array.from({ length: Math.min(chunk, extra - done) }, sample);
+    writeSync(records, Buffer.concat(batch.map((s, i) => tfRecord(example({ x: { floats: s.x }, y: intLabels ? { ints: [s.y] } : { floats: [s.y] },
+      id: { ints: [done + i] } })))));
+    if (json !== null) {
+      writeSync(json, (done > 0 ? "," : "") + batch.map((s) => JSON.stringify(s.x)).join(","));
+      for (const s of batch) labels.push(s.y);
+    }
+  }
+  closeSync(records);
+  if (json !== null) {
+    writeSync(json, `],"labels":${JSON.stringify(labels)}}`);
+    closeSync(json);
+  }
+}
 
 // TF.js's own predictions on the validation split, for the converter and metric checks.
 const predictions = Array.from(await model.predict(tf.tensor2d(validation.map((r) => r.x))).data());

@@ -14,12 +14,16 @@ using Microsoft.Extensions.DependencyInjection;
 // bench ml [samples] [seconds] [--runs N]: the evaluation path against a bare ONNX Runtime loop, and the inference endpoint.
 // bench persistence [versions] [--runs N]: the saga on each store, with and without the inbox/outbox.
 // bench audit [rows] [--runs N]: verifying the audit log's hash chain against only reading it, on each store.
+// bench formats [samples] [--runs N]: converting .keras and .h5 against model.json; evaluating on TFRecords streamed
+// against JSON in memory, with each one's peak memory.
 // Every figure is printed as the median of the runs with the spread (lowest–highest), as README quotes it.
 var (runs, rest) = Runs.Parse(args);
 if (rest.FirstOrDefault() == "ml")
     return await MlBench.RunAsync(rest.Skip(1).ToArray(), runs);
 if (rest.FirstOrDefault() == "persistence")
     return await PersistenceBench.RunAsync(rest.Skip(1).ToArray(), runs);
+if (rest.FirstOrDefault() == "formats")
+    return await FormatsBench.RunAsync(rest.Skip(1).ToArray(), runs);
 if (rest.FirstOrDefault() == "audit")
     return await AuditBench.RunAsync(rest.Skip(1).ToArray(), runs);
 if (rest.FirstOrDefault() == "transport")

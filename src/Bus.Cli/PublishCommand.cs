@@ -39,11 +39,17 @@ static class PublishCommand
             HelpName = string.Join("|", ArtifactFormats.All),
         };
         format.AcceptOnlyFromAmong([.. ArtifactFormats.All]);
+        var task = new Option<string?>("--task")
+        {
+            Description = "what the model is evaluated as (default: the evaluator's policy, else multiclass)",
+            HelpName = "multiclass|binary|regression",
+        };
+        task.AcceptOnlyFromAmong("multiclass", "binary", "regression");
         var validation = new Option<string?>("--validation") { Description = "the producer's validation set", HelpName = "s3://bucket/key" };
         var dataset = new Option<string?>("--dataset") { Description = "the training dataset, for tagging", HelpName = "s3://bucket/key" };
         var run = new Option<string?>("--run") { Description = "the training run's id", HelpName = "id" };
         var producer = new Option<string?>("--producer") { Description = "who announces (default: user@machine (bus publish))", HelpName = "who" };
-        foreach (var option in new Option[] { format, validation, dataset, run, producer })
+        foreach (var option in new Option[] { format, task, validation, dataset, run, producer })
             trainingComplete.Options.Add(option);
         var aws = new AwsEndpointOptions();
         aws.AddTo(trainingComplete);
@@ -56,6 +62,7 @@ static class PublishCommand
                 ModelVersion = result.GetRequiredValue(version),
                 ArtifactUri = uri,
                 ArtifactFormat = result.GetValue(format) ?? FormatOf(uri),
+                Task = result.GetValue(task),
                 ArtifactSha256 = result.GetRequiredValue(sha256).ToLowerInvariant(),
                 ValidationSetUri = result.GetValue(validation),
                 DatasetUri = result.GetValue(dataset),

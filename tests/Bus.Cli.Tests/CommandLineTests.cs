@@ -39,6 +39,12 @@ public class When_a_command_line_is_parsed
             "--sha256 is required: the evaluator refuses an artifact whose bytes do not match it");
         Refused(Parse("publish", "training-complete", "--model", "d", "--version", "2", "--artifact", "s3://b/k", "--sha256", Sha, "--format", "h5"),
             "Argument 'h5' not recognized");
+        var keras = Parse("publish", "training-complete", "--model", "d", "--version", "2", "--artifact", "s3://b/k.keras", "--sha256", Sha, "--format",
+            "keras-h5", "--task", "regression");
+        Valid(keras);
+        keras.GetValue<string>("--task").Should().Be("regression");
+        Refused(Parse("publish", "training-complete", "--model", "d", "--version", "2", "--artifact", "s3://b/k", "--sha256", Sha, "--task", "ranking"),
+            "Argument 'ranking' not recognized");
         Refused(Parse("publish"), "Required command was not provided");
         Refused(Parse("publish", "model-deployed"), "Unrecognized command or argument 'model-deployed'");
     }
