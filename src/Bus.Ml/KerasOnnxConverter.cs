@@ -31,17 +31,7 @@ public static class KerasOnnxConverter
     /// <summary>Converts within <paramref name="limits"/>: sizes are checked before anything of that size is allocated.</summary>
     public static byte[] Convert(byte[] modelJson, Func<string, byte[]> readShard, ArtifactLimits limits)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(modelJson);
-        }
-        catch (JsonException ex)
-        {
-            throw new ModelConversionException($"model.json is not valid JSON: {ex.Message}", ex);
-        }
-
-        using (document)
+        using (var document = KerasJson.Parse(modelJson, "model.json"))
         {
             var root = document.RootElement;
             if (!root.TryGetProperty("modelTopology", out var topology) || topology.ValueKind != JsonValueKind.Object)

@@ -119,15 +119,8 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
 
     static IReadOnlyList<string> ShardPaths(byte[] modelJson, ArtifactLimits limits)
     {
-        try
-        {
-            using var document = JsonDocument.Parse(modelJson);
-            return KerasOnnxConverter.ShardPaths(document.RootElement, limits);
-        }
-        catch (JsonException ex)
-        {
-            throw new ModelConversionException($"model.json is not valid JSON: {ex.Message}", ex);
-        }
+        using var document = Keras.KerasJson.Parse(modelJson, "model.json");
+        return KerasOnnxConverter.ShardPaths(document.RootElement, limits);
     }
 
     public Task<byte[]> ReadAsync(string uri, CancellationToken cancellationToken = default) => ReadAsync(uri, ArtifactLimits.Default.MaxDataSetBytes,

@@ -44,15 +44,7 @@ internal static class KerasArchive
                 throw new ModelConversionException($"the .keras archive has {zip.Entries.Count:N0} entries; at most {limits.MaxShards + 16:N0} are read");
             var configBytes = Entry(zip, ConfigEntry, 64L * 1024 * 1024, limits)
                 ?? throw new ModelConversionException("the .keras archive has no config.json: not a Keras 3 model file");
-            JsonDocument config;
-            try
-            {
-                config = JsonDocument.Parse(configBytes);
-            }
-            catch (JsonException ex)
-            {
-                throw new ModelConversionException($"the .keras archive's config.json is not valid JSON: {ex.Message}", ex);
-            }
+            var config = Parse(configBytes, "the .keras archive's config.json");
 
             try
             {
@@ -112,7 +104,7 @@ internal static class KerasArchive
         if (maps.Count > 1)
             throw new ModelConversionException($"the .keras archive has {maps.Count} weight maps " +
                 $"({string.Join(", ", maps.Select(m => m.FullName))}); one is read");
-        using var map = ParseMap(Entry(zip, maps[0].FullName, 64L * 1024 * 1024, limits)!, maps[0].FullName);
+        using var map = Parse(Entry(zip, maps[0].FullName, 64L * 1024 * 1024, limits)!, maps[0].FullName);
         if (!map.RootElement.TryGetProperty("weight_map", out var weightMap) || weightMap.ValueKind != JsonValueKind.Object)
             throw new ModelConversionException($"{maps[0].FullName} has no weight_map object");
         var names = new List<string>();
@@ -134,18 +126,6 @@ internal static class KerasArchive
         }
 
         return names;
-    }
-
-    static JsonDocument ParseMap(byte[] bytes, string name)
-    {
-        try
-        {
-            return JsonDocument.Parse(bytes);
-        }
-        catch (JsonException ex)
-        {
-            throw new ModelConversionException($"{name} is not valid JSON: {ex.Message}", ex);
-        }
     }
 
     /// <summary>An entry's bytes, at most <paramref name="max"/> (checked on the declared size and again on what inflates); null when absent.</summary>

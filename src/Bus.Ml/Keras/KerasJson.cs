@@ -9,6 +9,19 @@ internal static class KerasJson
         e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
             ? v.GetString()! : throw new ModelConversionException($"missing '{name}' in {Truncate(e)}");
 
+    /// <summary>Parses JSON from a model file; invalid JSON is a conversion error naming <paramref name="what"/>.</summary>
+    public static JsonDocument Parse(ReadOnlyMemory<byte> json, string what)
+    {
+        try
+        {
+            return JsonDocument.Parse(json);
+        }
+        catch (JsonException ex)
+        {
+            throw new ModelConversionException($"{what} is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
     public static string Truncate(JsonElement e)
     {
         var text = e.GetRawText();

@@ -23,15 +23,7 @@ internal static class KerasLegacyH5
         var configText = Hdf5Reader.Guard(What, () => Hdf5Reader.String(h5, "model_config", What))
             ?? throw new ModelConversionException("the .h5 file has no model_config attribute: it holds weights only (save the whole model with " +
                 "model.save(\"model.h5\"), or use the .keras format)");
-        JsonDocument config;
-        try
-        {
-            config = JsonDocument.Parse(configText);
-        }
-        catch (JsonException ex)
-        {
-            throw new ModelConversionException($"the .h5 file's model_config is not valid JSON: {ex.Message}", ex);
-        }
+        var config = Parse(System.Text.Encoding.UTF8.GetBytes(configText), "the .h5 file's model_config");
 
         try
         {
