@@ -29,7 +29,7 @@ public static class KerasOnnxConverter
     public static byte[] Convert(byte[] modelJson, Func<string, byte[]> readShard) => Convert(modelJson, readShard, ArtifactLimits.Default);
 
     /// <summary>Converts within <paramref name="limits"/>: sizes are checked before anything of that size is allocated.</summary>
-    public static byte[] Convert(byte[] modelJson, Func<string, byte[]> readShard, ArtifactLimits limits)
+    public static byte[] Convert(byte[] modelJson, Func<string, byte[]> readShard, ArtifactLimits limits) => Malformed(() =>
     {
         using (var document = KerasJson.Parse(modelJson, "model.json"))
         {
@@ -40,22 +40,39 @@ public static class KerasOnnxConverter
                 topology = inner;
             return Build(topology, WeightManifest.Read(root, readShard, limits), limits);
         }
-    }
+    });
 
     /// <summary>Converts a Keras 3 <c>.keras</c> file (a zip; see <see cref="KerasArchive"/>).</summary>
-    public static byte[] ConvertKeras(byte[] file, ArtifactLimits limits)
+    public static byte[] ConvertKeras(byte[] file, ArtifactLimits limits) => Malformed(() =>
     {
         var (config, weights) = KerasArchive.Read(file, limits);
         using (config)
             return Build(config.RootElement, weights, limits);
-    }
+    });
 
     /// <summary>Converts a legacy Keras HDF5 model file (<c>model.save("model.h5")</c>; see <see cref="KerasLegacyH5"/>).</summary>
-    public static byte[] ConvertKerasH5(byte[] file, ArtifactLimits limits)
+    public static byte[] ConvertKerasH5(byte[] file, ArtifactLimits limits) => Malformed(() =>
     {
         var (config, weights) = KerasLegacyH5.Read(file, limits);
         using (config)
             return Build(config.RootElement, weights, limits);
+    });
+
+    /// <summary>
+    /// A config that is valid JSON but not a Keras model's (a property missing or of another kind, text that is not
+    /// UTF-8) surfaces from System.Text.Json as these exceptions: they are the artifact's fault, said as such.
+    /// </summary>
+    static byte[] Malformed(Func<byte[]> convert)
+    {
+        try
+        {
+            return convert();
+        }
+        catch (Exception ex) when (ex is KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException
+            or ArgumentException or OverflowException)
+        {
+            throw new ModelConversionException($"the model's config is not a Keras model's as expected: {ex.GetType().Name}: {ex.Message}", ex);
+        }
     }
 
     /// <summary>Converts a single-file artifact of <paramref name="format"/> (keras or keras-h5), its signature checked first.</summary>

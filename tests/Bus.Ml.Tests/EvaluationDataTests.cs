@@ -188,3 +188,48 @@ public class When_a_model_is_evaluated_on_sets_of_each_format(ExportedModels mod
             .WithMessage("label of sample * is not 0 or 1*");
     }
 }
+
+/// <summary>Damaged evaluation sets (bytes flipped or cut anywhere) fail with a conversion error, never another exception.</summary>
+[Collection(ExportedModelsCollection.Name)]
+public class When_an_evaluation_set_is_damaged(ExportedModels models)
+{
+    [Theory]
+    [InlineData("validation.tfrecord")]
+    [InlineData("validation.npz")]
+    [InlineData("validation.csv")]
+    [InlineData("validation.json")]
+    public void Should_fail_every_damaged_copy_with_a_conversion_error(string file)
+    {
+        var directory = models.Tabular("regression");
+        using var model = OnnxModel.Load(KerasOnnxConverter.ConvertFile("keras", File.ReadAllBytes(Path.Combine(directory, "model.keras")),
+            ArtifactLimits.Default));
+        var original = File.ReadAllBytes(Path.Combine(directory, file));
+        var random = new Random(1204);
+        var path = Path.Combine(models.Directory, "damaged" + Path.GetExtension(file));
+        var refused = 0;
+        for (var attempt = 0; attempt < 60; attempt++)
+        {
+            var bytes = (byte[])original.Clone();
+            if (attempt % 5 == 4)
+                bytes = bytes[..random.Next(1, bytes.Length)];
+            else
+            {
+                for (var flip = 0; flip < 1 + attempt % 4; flip++)
+                    bytes[random.Next(0, bytes.Length)] ^= (byte)random.Next(1, 256);
+            }
+
+            File.WriteAllBytes(path, bytes);
+            try
+            {
+                using var data = EvaluationData.Open(EvaluationData.FormatOf(path)!, path, DataFeatures.Default, ArtifactLimits.Default);
+                Evaluator.Evaluate(model, data, EvaluationTask.Regression);
+            }
+            catch (ModelConversionException)
+            {
+                refused++;
+            }
+        }
+
+        refused.Should().BeGreaterThan(0, "damage is noticed");
+    }
+}

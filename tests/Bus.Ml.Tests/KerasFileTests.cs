@@ -237,3 +237,42 @@ public class When_a_model_has_open_input_dimensions(ExportedModels models)
             .WithMessage("*open dimensions: evaluate it on a JSON set*");
     }
 }
+
+/// <summary>Damaged Keras files (bytes flipped or cut anywhere) fail with a conversion error, never another exception.</summary>
+[Collection(ExportedModelsCollection.Name)]
+public class When_a_Keras_file_is_damaged(ExportedModels models)
+{
+    [Theory]
+    [InlineData("model.h5", "keras-h5")]
+    [InlineData("model.keras", "keras")]
+    [InlineData("sharded.keras", "keras")]
+    public void Should_fail_every_damaged_copy_with_a_conversion_error(string file, string format)
+    {
+        var original = File.ReadAllBytes(Path.Combine(models.Case("functional-skip"), file));
+        var random = new Random(20261204);
+        var outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var attempt = 0; attempt < 150; attempt++)
+        {
+            var bytes = (byte[])original.Clone();
+            if (attempt % 5 == 4)
+                bytes = bytes[..random.Next(8, bytes.Length)];
+            else
+            {
+                for (var flip = 0; flip < 1 + attempt % 4; flip++)
+                    bytes[random.Next(8, bytes.Length)] ^= (byte)random.Next(1, 256);
+            }
+
+            try
+            {
+                KerasOnnxConverter.ConvertFile(format, bytes, ArtifactLimits.Default);
+                outcomes["converted"] = outcomes.GetValueOrDefault("converted") + 1;
+            }
+            catch (ModelConversionException)
+            {
+                outcomes["refused"] = outcomes.GetValueOrDefault("refused") + 1;
+            }
+        }
+
+        outcomes.GetValueOrDefault("refused").Should().BeGreaterThan(0, "damage is noticed");
+    }
+}

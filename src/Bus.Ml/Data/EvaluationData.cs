@@ -58,6 +58,19 @@ public abstract class EvaluationData : IDisposable
         _ => throw new ModelConversionException($"unsupported evaluation data format '{format}' ({string.Join(", ", Formats)})"),
     };
 
+    /// <summary>The next sample; a damaged archive (a .npz whose deflate stream is broken) is the set's fault, said as such.</summary>
+    static bool Next(IEnumerator<(float[], float[])> reader, long sample)
+    {
+        try
+        {
+            return reader.MoveNext();
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new ModelConversionException($"the evaluation set cannot be read at sample {sample}: {ex.Message}", ex);
+        }
+    }
+
     /// <summary>Batches from per-sample rows: used by the formats that read one sample at a time.</summary>
     protected static IEnumerable<DataBatch> Batched(IEnumerable<(float[] Features, float[] Targets)> samples, int batchSize, ArtifactLimits limits,
         CancellationToken cancellationToken)
@@ -66,8 +79,10 @@ public abstract class EvaluationData : IDisposable
         float[]? targets = null;
         int count = 0, sampleSize = 0, targetWidth = 0;
         long total = 0;
-        foreach (var (x, y) in samples)
+        using var reader = samples.GetEnumerator();
+        while (Next(reader, total))
         {
+            var (x, y) = reader.Current;
             cancellationToken.ThrowIfCancellationRequested();
             if (features is null)
             {

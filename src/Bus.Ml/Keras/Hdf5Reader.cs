@@ -36,7 +36,8 @@ internal static class Hdf5Reader
 
     /// <summary>
     /// Runs a read of a possibly hostile file: PureHDF reports a malformed file with whatever exception its parser
-    /// meets, so everything but a conversion error is rewrapped as one naming the file.
+    /// meets, so everything but a conversion error is rewrapped as one naming the file. That includes an
+    /// OutOfMemoryException: a damaged size field makes PureHDF ask for an array larger than .NET allows.
     /// </summary>
     public static T Guard<T>(string what, Func<T> read)
     {
@@ -44,7 +45,11 @@ internal static class Hdf5Reader
         {
             return read();
         }
-        catch (Exception ex) when (ex is not ModelConversionException and not OutOfMemoryException)
+        catch (OutOfMemoryException ex)
+        {
+            throw new ModelConversionException($"{what} is not a readable HDF5 file: it declares a structure too large to read ({ex.Message})", ex);
+        }
+        catch (Exception ex) when (ex is not ModelConversionException)
         {
             throw new ModelConversionException($"{what} is not a readable HDF5 file: {ex.GetType().Name}: {ex.Message}", ex);
         }

@@ -32,6 +32,8 @@ internal static class KerasArchive
         try
         {
             zip = new ZipArchive(new MemoryStream(file, writable: false), ZipArchiveMode.Read);
+            // The central directory is read on first use: read it here, where a damaged one is reported as such.
+            _ = zip.Entries.Count;
         }
         catch (InvalidDataException ex)
         {
