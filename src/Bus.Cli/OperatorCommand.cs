@@ -68,7 +68,7 @@ static class OperatorCommand
 
         var requestedAt = DateTimeOffset.UtcNow;
         var messageId = NewId.NextGuid();
-        using var host = BuildBusClient(request, database);
+        using var host = BuildBusClient(request, database, messageId);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -145,7 +145,8 @@ static class OperatorCommand
     }
 
     /// <summary>A bus with no receive endpoints: the hosts' entity names and AWS settings, the bus outbox on the pipeline database.</summary>
-    static IHost BuildBusClient(Request request, LifecycleDatabase database)
+    /// <summary>A bus client that delivers from the database's outbox only the message it writes (<paramref name="messageId"/>), never the hosts'.</summary>
+    static IHost BuildBusClient(Request request, LifecycleDatabase database, Guid messageId)
     {
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -153,7 +154,11 @@ static class OperatorCommand
         builder.Services.AddMassTransit(x =>
         {
             x.DisableUsageTelemetry();
-            x.AddBusOutbox(database.Dialect.ConnectionString, o => o.PollInterval = TimeSpan.FromMilliseconds(200));
+            x.AddBusOutbox(database.Dialect.ConnectionString, o =>
+            {
+                o.PollInterval = TimeSpan.FromMilliseconds(200);
+                o.DeliverOnlyMessages = [messageId];
+            });
             x.UsingAmazonSqs((_, cfg) =>
             {
                 cfg.Host(h =>

@@ -30,8 +30,9 @@ public static class DependencyRules
         Only(Persistence, [], p => p is "MassTransit" or "Microsoft.Data.Sqlite" or "Npgsql",
             "persistence depends on MassTransit and the database drivers only");
         Only(Pipeline, [Contracts], p => p == "MassTransit", "the pipeline depends on contracts and MassTransit only: no AWS, no ONNX, no SQL");
-        Only(Ml, [Contracts], p => p is "Microsoft.ML.OnnxRuntime" or "OnnxSharp" or "Google.Protobuf" or "AWSSDK.S3",
-            "Bus.Ml depends on ONNX Runtime and the artifact store only, not on MassTransit or a database");
+        // PureHDF and Google.Protobuf read the files TensorFlow users have (.keras/.h5 weights, ONNX, tf.train.Example).
+        Only(Ml, [Contracts], p => p is "Microsoft.ML.OnnxRuntime" or "OnnxSharp" or "Google.Protobuf" or "PureHDF" or "AWSSDK.S3",
+            "Bus.Ml depends on ONNX Runtime, the artifact store and file-format readers only, not on MassTransit or a database");
 
         foreach (var project in graph.Projects)
         {

@@ -63,7 +63,7 @@ public sealed class PingLedger
 [Collection(PostgresCollection.Name)]
 public class When_consumers_use_the_transactional_outbox(PostgresFixture postgres)
 {
-    internal static ServiceProvider Build(string connectionString, PingLedger ledger, bool delivery = true)
+    internal static ServiceProvider Build(string connectionString, PingLedger ledger, bool delivery = true, Guid[]? deliverOnly = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton(ledger);
@@ -76,6 +76,7 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
             {
                 o.DeliveryEnabled = delivery;
                 o.PollInterval = TimeSpan.FromMilliseconds(200);
+                o.DeliverOnlyMessages = deliverOnly;
             });
             x.AddConsumer<PingConsumer>().Endpoint(e => e.Name = "ping");
             x.AddConsumer<PongConsumer>().Endpoint(e => e.Name = "pong");
@@ -210,6 +211,32 @@ public class When_consumers_use_the_transactional_outbox(PostgresFixture postgre
 
         ledger.Attempts(ping.Id).Should().Be(1);
         harness.Consumed.Snapshot<Pong>().Count().Should().Be(1);
+        await harness.Stop();
+    }
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgresql")]
+    public async Task Should_deliver_only_its_own_messages_when_told_to(string kind)
+    {
+        // The operator CLI writes one message into a host's database: it must send that one, not the host's others.
+        var connectionString = await Stores.Fresh(kind, postgres);
+        var (mine, theirs) = (NewId.NextGuid(), NewId.NextGuid());
+        await using var provider = Build(connectionString, new PingLedger(), deliverOnly: [mine]);
+        var harness = await Start(provider);
+        foreach (var id in new[] { theirs, mine })
+        {
+            await using var scope = provider.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IPublishEndpoint>().Publish(new Ping { Id = id }, c => c.MessageId = id);
+            await scope.ServiceProvider.GetRequiredService<BusUnitOfWork>().CommitAsync();
+        }
+
+        await Eventually.Holds(() => Task.FromResult(harness.Consumed.Snapshot<Ping>().Any(p => p.Context.Message.Id == mine)));
+        await Task.Delay(1000);
+        harness.Consumed.Snapshot<Ping>().Should().NotContain(p => p.Context.Message.Id == theirs, "another writer's message is left to its own host");
+        var outbox = new BusDatabase(connectionString);
+        (await outbox.IsDeliveredAsync(mine)).Should().BeTrue();
+        (await outbox.IsDeliveredAsync(theirs)).Should().BeFalse();
         await harness.Stop();
     }
 

@@ -8,6 +8,12 @@ public sealed class BusOutboxOptions
     /// <summary>Run the delivery loop in this process. Off only for a host that must never publish (and in the crash tests).</summary>
     public bool DeliveryEnabled { get; set; } = true;
 
+    /// <summary>
+    /// When set, the loop delivers only the outboxes holding these message ids: a short-lived client (the operator
+    /// CLI) writing into a host's database sends what it wrote with its own credentials, never the host's messages.
+    /// </summary>
+    public IReadOnlyCollection<Guid>? DeliverOnlyMessages { get; set; }
+
     /// <summary>How often the loop looks for work when no local commit woke it (work committed by other hosts, retries).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -116,10 +116,13 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         await using var connection = await database.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await database.Dialect.BeginWriteAsync(connection, cancellationToken).ConfigureAwait(false);
         var claimed = new List<(string, long)>();
+        var (only, onlyParameters) = _options.DeliverOnlyMessages is { } mine
+            ? InList(mine.Select(m => m.ToString()), "only") : (null, []);
+        var own = only is null ? string.Empty : $"AND outbox_id IN (SELECT outbox_id FROM bus_outbox_message WHERE message_id IN ({only})) ";
         await using (var select = Sql.Command(connection, transaction,
                          $"SELECT outbox_id, last_sequence FROM bus_outbox WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= @now AND " +
-                             $"(locked_until IS NULL OR locked_until < @now) ORDER BY created_at LIMIT @n {database.Dialect.SkipLocked}",
-                         ("now", now), ("n", _options.BatchSize)))
+                             $"(locked_until IS NULL OR locked_until < @now) {own}ORDER BY created_at LIMIT @n {database.Dialect.SkipLocked}",
+                         [("now", now), ("n", _options.BatchSize), .. onlyParameters]))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -161,9 +164,9 @@ public sealed class OutboxDeliveryService(BusDatabase database, IBusControl bus,
         return result;
     }
 
-    static (string InList, (string, object?)[] Parameters) InList(IEnumerable<string> ids)
+    static (string InList, (string, object?)[] Parameters) InList(IEnumerable<string> ids, string prefix = "id")
     {
-        var parameters = ids.Select((id, i) => ($"id{i}", (object?)id)).ToArray();
+        var parameters = ids.Select((id, i) => ($"{prefix}{i}", (object?)id)).ToArray();
         return (string.Join(", ", parameters.Select(p => "@" + p.Item1)), parameters);
     }
 
