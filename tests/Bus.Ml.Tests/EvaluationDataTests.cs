@@ -204,20 +204,10 @@ public class When_an_evaluation_set_is_damaged(ExportedModels models)
         using var model = OnnxModel.Load(KerasOnnxConverter.ConvertFile("keras", File.ReadAllBytes(Path.Combine(directory, "model.keras")),
             ArtifactLimits.Default));
         var original = File.ReadAllBytes(Path.Combine(directory, file));
-        var random = new Random(1204);
         var path = Path.Combine(models.Directory, "damaged" + Path.GetExtension(file));
         var refused = 0;
-        for (var attempt = 0; attempt < 60; attempt++)
+        foreach (var bytes in Damage.Copies(original, 1204, 60))
         {
-            var bytes = (byte[])original.Clone();
-            if (attempt % 5 == 4)
-                bytes = bytes[..random.Next(1, bytes.Length)];
-            else
-            {
-                for (var flip = 0; flip < 1 + attempt % 4; flip++)
-                    bytes[random.Next(0, bytes.Length)] ^= (byte)random.Next(1, 256);
-            }
-
             File.WriteAllBytes(path, bytes);
             try
             {
