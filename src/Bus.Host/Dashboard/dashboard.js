@@ -137,7 +137,9 @@ function timeline(version, traceUrl) {
 
 function renderModel(model, traceUrl) {
   const metrics = Object.keys(model.thresholds ?? {});
-  const shown = metrics.length > 0 ? metrics : ["accuracy"];
+  // Without a gate: the metrics the versions reported (a regression model's rmse, r2…), per-class recalls left out.
+  const reported = [...new Set(model.versions.flatMap((v) => Object.keys(v.metrics ?? {})))].filter((m) => !m.startsWith("recall_"));
+  const shown = metrics.length > 0 ? metrics : reported.length > 0 ? reported.slice(0, 4) : ["accuracy"];
   const championMetrics = model.versions.find((v) => v.version === model.champion)?.metrics ?? {};
   const card = el("article", { class: "model", "data-model": model.name });
   card.append(el("h2", {}, model.name));
