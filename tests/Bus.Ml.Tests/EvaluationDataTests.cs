@@ -171,6 +171,20 @@ public class When_a_model_is_evaluated_on_sets_of_each_format(ExportedModels mod
     }
 
     [Fact]
+    public void Should_refuse_an_endless_CSV_line_before_holding_it()
+    {
+        var path = Path.Combine(models.Directory, "endless.csv");
+        using (var writer = new StreamWriter(path))
+        {
+            writer.Write("f0,y\n");
+            writer.Write(new string('7', 17 * 1024 * 1024));
+        }
+
+        FluentActions.Invoking(() => Evaluate("regression", path)).Should().Throw<ModelConversionException>()
+            .WithMessage("CSV line 2 is longer than 16,777,216 characters");
+    }
+
+    [Fact]
     public void Should_stop_at_the_sample_limit_of_a_streamed_set() =>
         FluentActions.Invoking(() => Evaluate("regression", "validation.tfrecord", limits: new ArtifactLimits { MaxValidationSamples = 100 }))
             .Should().Throw<ModelConversionException>().WithMessage("*more than 100 samples (the limit)*");

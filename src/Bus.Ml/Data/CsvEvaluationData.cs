@@ -9,8 +9,8 @@ namespace Bus.Ml.Data;
 /// </summary>
 public sealed class CsvEvaluationData(string path, DataFeatures names, ArtifactLimits limits) : EvaluationData
 {
-    /// <summary>The longest line read (a sample of a million features fits).</summary>
-    const int MaxLineLength = 64 * 1024 * 1024;
+    /// <summary>The longest line read (a sample of a million short numbers fits); longer is refused before it is all held.</summary>
+    const int MaxLineLength = 16 * 1024 * 1024;
 
     public override IEnumerable<DataBatch> Batches(int batchSize, CancellationToken cancellationToken = default) =>
         Batched(Samples(), batchSize, limits, cancellationToken);
@@ -49,11 +49,24 @@ public sealed class CsvEvaluationData(string path, DataFeatures names, ArtifactL
         }
     }
 
+    /// <summary>
+    /// One line (without its \n or \r\n), read a character at a time from the reader's buffer, so that a file of
+    /// one endless line is refused at the limit rather than held whole.
+    /// </summary>
     static string? Line(StreamReader reader, int number)
     {
-        var line = reader.ReadLine();
-        return line is { Length: > MaxLineLength }
-            ? throw new ModelConversionException($"CSV line {number} is longer than {MaxLineLength:N0} characters") : line;
+        var line = new System.Text.StringBuilder();
+        int c;
+        while ((c = reader.Read()) >= 0)
+        {
+            if (c == '\n')
+                return line.Length > 0 && line[^1] == '\r' ? line.ToString(0, line.Length - 1) : line.ToString();
+            if (line.Length == MaxLineLength)
+                throw new ModelConversionException($"CSV line {number} is longer than {MaxLineLength:N0} characters");
+            line.Append((char)c);
+        }
+
+        return line.Length > 0 ? line.ToString() : null;
     }
 
     static string[] Split(string line) => line.Split(',').Select(cell => cell.Trim() is ['"', .. var inner, '"'] ? inner : cell.Trim()).ToArray();
