@@ -49,8 +49,8 @@ internal static class RecurrentLayers
                 throw new ModelConversionException($"layer {name}: {op} with {setting} is not supported");
         }
 
-        var units = config.TryGetProperty("units", out var u) && u.TryGetInt32(out var n) && n > 0
-            ? n : throw new ModelConversionException($"layer {name}: {op} has no positive 'units'");
+        var units = config.TryGetProperty("units", out var u) && u.TryGetInt32(out var n) && n is > 0 and <= 1 << 20
+            ? n : throw new ModelConversionException($"layer {name}: {op} needs 'units' between 1 and {1 << 20:N0}");
         var gates = op == "LSTM" ? 4 : 3;
         var resetAfter = op == "GRU" && Bool(config, "reset_after", false);
         var useBias = Bool(config, "use_bias", true);
