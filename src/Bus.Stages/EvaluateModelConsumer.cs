@@ -105,7 +105,8 @@ public sealed class EvaluateModelConsumer(
         var format = policy.DataFormat ?? EvaluationData.FormatOf(setUri) ?? throw new ModelConversionException(
             $"the evaluation set {setUri}: its format is not known from its extension ({string.Join(", ", EvaluationData.Formats)}); set " +
             "Bus:Evaluation DataFormat");
-        var file = Path.Combine(Path.GetTempPath(), $"bus-evaluation-{Guid.NewGuid():N}.{format}");
+        var directory = options.Value.WorkDirectory is { Length: > 0 } work ? Directory.CreateDirectory(work).FullName : Path.GetTempPath();
+        var file = Path.Combine(directory, $"bus-evaluation-{Guid.NewGuid():N}.{format}");
         try
         {
             await store.DownloadAsync(setUri, file, limits.MaxDataSetBytes, deadline);

@@ -17,6 +17,12 @@ public sealed class EvaluationOptions
 
     public ArtifactLimits Limits { get; set; } = new();
 
+    /// <summary>
+    /// Where an evaluation set is copied while it is read (deleted afterwards); the system's temp folder when unset.
+    /// Point it at a disk when the temp folder is memory-backed (tmpfs) and sets are large.
+    /// </summary>
+    public string? WorkDirectory { get; set; }
+
     /// <summary>The AWS account that must own the artifact and data buckets (S3's ExpectedBucketOwner); empty: not checked.</summary>
     public string? ExpectedBucketOwner { get; set; }
 

@@ -94,6 +94,8 @@ public class When_a_TensorFlow_user_hands_over_keras_files_and_TFRecords(Emulato
         settings["Bus:Lifecycle:Promotion:Models:houses:Metrics:rmse:MaxIncrease"] = "0.01";
         settings["Bus:Lifecycle:Promotion:Models:houses:Metrics:r2:Min"] = "0.5";
         settings["Bus:Lifecycle:Promotion:Models:churn:Metrics:rocAuc:Min"] = "0.9";
+        var work = Path.Combine(pipeline.Data, "evaluation-work");
+        settings["Bus:Evaluation:WorkDirectory"] = work;
         settings["Bus:Evaluation:Models:upscaler:Task"] = "regression";
         settings["Bus:Evaluation:Models:upscaler:ValidationSetUri"] = $"s3://{evaluation}/upscaler/validation.json";
         settings["Bus:Evaluation:Models:upscaler:ArtifactLocations:0"] = $"s3://{models}/upscaler/";
@@ -134,6 +136,8 @@ public class When_a_TensorFlow_user_hands_over_keras_files_and_TFRecords(Emulato
         houses1["metrics"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(["mae", "rmse", "r2", "maxError"]);
         houses1["evaluationSetUri"]!.ToString().Should().EndWith("validation.tfrecord");
 
+        Directory.Exists(work).Should().BeTrue("the set was copied where the operator said");
+        Directory.GetFiles(work).Should().BeEmpty("each copy is deleted once the evaluation is over");
         var houses2 = await Settled("houses", "2");
         houses2["state"]!.ToString().Should().Be("Rejected");
         houses2["reason"]!.ToString().Should().Contain("rmse");
