@@ -18,8 +18,8 @@ public static class AnnouncementRules
             problems.Add($"artifactUri must be s3://bucket/key (got '{message.ArtifactUri}')");
         if (!ArtifactFormats.All.Contains(message.ArtifactFormat, StringComparer.Ordinal))
             problems.Add($"artifactFormat must be one of {string.Join(", ", ArtifactFormats.All.Select(f => $"'{f}'"))} (got '{message.ArtifactFormat}')");
-        if (message.Task is not (null or "multiclass" or "binary" or "regression"))
-            problems.Add($"task must be 'multiclass', 'binary' or 'regression' when given (got '{message.Task}')");
+        if (message.Task is not null && !EvaluationTasks.All.Contains(message.Task, StringComparer.Ordinal))
+            problems.Add($"task must be one of {string.Join(", ", EvaluationTasks.All.Select(t => $"'{t}'"))} when given (got '{message.Task}')");
         if (!IsSha256(message.ArtifactSha256))
             problems.Add("artifactSha256 must be 64 hex digits");
         if (message.ValidationSetUri is not null && !S3Uri.IsValid(message.ValidationSetUri))

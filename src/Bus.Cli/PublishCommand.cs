@@ -42,9 +42,9 @@ static class PublishCommand
         var task = new Option<string?>("--task")
         {
             Description = "what the model is evaluated as (default: the evaluator's policy, else multiclass)",
-            HelpName = "multiclass|binary|regression",
+            HelpName = string.Join("|", EvaluationTasks.All),
         };
-        task.AcceptOnlyFromAmong("multiclass", "binary", "regression");
+        task.AcceptOnlyFromAmong([.. EvaluationTasks.All]);
         var validation = new Option<string?>("--validation") { Description = "the producer's validation set", HelpName = "s3://bucket/key" };
         var dataset = new Option<string?>("--dataset") { Description = "the training dataset, for tagging", HelpName = "s3://bucket/key" };
         var run = new Option<string?>("--run") { Description = "the training run's id", HelpName = "id" };

@@ -1,18 +1,17 @@
+using Bus.Contracts;
+
 namespace Bus.Ml;
 
-/// <summary>What a model is evaluated as, and so which metrics it gets.</summary>
+/// <summary>What a model is evaluated as (the names are <see cref="EvaluationTasks"/>'), and so which metrics it gets.</summary>
 public static class EvaluationTask
 {
-    /// <summary>One softmax row per sample, labels are class indexes: accuracy, macroF1, logLoss, recall_&lt;class&gt;.</summary>
-    public const string Multiclass = "multiclass";
+    public const string Multiclass = EvaluationTasks.Multiclass;
 
-    /// <summary>One sigmoid output (or two softmax columns), labels 0/1: accuracy, precision, recall, f1, rocAuc, prAuc, logLoss.</summary>
-    public const string Binary = "binary";
+    public const string Binary = EvaluationTasks.Binary;
 
-    /// <summary>Real-valued outputs, as many as the targets: mae, rmse, r2, maxError.</summary>
-    public const string Regression = "regression";
+    public const string Regression = EvaluationTasks.Regression;
 
-    public static readonly IReadOnlyList<string> All = [Multiclass, Binary, Regression];
+    public static IReadOnlyList<string> All => EvaluationTasks.All;
 
     /// <summary>The metric a log line leads with.</summary>
     public static string Headline(string task) => task == Regression ? "rmse" : "accuracy";
