@@ -57,6 +57,14 @@ public sealed class ArtifactLimits
         return count;
     }
 
+    /// <summary>Adds a weight's <paramref name="count"/> to the model's running <paramref name="total"/>, refused past <see cref="MaxParameters"/>.</summary>
+    public void AddParameters(ref long total, long count)
+    {
+        total += count;
+        if (total > MaxParameters)
+            throw new ModelConversionException($"the model has more than {MaxParameters:N0} parameters (the limit)");
+    }
+
     public void CheckBytes(long bytes, long max, string what)
     {
         if (bytes > max)

@@ -79,13 +79,17 @@ public static class KerasOnnxConverter
     public static byte[] ConvertFile(string format, byte[] file, ArtifactLimits limits)
     {
         ArtifactSignature.Check(format, file);
-        return format switch
+        return ConvertCheckedFile(format, file, limits);
+    }
+
+    /// <summary>As <see cref="ConvertFile"/> for a caller that has checked the signature itself (the artifact store, before its cache).</summary>
+    internal static byte[] ConvertCheckedFile(string format, byte[] file, ArtifactLimits limits) =>
+        format switch
         {
             ArtifactFormats.Keras => ConvertKeras(file, limits),
             ArtifactFormats.KerasH5 => ConvertKerasH5(file, limits),
             _ => throw new ModelConversionException($"artifact format '{format}' is not a single Keras file"),
         };
-    }
 
     /// <summary>The topology (a model config: class_name Sequential or Functional) and its weights by <c>layer/weight</c>, as ONNX.</summary>
     static byte[] Build(JsonElement topology, Dictionary<string, KerasTensor> weights, ArtifactLimits limits)

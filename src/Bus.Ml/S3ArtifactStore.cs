@@ -65,7 +65,7 @@ public sealed class S3ArtifactStore(IAmazonS3 s3, string? expectedBucketOwner = 
                     return cached;
                 using var convert = Evaluator.Activity.StartActivity("artifact.convert");
                 convert?.SetTag("bus.artifact.format", artifact.Format);
-                var onnx = KerasOnnxConverter.ConvertFile(artifact.Format, bytes, limits);
+                var onnx = KerasOnnxConverter.ConvertCheckedFile(artifact.Format, bytes, limits);
                 _conversions.Add(artifact, onnx);
                 return onnx;
             }

@@ -39,6 +39,13 @@ internal static class Hdf5Reader
     /// meets, so everything but a conversion error is rewrapped as one naming the file. That includes an
     /// OutOfMemoryException: a damaged size field makes PureHDF ask for an array larger than .NET allows.
     /// </summary>
+    public static void Guard(string what, Action read) => Guard(what, () =>
+    {
+        read();
+        return true;
+    });
+
+    /// <inheritdoc cref="Guard(string, Action)"/>
     public static T Guard<T>(string what, Func<T> read)
     {
         try

@@ -64,11 +64,7 @@ internal static class KerasArchive
                         var h5 = Hdf5Reader.Open(bytes, $"'{name}' in the .keras archive");
                         files.Add(h5);
                         var found = new Dictionary<string, IH5Dataset>(StringComparer.Ordinal);
-                        Hdf5Reader.Guard(name, () =>
-                        {
-                            Hdf5Reader.Datasets(h5, string.Empty, 0, limits.MaxShards * 64, found);
-                            return 0;
-                        });
+                        Hdf5Reader.Guard(name, () => Hdf5Reader.Datasets(h5, string.Empty, 0, limits.MaxShards * 64, found));
                         foreach (var (path, dataset) in found)
                         {
                             // Only layers' weights are read; every shard may carry its own copy of other state.
@@ -182,9 +178,7 @@ internal static class KerasArchive
                     if (names[i].StartsWith(KerasWeightLayout.Skipped, StringComparison.Ordinal))
                         continue;
                     var tensor = Hdf5Reader.Guard(found.File, () => Hdf5Reader.Tensor(found.Dataset, key, limits));
-                    parameters += tensor.Values.Length;
-                    if (parameters > limits.MaxParameters)
-                        throw new ModelConversionException($"the model has more than {limits.MaxParameters:N0} parameters (the limit)");
+                    limits.AddParameters(ref parameters, tensor.Values.Length);
                     weights[$"{name}/{names[i]}"] = tensor;
                     taken.Add(key);
                 }

@@ -74,9 +74,7 @@ internal static class KerasLegacyH5
                 if (!layerGroup.LinkExists(weightNames[i]))
                     throw new ModelConversionException($"weight '{path}' is listed in weight_names but not in the file");
                 var tensor = Hdf5Reader.Tensor(layerGroup.Dataset(weightNames[i]), path, limits);
-                parameters += tensor.Values.Length;
-                if (parameters > limits.MaxParameters)
-                    throw new ModelConversionException($"the model has more than {limits.MaxParameters:N0} parameters (the limit)");
+                limits.AddParameters(ref parameters, tensor.Values.Length);
                 weights[$"{layerName}/{names[i]}"] = tensor;
             }
         }

@@ -146,11 +146,13 @@ internal static class RecurrentLayers
         }
     }
 
+    /// <summary>For each ONNX gate block, the Keras block it comes from: Keras LSTM is i f c o, ONNX i o f c; GRU is z r h on both sides.</summary>
+    static int[] GateOrder(string op) => op == "LSTM" ? [0, 3, 1, 2] : [0, 1, 2];
+
     /// <summary>A Keras kernel [rows, gates x units] as ONNX's [gates x units, rows], the gate blocks in ONNX's order.</summary>
     static float[] Gates(float[] kernel, int rows, int units, string op)
     {
-        // Keras LSTM blocks i f c o; ONNX wants i o f c. GRU: z r h on both sides.
-        int[] order = op == "LSTM" ? [0, 3, 1, 2] : [0, 1, 2];
+        var order = GateOrder(op);
         var columns = order.Length * units;
         var result = new float[columns * rows];
         for (var g = 0; g < order.Length; g++)
@@ -177,7 +179,7 @@ internal static class RecurrentLayers
         if (values.Length != expected)
             throw new ModelConversionException($"layer {name}: {op} bias has {values.Length} values; {expected} were expected" +
                 (op == "GRU" ? $" (reset_after {resetAfter.ToString().ToLowerInvariant()})" : string.Empty));
-        int[] order = op == "LSTM" ? [0, 3, 1, 2] : [0, 1, 2];
+        var order = GateOrder(op);
         for (var part = 0; part < (resetAfter ? 2 : 1); part++)
         {
             for (var g = 0; g < gates; g++)

@@ -61,9 +61,7 @@ internal static class WeightManifest
                     throw new ModelConversionException($"weight '{name}' has dtype '{dtype}'; only float32 weights are supported");
                 var dims = spec.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ToArray();
                 var count = dims.Length == 0 ? 1 : ArtifactLimits.Elements(dims, limits.MaxTensorElements, $"weight '{name}'");
-                parameters += count;
-                if (parameters > limits.MaxParameters)
-                    throw new ModelConversionException($"the model has more than {limits.MaxParameters:N0} parameters (the limit)");
+                limits.AddParameters(ref parameters, count);
                 if (offset + count * 4 > data.Length)
                     throw new ModelConversionException($"weight shards hold {data.Length} bytes but '{name}' needs bytes {offset}..{offset + count * 4}: a " +
                         "shard is truncated or missing");
