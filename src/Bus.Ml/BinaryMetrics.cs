@@ -6,9 +6,27 @@ namespace Bus.Ml;
 /// half), PR AUC (average precision: precision at each positive, in falling score order, averaged over positives)
 /// and log loss.
 /// </summary>
-public sealed class BinaryMetrics(double threshold)
+public sealed class BinaryMetrics(double threshold) : ITaskMetrics
 {
     readonly List<(float Score, bool Positive)> _samples = [];
+
+    /// <summary>
+    /// A model's output row and a 0/1 label: the probability of class 1 is its one sigmoid output, or the second of two
+    /// softmax columns.
+    /// </summary>
+    void ITaskMetrics.Add(float[] row, ReadOnlySpan<float> target, long sample)
+    {
+        var score = row.Length switch
+        {
+            1 => row[0],
+            2 => row[1],
+            _ => throw new ModelConversionException($"a binary classifier outputs 1 value (a sigmoid) or 2 (a softmax); this model outputs " +
+                $"{row.Length} (sample {sample})"),
+        };
+        var positive = target is [0f] ? false : target is [1f] ? true
+            : throw new ModelConversionException($"label of sample {sample} is not 0 or 1 ({string.Join(",", target.ToArray().Take(4))})");
+        Add(score, positive, sample);
+    }
 
     public void Add(float score, bool positive, long sample)
     {

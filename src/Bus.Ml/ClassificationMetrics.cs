@@ -46,12 +46,18 @@ public sealed record ClassificationMetrics(
         double _logLoss;
         int _correct, _count;
 
+        /// <summary>Optimised from its first call: an evaluation is over before the runtime's tiering would get to it.</summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Add(float[] row, int label, long sample)
         {
             if (row.Length != classes)
                 throw new ModelConversionException($"the model outputs {row.Length} values per sample but the validation set has {classes} classes");
-            if (row.Any(p => !float.IsFinite(p)))
-                throw new ModelConversionException($"the model produced a non-finite output (NaN or infinity) for sample {sample}");
+            foreach (var p in row)
+            {
+                if (!float.IsFinite(p))
+                    throw new ModelConversionException($"the model produced a non-finite output (NaN or infinity) for sample {sample}");
+            }
+
             if (label < 0 || label >= classes)
                 throw new ModelConversionException($"label {label} of sample {sample} is outside 0..{classes - 1}");
             var predicted = ArgMax(row);

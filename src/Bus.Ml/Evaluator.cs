@@ -9,34 +9,10 @@ public static class Evaluator
     public static readonly ActivitySource Activity = new("Bus.Ml");
 
     /// <summary>
-    /// Runs the model over the set. <paramref name="cancellationToken"/> is the deadline: ONNX Runtime stops the run
-    /// in progress when it is cancelled, so no model keeps an evaluator busy past it.
-    /// </summary>
-    public static ClassificationMetrics Evaluate(OnnxModel model, ValidationSet set, int batchSize = 64, CancellationToken cancellationToken = default)
-    {
-        using var span = Activity.StartActivity("evaluate");
-        var sample = ShapeFor(model, set.InputShape, set.SampleSize);
-        var accumulator = new ClassificationMetrics.Accumulator(set.Classes);
-        var buffer = new float[batchSize * set.SampleSize];
-        for (var start = 0; start < set.Features.Length; start += batchSize)
-        {
-            var count = Math.Min(batchSize, set.Features.Length - start);
-            for (var i = 0; i < count; i++)
-                set.Features[start + i].CopyTo(buffer, i * set.SampleSize);
-            var input = count == batchSize ? buffer : buffer[..(count * set.SampleSize)];
-            var rows = model.Predict(input, count, sample, cancellationToken);
-            for (var i = 0; i < count; i++)
-                accumulator.Add(rows[i], set.Labels[start + i], start + i);
-        }
-
-        var metrics = accumulator.Result();
-        Describe(span, metrics.SampleCount, "accuracy", metrics.Accuracy);
-        return metrics;
-    }
-
-    /// <summary>
     /// Runs the model over a set of any format, batch by batch (a streamed set is never held whole), and measures it as
     /// <paramref name="task"/>; <paramref name="threshold"/> is a binary classifier's decision threshold.
+    /// <paramref name="cancellationToken"/> is the deadline: ONNX Runtime stops the run in progress when it is
+    /// cancelled, so no model keeps an evaluator busy past it.
     /// </summary>
     public static EvaluationResult Evaluate(OnnxModel model, EvaluationData data, string task, double threshold = 0.5, int batchSize = 64,
         CancellationToken cancellationToken = default, ArtifactLimits? limits = null)
@@ -48,36 +24,24 @@ public static class Evaluator
             throw new ModelConversionException($"the model's input [{OnnxModel.Describe(model.InputShape)}] has open dimensions: evaluate it on a JSON " +
                 "set, whose inputShape gives the samples' shape");
         var shapeOfSamples = data.InputShape is { } shape ? ShapeFor(model, shape, shape.Aggregate(1, (a, b) => a * b)) : null;
-        if (!EvaluationTask.All.Contains(task, StringComparer.Ordinal))
-            throw new ModelConversionException($"unknown evaluation task '{task}' ({string.Join(", ", EvaluationTask.All)})");
-        var binary = task == EvaluationTask.Binary ? new BinaryMetrics(threshold) : null;
-        var regression = task == EvaluationTask.Regression ? new RegressionMetrics() : null;
-        ClassificationMetrics.Accumulator? multiclass = null;
+        ITaskMetrics metrics = task switch
+        {
+            EvaluationTask.Multiclass => new MulticlassMetrics(data.Classes, maxClasses),
+            EvaluationTask.Binary => new BinaryMetrics(threshold),
+            EvaluationTask.Regression => new RegressionMetrics(),
+            _ => throw new ModelConversionException($"unknown evaluation task '{task}' ({string.Join(", ", EvaluationTask.All)})"),
+        };
         long sample = 0;
         foreach (var batch in data.Batches(batchSize, cancellationToken))
         {
             if (shapeOfSamples is null && batch.SampleSize != model.InputSize)
                 throw new ModelConversionException($"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] ({model.InputSize} values) per " +
                     $"sample, the evaluation set has {batch.SampleSize}");
-            var rows = model.Predict(batch.Features, batch.Count, shapeOfSamples, cancellationToken);
-            for (var i = 0; i < batch.Count; i++, sample++)
-            {
-                var target = batch.Targets.AsSpan(i * batch.TargetWidth, batch.TargetWidth);
-                if (regression is not null)
-                    regression.Add(rows[i], target, sample);
-                else if (binary is not null)
-                    binary.Add(BinaryScore(rows[i], sample), BinaryLabel(target, sample), sample);
-                else
-                {
-                    // The classes: as the set declares them, else as many as the model's outputs.
-                    multiclass ??= new ClassificationMetrics.Accumulator(data.Classes ?? Classes(rows[i].Length, maxClasses));
-                    multiclass.Add(rows[i], ValidationSet.ClassOf(target.ToArray(), sample), sample);
-                }
-            }
+            Add(metrics, model.Predict(batch.Features, batch.Count, shapeOfSamples, cancellationToken), batch, sample);
+            sample += batch.Count;
         }
 
-        var result = regression?.Result() ?? binary?.Result() ?? multiclass?.Result().ToResult()
-            ?? throw new ModelConversionException("no samples to evaluate");
+        var result = metrics.Result();
         var headline = EvaluationTask.Headline(task);
         Describe(span, result.SampleCount, headline, result.Metrics.GetValueOrDefault(headline));
         return result;
@@ -102,20 +66,29 @@ public static class Evaluator
             $"shape mismatch: the model takes [{string.Join(",", model.InputShape)}] per sample, the evaluation set has [{string.Join(",", setShape)}]");
     }
 
-    static int Classes(int outputs, int max) => outputs >= 2 && outputs <= max ? outputs
-        : throw new ModelConversionException($"the model outputs {outputs:N0} values per sample; a multiclass model has between 2 and {max:N0} classes");
-
-    /// <summary>A binary classifier's probability of class 1: its one sigmoid output, or the second of two softmax columns.</summary>
-    static float BinaryScore(float[] row, long sample) => row.Length switch
+    /// <summary>One batch's outputs against its targets, optimised from the first batch (an evaluation is over before tiering would get to it).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static void Add(ITaskMetrics metrics, float[][] rows, DataBatch batch, long first)
     {
-        1 => row[0],
-        2 => row[1],
-        _ => throw new ModelConversionException($"a binary classifier outputs 1 value (a sigmoid) or 2 (a softmax); this model outputs {row.Length} " +
-            $"(sample {sample})"),
-    };
+        for (var i = 0; i < batch.Count; i++)
+            metrics.Add(rows[i], batch.Targets.AsSpan(i * batch.TargetWidth, batch.TargetWidth), first + i);
+    }
 
-    static bool BinaryLabel(ReadOnlySpan<float> target, long sample) => target is [0f] ? false : target is [1f] ? true
-        : throw new ModelConversionException($"label of sample {sample} is not 0 or 1 ({string.Join(",", target.ToArray().Take(4))})");
+    /// <summary>A multiclass set's metrics; the classes as the set declares them, else as many as the model's outputs.</summary>
+    sealed class MulticlassMetrics(int? classes, int maxClasses) : ITaskMetrics
+    {
+        ClassificationMetrics.Accumulator? _accumulator;
+
+        public void Add(float[] row, ReadOnlySpan<float> target, long sample)
+        {
+            _accumulator ??= new ClassificationMetrics.Accumulator(classes ?? (row.Length >= 2 && row.Length <= maxClasses ? row.Length
+                : throw new ModelConversionException($"the model outputs {row.Length:N0} values per sample; a multiclass model has between 2 and " +
+                    $"{maxClasses:N0} classes")));
+            _accumulator.Add(row, ValidationSet.ClassOf(target, sample), sample);
+        }
+
+        public EvaluationResult Result() => _accumulator?.Result().ToResult() ?? throw new ModelConversionException("no samples to evaluate");
+    }
 
     static void Describe(Activity? span, int samples, string metric, double value)
     {

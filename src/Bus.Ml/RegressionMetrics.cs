@@ -5,11 +5,13 @@ namespace Bus.Ml;
 /// squared error, R² (1 − residual sum of squares / total sum of squares about the targets' mean) and the largest
 /// absolute error.
 /// </summary>
-public sealed class RegressionMetrics
+public sealed class RegressionMetrics : ITaskMetrics
 {
     long _count;
     int _samples;
     double _absolute, _squared, _sum, _sumOfSquares, _max;
+
+    void ITaskMetrics.Add(float[] row, ReadOnlySpan<float> target, long sample) => Add(row, target, sample);
 
     public void Add(ReadOnlySpan<float> predicted, ReadOnlySpan<float> target, long sample)
     {

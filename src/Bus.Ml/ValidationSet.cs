@@ -31,12 +31,15 @@ public sealed record ValidationSet(int[] InputShape, int Classes, float[][] Feat
         return new ValidationSet(data.InputShape, classes, data.Features, labels);
     }
 
+    /// <summary>The set as the evaluator reads every set: labels as one-value targets, the classes declared.</summary>
+    public JsonEvaluationData ToEvaluationData() => new(InputShape, Classes, Features, Labels.Select(l => new[] { (float)l }).ToArray());
+
     /// <summary>A class label: one whole number (within int range, so that range checks can name it).</summary>
-    public static int ClassOf(float[] target, long sample)
+    public static int ClassOf(ReadOnlySpan<float> target, long sample)
     {
         if (target.Length != 1 || target[0] != MathF.Round(target[0]) || !float.IsFinite(target[0]) || Math.Abs(target[0]) > int.MaxValue / 2)
-            throw new ModelConversionException($"label of sample {sample} is not a class index ({string.Join(",", target.Take(4))}; classes are whole " +
-                "numbers 0, 1, …)");
+            throw new ModelConversionException($"label of sample {sample} is not a class index ({string.Join(",", target.ToArray().Take(4))}; classes are " +
+                "whole numbers 0, 1, …)");
         return (int)target[0];
     }
 }

@@ -2,7 +2,8 @@ namespace Bus.Ml.Data;
 
 /// <summary>
 /// Samples in a batch: <see cref="Count"/> samples of <see cref="SampleSize"/> features each, end to end, and their
-/// targets (a class index, a 0/1 label or regression values), <see cref="TargetWidth"/> per sample.
+/// targets (a class index, a 0/1 label or regression values), <see cref="TargetWidth"/> per sample. A batch's arrays
+/// are reused for the next one: it is valid until the next is read.
 /// </summary>
 public sealed record DataBatch(float[] Features, float[] Targets, int Count, int SampleSize, int TargetWidth);
 
@@ -103,8 +104,6 @@ public abstract class EvaluationData : IDisposable
             if (++count == batchSize)
             {
                 yield return new DataBatch(features, targets!, count, sampleSize, targetWidth);
-                features = new float[batchSize * sampleSize];
-                targets = new float[batchSize * targetWidth];
                 count = 0;
             }
         }

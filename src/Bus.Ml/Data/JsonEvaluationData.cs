@@ -11,7 +11,8 @@ public sealed class JsonEvaluationData : EvaluationData
     readonly int[] _shape;
     readonly int? _classes;
 
-    JsonEvaluationData(int[] shape, int? classes, float[][] features, float[][] targets)
+    /// <summary>A set already in memory, as Bus's JSON parses into (<see cref="ValidationSet.ToEvaluationData"/> makes one).</summary>
+    public JsonEvaluationData(int[] shape, int? classes, float[][] features, float[][] targets)
     {
         (_shape, _classes, Features, Targets) = (shape, classes, features, targets);
     }
@@ -26,8 +27,26 @@ public sealed class JsonEvaluationData : EvaluationData
 
     public int SampleSize => _shape.Aggregate(1, (a, b) => a * b);
 
-    public override IEnumerable<DataBatch> Batches(int batchSize, CancellationToken cancellationToken = default) =>
-        Batched(Features.Zip(Targets), batchSize, ArtifactLimits.Default, cancellationToken);
+    /// <summary>The samples in batches, copied straight from the rows held (the set was checked as it was parsed).</summary>
+    public override IEnumerable<DataBatch> Batches(int batchSize, CancellationToken cancellationToken = default)
+    {
+        var (size, width) = (SampleSize, Targets[0].Length);
+        var features = new float[batchSize * size];
+        var targets = new float[batchSize * width];
+        for (var start = 0; start < Features.Length; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var count = Math.Min(batchSize, Features.Length - start);
+            for (var i = 0; i < count; i++)
+            {
+                Features[start + i].CopyTo(features, i * size);
+                Targets[start + i].CopyTo(targets, i * width);
+            }
+
+            yield return count == batchSize ? new DataBatch(features, targets, count, size, width)
+                : new DataBatch(features[..(count * size)], targets[..(count * width)], count, size, width);
+        }
+    }
 
     /// <summary>Reads and checks a set: sizes against <paramref name="limits"/> before anything is allocated for them.</summary>
     public static JsonEvaluationData Parse(byte[] json, ArtifactLimits limits)
