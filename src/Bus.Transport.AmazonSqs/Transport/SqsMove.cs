@@ -1,10 +1,42 @@
 using Amazon.SQS.Model;
 using MassTransit;
+using MassTransit.Transports;
 
 namespace Bus.Transport.AmazonSqs.Transport;
 
+/// <summary>Moves a received message to another queue (its failure queues), keeping what makes it readable again.</summary>
 static class SqsMove
 {
+    /// <summary>The exception type named in the fault attributes of a refused ingress message.</summary>
+    public const string IngressRefusedType = "Bus.Transport.AmazonSqs.IngressRefused";
+
+    /// <summary>
+    /// Moves a refused message to <c>&lt;queue&gt;_error</c> with the reason, as a fault would be (no consumer ever saw it), and
+    /// deletes it; when the move fails it becomes visible again and is refused on the next receive (or reaches the native DLQ).
+    /// </summary>
+    public static async Task Refuse(SqsReceiveContext context, SqsReceiveEndpointContext endpoint, ReceiveLockContext lockContext, string reason)
+    {
+        LogContext.Warning?.Log("Refused SQS message {MessageId} on {Queue}: {Reason}", context.TransportMessage.MessageId, endpoint.QueueName, reason);
+        try
+        {
+            await Move(context, endpoint, endpoint.ErrorQueueName, new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [MessageHeaders.Reason] = "refused",
+                [MessageHeaders.FaultExceptionType] = IngressRefusedType,
+                [MessageHeaders.FaultMessage] = SqsErrorTransport.Truncate(reason, 4096),
+                [MessageHeaders.FaultTimestamp] = DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                [MessageHeaders.FaultInputAddress] = endpoint.InputAddress.ToString(),
+            }).ConfigureAwait(false);
+            TransportMetrics.Refused.Add(1);
+            await lockContext.Complete().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await lockContext.Faulted(ex).ConfigureAwait(false);
+            throw;
+        }
+    }
+
     public static async Task Move(ReceiveContext context, SqsReceiveEndpointContext endpoint, string queueName, Dictionary<string, string> attributes)
     {
         if (!context.TryGetPayload(out ClientContext? client))
