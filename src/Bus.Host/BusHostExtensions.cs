@@ -3,6 +3,7 @@ using Bus.Ml;
 using Bus.Persistence;
 using Bus.Persistence.Outbox;
 using Bus.Pipeline;
+using Bus.Shared;
 using Bus.Stages;
 using Bus.Transport.AmazonSqs;
 using Bus.Transport.AmazonSqs.Diagnostics;
@@ -18,30 +19,23 @@ public static class BusHostExtensions
     {
         Environment.SetEnvironmentVariable("MASSTRANSIT_USAGE_TELEMETRY", "false");
         var services = builder.Services;
-        services.AddOptions<BusHostOptions>().BindConfiguration(BusHostOptions.SectionName)
-            .Validate(o => o.Stages.All(StageCatalog.Names.Contains), $"Bus:Host:Stages may name only: {string.Join(", ", StageCatalog.Names)}")
-            .ValidateOnStart();
-        services.AddOptions<AwsOptions>().BindConfiguration(AwsOptions.SectionName)
-            .Validate(o => string.IsNullOrEmpty(o.ServiceUrl) || Uri.TryCreate(o.ServiceUrl, UriKind.Absolute, out _),
-                "Bus:Aws:ServiceUrl must be an absolute URL")
-            .ValidateOnStart();
-
-        var host = builder.Configuration.GetSection(BusHostOptions.SectionName).Get<BusHostOptions>() ?? new BusHostOptions();
-        var aws = builder.Configuration.GetSection(AwsOptions.SectionName).Get<AwsOptions>() ?? new AwsOptions();
+        // Read while services are registered (which stages, which databases, which AWS): read once, checked at once.
+        var host = services.ReadValidated<BusHostOptions, BusHostOptionsValidator>(builder.Configuration, BusHostOptions.SectionName);
+        var aws = services.ReadValidated<AwsOptions, AwsOptionsValidator>(builder.Configuration, AwsOptions.SectionName);
         var serviceUrl = string.IsNullOrEmpty(aws.ServiceUrl) ? null : new Uri(aws.ServiceUrl);
         if (!string.IsNullOrEmpty(aws.CallLog))
             AwsCallLog.Start(aws.CallLog);
         var databases = PipelineDatabases.From(builder.Configuration, host.DataDirectory);
-        var settings = new HostStageSettings(
-            new StageSettings(host.Name, databases.Registry)
-            {
-                Region = aws.Region,
-                ServiceUrl = serviceUrl,
-                Scope = string.IsNullOrEmpty(aws.Scope) ? null : aws.Scope,
-            },
-            databases.Pipeline);
+        var settings = new StageSettings(host.Name, databases.Registry)
+        {
+            PipelineConnectionString = databases.Pipeline,
+            Region = aws.Region,
+            ServiceUrl = serviceUrl,
+            Scope = string.IsNullOrEmpty(aws.Scope) ? null : aws.Scope,
+        };
+        var stages = PipelineStages.Selected(host.Stages).ToList();
 
-        services.AddSingleton(new PipelineQueueWatch(settings.Stage));
+        services.AddSingleton(new PipelineQueueWatch(settings));
         services.AddOptions<BusOutboxOptions>().BindConfiguration(BusOutboxOptions.SectionName)
             .PostConfigure(o =>
             {
@@ -54,8 +48,8 @@ public static class BusHostExtensions
             x.SetKebabCaseEndpointNameFormatter();
             x.AddDelayedMessageScheduler();
             x.AddBusOutbox(databases.Pipeline);
-            foreach (var stage in StageCatalog.Selected(host.Stages))
-                stage.Register(x, settings);
+            foreach (var stage in stages)
+                stage.AddTo(x, settings);
             x.AddRequestClient<GetModelVersionStatus>(new Uri("queue:" + ModelLifecycleStateDefinition.QueueName), RequestTimeout.After(s: 10));
             x.UsingAmazonSqs((context, cfg) =>
             {
@@ -63,7 +57,7 @@ public static class BusHostExtensions
                 {
                     h.Region = aws.Region;
                     h.ServiceUrl = serviceUrl;
-                    h.Scope = settings.Stage.Scope;
+                    h.Scope = settings.Scope;
                     h.CreateEntities = aws.CreateEntities;
                     h.AccountId = string.IsNullOrEmpty(aws.AccountId) ? null : aws.AccountId;
                     h.QueueDepthInterval = aws.QueueDepthInterval;
@@ -76,7 +70,7 @@ public static class BusHostExtensions
         });
         // The models API answers on every host: empty where this host serves nothing.
         services.TryAddSingleton<ModelServer>();
-        builder.AddBusHostDefaults(host.Name);
+        builder.AddBusHostDefaults(host.Name, stages);
         return builder;
     }
 }

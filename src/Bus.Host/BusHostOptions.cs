@@ -8,7 +8,7 @@ public sealed class BusHostOptions
     public const string SectionName = "Bus:Host";
 
     /// <summary>
-    /// Names from the <see cref="StageCatalog"/>: lifecycle, evaluation, deployment (which also serves), serving (an
+    /// Names from <see cref="Stages.PipelineStages"/>: lifecycle, evaluation, deployment (which also serves), serving (an
     /// inference replica that follows the production alias), tagging; none given means all of them (one process runs everything).
     /// </summary>
     public string[] Stages { get; set; } = [];

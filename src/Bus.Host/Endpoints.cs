@@ -1,4 +1,6 @@
 using Bus.Host.Apis;
+using Bus.Stages;
+using Bus.Stages.Lifecycle;
 using Microsoft.Extensions.Options;
 
 namespace Bus.Host;
@@ -12,7 +14,7 @@ static class Endpoints
     public static void MapBusEndpoints(this WebApplication app)
     {
         app.MapHealthApi().MapModelsApi();
-        if (StageCatalog.RunsLifecycle(app.Services.GetRequiredService<IOptions<BusHostOptions>>().Value.Stages))
+        if (PipelineStages.Selected(app.Services.GetRequiredService<IOptions<BusHostOptions>>().Value.Stages).Any(s => s is LifecycleStage))
         {
             app.MapLifecycleApi();
             app.MapDashboardApi();

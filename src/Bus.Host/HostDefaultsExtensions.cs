@@ -1,5 +1,4 @@
 using Bus.Persistence.Outbox;
-using Bus.Pipeline;
 using Bus.Stages;
 using Bus.Transport.AmazonSqs;
 using OpenTelemetry.Metrics;
@@ -11,13 +10,12 @@ namespace Bus.Host;
 /// <summary>What every host has whatever its stages: readiness checks and OpenTelemetry (exported by OTLP when configured).</summary>
 public static class HostDefaultsExtensions
 {
-    public static WebApplicationBuilder AddBusHostDefaults(this WebApplicationBuilder builder, string serviceName)
+    /// <summary>The defaults, with the meters of the <paramref name="stages"/> the host runs (each stage adds its own health checks).</summary>
+    public static WebApplicationBuilder AddBusHostDefaults(this WebApplicationBuilder builder, string serviceName, IReadOnlyList<PipelineStage> stages)
     {
         var services = builder.Services;
-        var health = services.AddHealthChecks().AddCheck<PipelineHealthCheck>("pipeline-database", tags: ["ready"]);
-        // A host that serves models (deployment or serving) is ready only while it serves what the registry names.
-        if (services.Any(d => d.ServiceType == typeof(ChampionFollower)))
-            health.AddCheck<ServingHealthCheck>("serving", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<PipelineHealthCheck>("pipeline-database", tags: ["ready"]);
+        ObservabilityOptions.Register(services);
         var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(serviceName))
@@ -29,8 +27,8 @@ public static class HostDefaultsExtensions
             })
             .WithMetrics(m =>
             {
-                m.AddMeter("MassTransit", TransportMetrics.MeterName, OutboxMetrics.MeterName, PipelineMetrics.MeterName, StageMetrics.MeterName,
-                    InferenceMetrics.MeterName, VersionGauges.MeterName);
+                m.AddMeter(["MassTransit", TransportMetrics.MeterName, OutboxMetrics.MeterName, InferenceMetrics.MeterName,
+                    .. stages.SelectMany(s => s.Meters)]);
                 if (otlp)
                     m.AddOtlpExporter();
             });

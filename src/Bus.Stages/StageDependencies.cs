@@ -1,6 +1,8 @@
 using Amazon.Runtime.Credentials;
 using Bus.Ml;
 using Bus.Registry;
+using Bus.Shared;
+using Bus.Stages.Evaluation;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -22,17 +24,8 @@ static class StageDependencies
             return;
         services.AddSingleton<Added>();
         services.TryAddSingleton(new StageIdentity(settings.HostName));
-        services.AddOptions<EvaluationOptions>().BindConfiguration(EvaluationOptions.SectionName)
-            .PostConfigure(o => o.Scope = string.IsNullOrEmpty(settings.Scope) ? null : settings.Scope)
-            .Validate(o => o.Timeout > TimeSpan.Zero, "Bus:Evaluation:Timeout must be positive")
-            .Validate(o => o.Models.Keys.All(Contracts.ModelVersionKey.IsValid), "Bus:Evaluation:Models may name only valid model names")
-            .Validate(o => o.Models.Values.Append(o.Default).All(p => p.Task is null || EvaluationTask.All.Contains(p.Task)),
-                $"Bus:Evaluation Task must be one of {string.Join(", ", EvaluationTask.All)}")
-            .Validate(o => o.Models.Values.Append(o.Default).All(p => p.DataFormat is null || Ml.Data.EvaluationData.Formats.Contains(p.DataFormat)),
-                $"Bus:Evaluation DataFormat must be one of {string.Join(", ", Ml.Data.EvaluationData.Formats)}")
-            .Validate(o => o.Models.Values.Append(o.Default).All(p => p.Threshold is null or (> 0 and < 1)),
-                "Bus:Evaluation Threshold must lie strictly between 0 and 1")
-            .ValidateOnStart();
+        services.AddValidatedOptions<EvaluationOptions, EvaluationOptionsValidator>(EvaluationOptions.SectionName)
+            .PostConfigure(o => o.Scope = string.IsNullOrEmpty(settings.Scope) ? null : settings.Scope);
         services.TryAddSingleton(sp => new S3ArtifactStore(
             S3ArtifactStore.CreateClient(DefaultAWSCredentialsIdentityResolver.GetCredentials(), settings.Region, settings.ServiceUrl),
             sp.GetRequiredService<IOptions<EvaluationOptions>>().Value.ExpectedBucketOwner));

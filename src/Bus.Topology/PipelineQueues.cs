@@ -1,3 +1,4 @@
+using Bus.Stages;
 using Bus.Transport.AmazonSqs;
 
 namespace Bus.Topology;
@@ -10,7 +11,7 @@ public static class PipelineQueues
 {
     /// <summary>(queue, the queue it belongs to, kind) without the scope: kind is <c>queue</c>, <c>error</c>, <c>skipped</c> or <c>dlq</c>.</summary>
     public static IReadOnlyList<(string Queue, string Of, string Kind)> Shared() =>
-        PipelineStages.All.Values.SelectMany(t => t.Endpoints).Where(e => e.QueueFor("a") == e.QueueFor("b")).Select(e => e.QueueFor(""))
+        PipelineStages.All.SelectMany(s => s.Topology.Endpoints).Where(e => e.QueueFor("a") == e.QueueFor("b")).Select(e => e.QueueFor(""))
             .Distinct(StringComparer.Ordinal)
             .SelectMany(q => new[]
             {

@@ -1,4 +1,5 @@
 using Bus.Contracts;
+using Bus.Stages;
 using Bus.Topology.Iam;
 using Bus.Transport.AmazonSqs;
 
@@ -33,16 +34,16 @@ public sealed record PipelineResources(IReadOnlyList<TopicResource> Topics, IRea
         Publishes(RolePolicies.Producer, typeof(TrainingCompleted));
         foreach (var command in RolePolicies.OperatorCommands)
             Publishes(RolePolicies.Operator, command);
-        foreach (var (stage, topology) in PipelineStages.All)
+        foreach (var stage in PipelineStages.All)
         {
-            foreach (var type in topology.Publishes)
-                Publishes(stage, type);
+            foreach (var type in stage.Topology.Publishes)
+                Publishes(stage.Name, type);
         }
 
         var queues = new List<QueueResource>();
-        foreach (var (stage, topology) in PipelineStages.All)
+        foreach (var stage in PipelineStages.All)
         {
-            foreach (var endpoint in topology.Endpoints)
+            foreach (var endpoint in stage.Topology.Endpoints)
             {
                 foreach (var consumed in endpoint.Consumes.Select(RolePolicies.TopicOf).Where(t => !publishers.ContainsKey(t)))
                     publishers[consumed] = new(StringComparer.Ordinal);
@@ -51,7 +52,7 @@ public sealed record PipelineResources(IReadOnlyList<TopicResource> Topics, IRea
                 foreach (var queue in hostNames.Select(endpoint.QueueFor).Distinct())
                 {
                     if (queues.All(q => q.Name != EntityNames.Queue(queue, scope)))
-                        queues.Add(new QueueResource(EntityNames.Queue(queue, scope), stage, subscriptions));
+                        queues.Add(new QueueResource(EntityNames.Queue(queue, scope), stage.Name, subscriptions));
                 }
             }
         }

@@ -6,6 +6,7 @@ using Bus.Persistence.Outbox;
 using Bus.Tooling;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
+using Bus.Stages;
 
 namespace Bus.Host.Tests;
 
@@ -28,7 +29,7 @@ public partial class The_compose_file
     /// <summary>Settings read by key rather than bound to an options class.</summary>
     static readonly HashSet<string> KeyedSettings = new(StringComparer.OrdinalIgnoreCase)
     {
-        PipelineDatabases.PipelineKey, PipelineDatabases.RegistryKey, VersionGauges.IntervalSetting,
+        PipelineDatabases.PipelineKey, PipelineDatabases.RegistryKey,
     };
 
     static Dictionary<string, Dictionary<object, object>> Services()
@@ -61,7 +62,7 @@ public partial class The_compose_file
             foreach (var key in environment.Keys.Where(k => !PlatformVariables.Contains(k)))
                 Binds(key.Replace("__", ":", StringComparison.Ordinal)).Should().BeTrue($"{name}: {key} names an option a host binds");
             environment.Where(e => e.Key.StartsWith("Bus__Host__Stages__", StringComparison.Ordinal)).Select(e => e.Value)
-                .Should().NotBeEmpty().And.OnlyContain(stage => StageCatalog.Names.Contains(stage), name);
+                .Should().NotBeEmpty().And.OnlyContain(stage => PipelineStages.Names.Contains(stage), name);
         }
 
         var stages = hosts.SelectMany(h => Environment(h.Value)).Where(e => e.Key.StartsWith("Bus__Host__Stages__", StringComparison.Ordinal))
@@ -182,7 +183,7 @@ public partial class The_compose_file
     }
 
     static Dictionary<string, Type> Sections() =>
-        new[] { typeof(AwsOptions), typeof(Bus.Stages.EvaluationOptions), typeof(Bus.Pipeline.ModelLifecycleOptions), typeof(BusOutboxOptions) }
+        new[] { typeof(AwsOptions), typeof(Bus.Stages.Evaluation.EvaluationOptions), typeof(Bus.Pipeline.ModelLifecycleOptions), typeof(BusOutboxOptions) }
             .Select(t => t.Assembly).Distinct().SelectMany(a => a.GetTypes())
             .Select(t => (Type: t, Field: t.GetField("SectionName", BindingFlags.Public | BindingFlags.Static)))
             .Where(x => x.Field is { IsLiteral: true })

@@ -6,6 +6,8 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Bus.Stages;
+using Bus.Stages.Lifecycle;
 
 namespace Bus.Host.Tests;
 
@@ -25,7 +27,7 @@ public class When_the_lifecycle_stage_records_a_version
         {
             x.DisableUsageTelemetry();
             x.AddDelayedMessageScheduler();
-            x.AddLifecycleStage(connectionString);
+            new LifecycleStage().AddTo(x, new StageSettings("audit-test", connectionString) { PipelineConnectionString = connectionString });
             x.UsingInMemory((context, cfg) =>
             {
                 cfg.UseDelayedMessageScheduler();

@@ -5,6 +5,7 @@ using Bus.Registry;
 using Bus.Stages;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
+using Bus.Stages.Serving;
 
 namespace Bus.Host.Tests;
 

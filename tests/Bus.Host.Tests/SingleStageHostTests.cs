@@ -1,5 +1,6 @@
 using Bus.Testing;
 using Bus.Tooling;
+using Bus.Stages;
 
 namespace Bus.Host.Tests;
 
@@ -7,7 +8,7 @@ namespace Bus.Host.Tests;
 [Collection(EmulatorCollection.Name)]
 public class A_host_with_one_stage(EmulatorFixture emulator)
 {
-    public static TheoryData<string> Stages() => [.. StageCatalog.Entries.Select(e => e.Name)];
+    public static TheoryData<string> Stages() => [.. PipelineStages.All.Select(s => s.Name)];
 
     [Theory]
     [MemberData(nameof(Stages))]

@@ -9,6 +9,8 @@ using Bus.Tooling;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Bus.Stages.Deployment;
+using Bus.Stages.Evaluation;
 
 namespace Bus.IntegrationTests;
 
@@ -55,8 +57,8 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         services.AddMassTransitTestHarness(x =>
         {
             x.DisableUsageTelemetry();
-            x.AddEvaluationStage(settings);
-            x.AddDeploymentStage(settings);
+            new EvaluationStage().AddTo(x, settings);
+            new DeploymentStage().AddTo(x, settings);
         });
         var harness = services.BuildServiceProvider(true).GetRequiredService<ITestHarness>();
         harness.TestTimeout = TimeSpan.FromSeconds(90);

@@ -74,7 +74,7 @@ public class When_two_hosts_share_one_PostgreSQL(EmulatorFixture emulator, ITest
             // queues (scheduled evaluation timeouts aside, and host-a's own serving queue, which nobody else reads).
             await pipeline.WaitFor(async () => await Pending(connectionString) == 0, "the outbox drained", TimeSpan.FromMinutes(2));
             output.WriteLine("unconsumed claims once every version is final: " + string.Join(", ", await Claims(connectionString)));
-            const string Serving = "consumer_type LIKE '%" + nameof(Stages.ServeChampionConsumer) + "'";
+            const string Serving = "consumer_type LIKE '%" + nameof(Stages.Serving.ServeChampionConsumer) + "'";
             await pipeline.WaitFor(async () => await Scalar(connectionString,
                 $"SELECT COUNT(*) FROM bus_inbox WHERE consumed_at IS NULL AND NOT {Serving}") == 0,
                 "no claim left behind on a shared queue", TimeSpan.FromMinutes(3), () => b.Log);

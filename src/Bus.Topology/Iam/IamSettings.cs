@@ -1,4 +1,5 @@
-using Bus.Stages;
+using Bus.Stages.Evaluation;
+using Bus.Stages.Tagging;
 using Microsoft.Extensions.Configuration;
 
 namespace Bus.Topology.Iam;

@@ -17,7 +17,7 @@ public static class RolePolicies
     public const string Operator = "operator";
 
     /// <summary>Every role: the stages of the catalog, the producer and the operator.</summary>
-    public static IReadOnlyList<string> Roles { get; } = [Producer, .. PipelineStages.All.Keys, Operator];
+    public static IReadOnlyList<string> Roles { get; } = [Producer, .. PipelineStages.All.Select(s => s.Name), Operator];
 
     /// <summary>The topics the operator's commands publish to (and the lifecycle API, on hosts that run the lifecycle).</summary>
     public static IReadOnlyList<Type> OperatorCommands { get; } = [typeof(ApproveModel), typeof(RejectModel), typeof(RollbackModel)];
@@ -36,7 +36,7 @@ public static class RolePolicies
         {
             Producer => ProducerStatements(names, settings),
             Operator => OperatorStatements(names, settings),
-            _ => StageStatements(PipelineStages.All.GetValueOrDefault(role)
+            _ => StageStatements(PipelineStages.Named(role)
                 ?? throw new ArgumentException($"unknown role '{role}': one of {string.Join(", ", Roles)}", nameof(role)), names, settings),
         };
         return new IamPolicy(role, statements.Where(s => s.Resources.Count > 0 && s.Actions.Count > 0).ToList());
@@ -51,9 +51,9 @@ public static class RolePolicies
         yield return new("UploadArtifacts", ["s3:PutObject"], S3Locations.Artifacts(settings).Select(n.S3).Distinct().ToList());
     }
 
-    static IEnumerable<IamStatement> StageStatements(StageTopology stage, Names n, IamSettings settings)
+    static IEnumerable<IamStatement> StageStatements(PipelineStage stage, Names n, IamSettings settings)
     {
-        var topology = new[] { stage }.Concat(stage.Includes.Select(i => PipelineStages.All[i])).ToList();
+        var topology = new[] { stage }.Concat(stage.Includes).Select(s => s.Topology).ToList();
         var queues = topology.SelectMany(t => t.Endpoints).SelectMany(e => settings.HostNames.Select(e.QueueFor).Distinct().Select(q => (Queue: q, e.Consumes)))
             .DistinctBy(x => x.Queue).ToList();
 

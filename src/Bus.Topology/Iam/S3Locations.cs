@@ -1,4 +1,4 @@
-using Bus.Stages;
+using Bus.Stages.Evaluation;
 
 namespace Bus.Topology.Iam;
 

@@ -3,6 +3,10 @@ using Bus.Pipeline;
 using Bus.Topology;
 using Bus.Topology.Iam;
 using Bus.Transport.AmazonSqs.Diagnostics;
+using Bus.Stages;
+using Bus.Stages.Deployment;
+using Bus.Stages.Evaluation;
+using Bus.Stages.Lifecycle;
 
 namespace Bus.Host.Tests.Iam;
 
@@ -14,7 +18,7 @@ public class The_generated_role_policies
 
     [Fact]
     public void Should_cover_every_stage_a_host_can_run() =>
-        PipelineStages.All.Keys.Should().BeEquivalentTo(StageCatalog.Entries.Select(e => e.Name), "each catalog stage has its footprint, and no other");
+        RolePolicies.Roles.Should().Contain(PipelineStages.All.Select(s => s.Name), "each stage of the list has its role");
 
     [Theory]
     [MemberData(nameof(Roles))]
@@ -48,14 +52,14 @@ public class The_generated_role_policies
     {
         var actions = RolePolicies.For(role, Prod with { Provisioned = true }).Statements.SelectMany(s => s.Actions).ToList();
         actions.Should().NotContain(["sns:CreateTopic", "sns:Subscribe", "sqs:SetQueueAttributes"]);
-        if (role != PipelineStages.Lifecycle)
+        if (role != LifecycleStage.StageName)
             actions.Should().NotContain("sqs:CreateQueue", "only the lifecycle makes a temporary queue (for its API's status requests)");
     }
 
     [Fact]
     public void Should_subscribe_the_lifecycle_queue_to_every_event_and_schedule_of_the_saga()
     {
-        var subscribed = RolePolicies.For(PipelineStages.Lifecycle, Prod).Statements.Single(s => s.Sid == "SubscribeOwnQueues").Resources;
+        var subscribed = RolePolicies.For(LifecycleStage.StageName, Prod).Statements.Single(s => s.Sid == "SubscribeOwnQueues").Resources;
         var expected = typeof(ModelLifecycleStateMachine).GetProperties()
             .Where(p => p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(MassTransit.Event<>))
             .Select(p => p.PropertyType.GetGenericArguments()[0])
@@ -69,19 +73,19 @@ public class The_generated_role_policies
     public void Should_give_each_stage_only_its_own_queues_and_topics()
     {
         string Json(string role) => RolePolicies.For(role, Prod).ToJson();
-        Json(PipelineStages.Evaluation).Should().Contain("prod-evaluate-model\"").And.NotContain("prod-deploy-model\"")
+        Json(EvaluationStage.StageName).Should().Contain("prod-evaluate-model\"").And.NotContain("prod-deploy-model\"")
             .And.NotContain("prod-model-lifecycle\"").And.Contain("prod-model-evaluated\"").And.NotContain("prod-model-deployed\"");
-        Json(PipelineStages.Deployment).Should().Contain("prod-serve-models-replica-a\"", "deployment serves too, on its host's own queue")
+        Json(DeploymentStage.StageName).Should().Contain("prod-serve-models-replica-a\"", "deployment serves too, on its host's own queue")
             .And.NotContain("prod-evaluate-model\"");
         Json(RolePolicies.Producer).Should().Contain("prod-training-complete\"").And.Contain("arn:aws:s3:::prod-bus-models/*/*")
             .And.NotContain("sqs:").And.NotContain("prod-model-evaluated");
-        Json(PipelineStages.Evaluation).Should().Contain("arn:aws:s3:::prod-bus-evaluation/*/validation.json").And.NotContain("s3:PutObject");
+        Json(EvaluationStage.StageName).Should().Contain("arn:aws:s3:::prod-bus-evaluation/*/validation.json").And.NotContain("s3:PutObject");
     }
 
     [Fact]
     public void Should_deny_a_call_outside_the_policy_and_report_a_grant_no_call_used()
     {
-        var policy = RolePolicies.For(PipelineStages.Evaluation, Prod);
+        var policy = RolePolicies.For(EvaluationStage.StageName, Prod);
         var calls = policy.Statements.Where(s => s.Required).SelectMany(s => s.Actions.SelectMany(a => s.Resources.Select(r => Call(a, r)))).ToList();
         PolicyCheck.Run(policy, calls, Prod.Account, Prod.Region).Passed.Should().BeTrue("every required grant used once, nothing else");
 
