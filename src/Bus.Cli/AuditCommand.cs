@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -14,12 +15,8 @@ namespace Bus.Cli;
 /// </summary>
 static class AuditCommand
 {
-    static readonly string[] Columns =
-    [
-        "sequence", "at", "model", "version", "versionId", "from", "state", "event", "actorKind", "actor", "channel", "host", "artifactUri",
-        "artifactSha256", "metrics", "decision", "reasons", "detail", "aliasRevision", "servedFrom", "servedUntil", "messageId", "traceId", "previousHash",
-        "hash",
-    ];
+    /// <summary>Each row's place in the chain, its fields (named as <see cref="AuditFields"/> export them), and its hashes.</summary>
+    static readonly string[] Columns = ["sequence", "at", .. AuditFields.All.Select(f => f.Export), "previousHash", "hash"];
 
     public static Command Create()
     {
@@ -57,9 +54,8 @@ static class AuditCommand
         var versions = new HashSet<Guid>();
         await foreach (var row in AuditRows.ReadAsync(log, database, model, since, until, cancellationToken).ConfigureAwait(false))
         {
-            var record = AuditRecord.Of(row);
-            await output.WriteLineAsync(format == "csv" ? Csv(record) : JsonSerializer.Serialize(record, CliJson.Compact)).ConfigureAwait(false);
-            versions.Add(record.VersionId);
+            await output.WriteLineAsync(format == "csv" ? Csv(row) : Json(row)).ConfigureAwait(false);
+            versions.Add(row.Entry.ModelVersionId);
             count++;
         }
 
@@ -69,13 +65,56 @@ static class AuditCommand
         return 0;
     }
 
-    static string Csv(AuditRecord r) => string.Join(',', new[]
+    /// <summary>One JSON Lines record: camelCase names, nulls left out (as <see cref="CliJson.Compact"/> writes).</summary>
+    static string Json(AuditRow row)
     {
-        r.Sequence.ToString(CultureInfo.InvariantCulture), Time(r.At), r.Model,
-        r.Version, r.VersionId.ToString(), r.From, r.State, r.Event, r.ActorKind, r.Actor, r.Channel, r.Host, r.ArtifactUri, r.ArtifactSha256, r.Metrics,
-        r.Decision, r.Reasons, r.Detail, r.AliasRevision?.ToString(CultureInfo.InvariantCulture), Time(r.ServedFrom), Time(r.ServedUntil),
-        r.MessageId?.ToString(), r.TraceId, r.PreviousHash, r.Hash,
-    }.Select(Field));
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("sequence", row.Sequence);
+            json.WriteString("at", row.RecordedAt);
+            foreach (var field in AuditFields.All)
+            {
+                switch (field.Get(row.Entry))
+                {
+                    case string text:
+                        json.WriteString(field.Export, text);
+                        break;
+                    case Guid id:
+                        json.WriteString(field.Export, id);
+                        break;
+                    case long number:
+                        json.WriteNumber(field.Export, number);
+                        break;
+                    case DateTimeOffset at:
+                        json.WriteString(field.Export, at);
+                        break;
+                }
+            }
+
+            json.WriteString("previousHash", row.PreviousHash);
+            json.WriteString("hash", row.Hash);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    static string Csv(AuditRow row)
+    {
+        string?[] values =
+        [
+            row.Sequence.ToString(CultureInfo.InvariantCulture), Time(row.RecordedAt),
+            .. AuditFields.All.Select(f => f.Get(row.Entry) switch
+            {
+                DateTimeOffset at => Time(at),
+                var value => Convert.ToString(value, CultureInfo.InvariantCulture),
+            }),
+            row.PreviousHash, row.Hash,
+        ];
+        return string.Join(',', values.Select(Field));
+    }
 
     static string? Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Bus.Stages;
+using Microsoft.Extensions.Configuration;
 
 namespace Bus.Cli;
 
@@ -9,8 +11,6 @@ namespace Bus.Cli;
 /// </summary>
 static class TraceCommand
 {
-    public const string TraceUrlSetting = "Bus:Observability:TraceUrl";
-
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "the model's name" };
@@ -18,7 +18,7 @@ static class TraceCommand
         var db = new DatabaseOption();
         var url = new Option<string?>("--trace-url")
         {
-            Description = $"a link template with {{traceId}} (default: {TraceUrlSetting}, Bus__Observability__TraceUrl)",
+            Description = $"a link template with {{traceId}} (default: {ObservabilityOptions.SectionName}:TraceUrl, Bus__Observability__TraceUrl)",
             HelpName = "template",
         };
         var command = new Command("trace", "the trace id of a version (one trace from the training job to deployment) and its link in your tracing UI")
@@ -26,7 +26,8 @@ static class TraceCommand
             model, version, db, url,
         };
         command.SetAction((result, cancellationToken) => RunAsync(db.ConnectionString(result), result.GetRequiredValue(model),
-            result.GetRequiredValue(version), result.GetValue(url) ?? CliEnvironment.Configuration[TraceUrlSetting], cancellationToken));
+            result.GetRequiredValue(version), result.GetValue(url)
+            ?? CliEnvironment.Configuration.GetSection(ObservabilityOptions.SectionName).Get<ObservabilityOptions>()?.TraceUrl, cancellationToken));
         return command;
     }
 

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Bus.Persistence;
 using Bus.Pipeline;
+using Bus.Stages;
 using Bus.Transport.AmazonSqs;
 using Microsoft.Extensions.Options;
 
@@ -35,11 +36,11 @@ static class DashboardApi
         dashboard.MapGet("/", () => File("index.html"));
         dashboard.MapGet("/{file}", (string file) => File(file));
         dashboard.MapGet("/api/snapshot", async (SagaStore<ModelLifecycleState> store, IOptions<ModelLifecycleOptions> options,
-            IConfiguration configuration, PipelineQueueWatch watch, CancellationToken cancellationToken) =>
-            Results.Json((await SnapshotAsync(store, options.Value, configuration, watch, cancellationToken)).Snapshot, Json));
-        dashboard.MapGet("/api/events", (SagaStore<ModelLifecycleState> store, IOptions<ModelLifecycleOptions> options, IConfiguration configuration,
-            PipelineQueueWatch watch, CancellationToken cancellationToken) =>
-            TypedResults.ServerSentEvents(Changes(store, options.Value, configuration, watch, cancellationToken)));
+            IOptions<ObservabilityOptions> observability, PipelineQueueWatch watch, CancellationToken cancellationToken) =>
+            TypedResults.Json((await SnapshotAsync(store, options.Value, observability.Value.TraceUrl, watch, cancellationToken)).Snapshot, Json));
+        dashboard.MapGet("/api/events", (SagaStore<ModelLifecycleState> store, IOptions<ModelLifecycleOptions> options,
+            IOptions<ObservabilityOptions> observability, PipelineQueueWatch watch, CancellationToken cancellationToken) =>
+            TypedResults.ServerSentEvents(Changes(store, options.Value, observability.Value.TraceUrl, watch, cancellationToken)));
         return app;
     }
 
@@ -53,7 +54,7 @@ static class DashboardApi
 
     /// <summary>A snapshot at once, then one whenever a version changes (polling the pipeline database), until the page goes.</summary>
     static async IAsyncEnumerable<SseItem<string>> Changes(SagaStore<ModelLifecycleState> store, ModelLifecycleOptions options,
-        IConfiguration configuration, PipelineQueueWatch watch, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string? traceUrl, PipelineQueueWatch watch, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? last = null;
         // Woken when this host's saga writes a version (and a moment later, for its commit), else once a second.
@@ -69,10 +70,10 @@ static class DashboardApi
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                (object Snapshot, string Token) current;
+                (DashboardSnapshot Snapshot, string Token) current;
                 try
                 {
-                    current = await SnapshotAsync(store, options, configuration, watch, cancellationToken);
+                    current = await SnapshotAsync(store, options, traceUrl, watch, cancellationToken);
                 }
                 catch (OperationCanceledException)
                 {
@@ -102,8 +103,8 @@ static class DashboardApi
         }
     }
 
-    static async Task<(object Snapshot, string Token)> SnapshotAsync(SagaStore<ModelLifecycleState> store, ModelLifecycleOptions options,
-        IConfiguration configuration, PipelineQueueWatch watch, CancellationToken cancellationToken)
+    static async Task<(DashboardSnapshot Snapshot, string Token)> SnapshotAsync(SagaStore<ModelLifecycleState> store, ModelLifecycleOptions options,
+        string? traceUrl, PipelineQueueWatch watch, CancellationToken cancellationToken)
     {
         var (versions, token) = await store.RecentAsync(MaxVersions, cancellationToken);
         var queues = TransportMetrics.Snapshot();
@@ -117,55 +118,21 @@ static class DashboardApi
             pipeline = [];
         }
 
-        var snapshot = new
-        {
-            generatedAt = DateTimeOffset.UtcNow,
-            traceUrl = configuration["Bus:Observability:TraceUrl"],
-            models = versions.GroupBy(v => v.ModelName).OrderBy(g => g.Key, StringComparer.Ordinal)
-                .Select(g => (Versions: g, Rule: options.Promotion.Models.GetValueOrDefault(g.Key) ?? options.Promotion.Default)).Select(m => new
-                {
-                    name = m.Versions.Key,
-                    champion = m.Versions.FirstOrDefault(v => v.CurrentState == LifecycleStates.Deployed)?.ModelVersion,
-                    thresholds = m.Rule.Metrics,
-                    requireApproval = m.Rule.RequireApproval,
-                    versions = m.Versions.OrderByDescending(v => v.CreatedAt).Select(v => new
-                    {
-                        version = v.ModelVersion,
-                        state = v.CurrentState,
-                        reason = v.Reason,
-                        metrics = v.Metrics,
-                        confusionMatrix = v.ConfusionMatrix,
-                        championAtEvaluation = v.ChampionAtEvaluation,
-                        producer = v.Producer,
-                        artifact = v.Artifact?.Uri,
-                        createdAt = v.CreatedAt,
-                        updatedAt = v.UpdatedAt,
-                        aliasRevision = v.AliasRevision,
-                        timeline = v.History.Select(h => new
-                        {
-                            at = h.At,
-                            from = h.FromState,
-                            state = h.State,
-                            @event = h.Event,
-                            actor = h.Actor,
-                            actorKind = h.ActorKind,
-                            decision = h.Decision,
-                            reasons = h.Reasons,
-                            detail = h.Detail,
-                            traceId = h.TraceId,
-                        }),
-                    }),
-                }),
-            queues = queues.Select(q => new { name = q.Queue, depth = q.Visible, inFlight = q.InFlight, delayed = q.Delayed, oldestAge = q.OldestAgeSeconds }),
-            pipelineQueues = pipeline.GroupBy(q => q.Of).Select(g => new
+        var snapshot = new DashboardSnapshot(DateTimeOffset.UtcNow, traceUrl,
+            versions.GroupBy(v => v.ModelName).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
             {
-                name = g.Key,
-                depth = g.FirstOrDefault(q => q.Kind == "queue")?.Depth,
-                error = g.FirstOrDefault(q => q.Kind == "error")?.Depth,
-                skipped = g.FirstOrDefault(q => q.Kind == "skipped")?.Depth,
-                dlq = g.FirstOrDefault(q => q.Kind == "dlq")?.Depth,
-            }),
-        };
+                var rule = options.Promotion.Models.GetValueOrDefault(g.Key) ?? options.Promotion.Default;
+                return new DashboardSnapshot.Model(g.Key, g.FirstOrDefault(v => v.CurrentState == LifecycleStates.Deployed)?.ModelVersion, rule.Metrics,
+                    rule.RequireApproval, g.OrderByDescending(v => v.CreatedAt).Select(v => new DashboardSnapshot.ModelVersion(v.ModelVersion,
+                        v.CurrentState, v.Reason, v.Metrics, v.ConfusionMatrix, v.ChampionAtEvaluation, v.Producer, v.Artifact?.Uri, v.CreatedAt, v.UpdatedAt,
+                        v.AliasRevision, v.History)).ToList());
+            }).ToList(),
+            queues.Select(q => new DashboardSnapshot.Queue(q.Queue, q.Visible, q.InFlight, q.Delayed, q.OldestAgeSeconds)).ToList(),
+            pipeline.GroupBy(q => q.Of).Select(g => new DashboardSnapshot.PipelineQueue(g.Key,
+                g.FirstOrDefault(q => q.Kind == "queue")?.Depth,
+                g.FirstOrDefault(q => q.Kind == "error")?.Depth,
+                g.FirstOrDefault(q => q.Kind == "skipped")?.Depth,
+                g.FirstOrDefault(q => q.Kind == "dlq")?.Depth)).ToList());
         return (snapshot, token + "|" + string.Join(",", queues.Select(q => $"{q.Queue}:{q.Visible}:{q.InFlight}"))
             + "|" + string.Join(",", pipeline.Select(q => $"{q.Queue}:{q.Depth}")));
     }

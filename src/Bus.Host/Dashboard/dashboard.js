@@ -126,7 +126,7 @@ function timeline(version, traceUrl) {
         ? el("a", { href: traceUrl.replace("{traceId}", t.traceId), target: "_blank", rel: "noopener" }, t.traceId.slice(0, 12))
         : t.traceId.slice(0, 12))
       : "";
-    return el("tr", {}, el("td", {}, time(t.at)), el("td", {}, `${t.from ?? "–"} → ${t.state}`), el("td", {}, t.event),
+    return el("tr", {}, el("td", {}, time(t.at)), el("td", {}, `${t.fromState ?? "–"} → ${t.state}`), el("td", {}, t.event),
       el("td", {}, `${t.actor ?? ""}${t.actorKind ? ` (${t.actorKind})` : ""}`), el("td", { class: "reason" }, t.reasons ?? t.detail ?? ""),
       el("td", {}, trace));
   });

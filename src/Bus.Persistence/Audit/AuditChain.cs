@@ -7,8 +7,8 @@ namespace Bus.Persistence.Audit;
 
 /// <summary>
 /// The canonical form of an audit row and its hash: a JSON object with the fields in a fixed order (<c>v</c> 1,
-/// <c>prev</c>, <c>at</c> in Unix milliseconds, then every field of <see cref="AuditEntry"/> as stored, null where
-/// absent), UTF-8 without whitespace, hashed with SHA-256 and written as lower-case hex. The previous row's hash is part
+/// <c>prev</c>, <c>at</c> in Unix milliseconds, then every field of <see cref="AuditFields"/> in its order, as a string,
+/// null where absent), UTF-8 without whitespace, hashed with SHA-256 and written as lower-case hex. The previous row's hash is part
 /// of the form, so each row vouches for the whole chain before it. docs/governance.md shows it for an independent check.
 /// </summary>
 public static class AuditChain
@@ -39,27 +39,8 @@ public static class AuditChain
             json.WriteNumber("v", form);
             json.WriteString("prev", previousHash);
             json.WriteNumber("at", recordedAtMilliseconds);
-            json.WriteString("model", entry.ModelName);
-            json.WriteString("version", entry.ModelVersion);
-            json.WriteString("id", entry.ModelVersionId.ToString("D"));
-            json.WriteString("from", entry.FromState);
-            json.WriteString("to", entry.ToState);
-            json.WriteString("event", entry.Event);
-            json.WriteString("actorKind", entry.ActorKind);
-            json.WriteString("actor", entry.ActorName);
-            json.WriteString("channel", entry.Channel);
-            json.WriteString("host", entry.Host);
-            json.WriteString("artifact", entry.ArtifactUri);
-            json.WriteString("sha256", entry.ArtifactSha256);
-            json.WriteString("metrics", entry.Metrics);
-            json.WriteString("decision", entry.Decision);
-            json.WriteString("reasons", entry.Reasons);
-            json.WriteString("detail", entry.Detail);
-            json.WriteString("aliasRevision", entry.AliasRevision?.ToString(CultureInfo.InvariantCulture));
-            json.WriteString("servedFrom", entry.ServedFrom?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-            json.WriteString("servedUntil", entry.ServedUntil?.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture));
-            json.WriteString("messageId", entry.MessageId?.ToString("D"));
-            json.WriteString("traceId", entry.TraceId);
+            foreach (var field in AuditFields.All)
+                json.WriteString(field.Canonical, field.CanonicalText(entry));
             json.WriteEndObject();
         }
 

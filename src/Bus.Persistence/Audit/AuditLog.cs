@@ -18,9 +18,9 @@ public sealed class AuditLog(SqlDialect dialect)
     const string Component = "audit";
     const long AppendLock = 7302;
 
-    const string Columns = "sequence, recorded_at, model_name, model_version, model_version_id, from_state, to_state, event, actor_kind, actor_name, " +
-        "channel, host, artifact_uri, artifact_sha256, metrics, decision, reasons, detail, alias_revision, served_from, served_until, message_id, trace_id, " +
-        "previous_hash, hash, form";
+    static readonly string Columns = $"sequence, recorded_at, {AuditFields.Columns}, previous_hash, hash, form";
+    static readonly string Insert = $"INSERT INTO {Table} ({Columns}) VALUES (@sequence, @recorded_at, " +
+        string.Join(", ", AuditFields.All.Select(f => "@" + f.Column)) + ", @previous_hash, @hash, @form)";
 
     readonly SchemaGate _schema = new();
 
@@ -79,16 +79,12 @@ public sealed class AuditLog(SqlDialect dialect)
         {
             sequence++;
             var hash = AuditChain.Hash(previous, now, entry);
-            await Sql.ExecuteAsync(connection, transaction,
-                $"INSERT INTO {Table} ({Columns}) VALUES (@seq, @at, @model, @version, @id, @from, @to, @event, @kind, @actor, @channel, @host, @uri, " +
-                    "@sha, @metrics, @decision, @reasons, @detail, @revision, @from_at, @until_at, @message, @trace, @prev, @hash, @form)", cancellationToken,
-                ("seq", sequence), ("at", now), ("model", entry.ModelName), ("version", entry.ModelVersion), ("id", entry.ModelVersionId.ToString("D")),
-                ("from", entry.FromState), ("to", entry.ToState), ("event", entry.Event), ("kind", entry.ActorKind), ("actor", entry.ActorName),
-                ("channel", entry.Channel), ("host", entry.Host), ("uri", entry.ArtifactUri), ("sha", entry.ArtifactSha256), ("metrics", entry.Metrics),
-                ("decision", entry.Decision), ("reasons", entry.Reasons), ("detail", entry.Detail), ("revision", entry.AliasRevision),
-                ("from_at", entry.ServedFrom?.ToUnixTimeMilliseconds()), ("until_at", entry.ServedUntil?.ToUnixTimeMilliseconds()),
-                ("message", entry.MessageId?.ToString("D")),
-                ("trace", entry.TraceId), ("prev", previous), ("hash", hash), ("form", AuditChain.CurrentForm)).ConfigureAwait(false);
+            await Sql.ExecuteAsync(connection, transaction, Insert, cancellationToken,
+            [
+                ("sequence", sequence), ("recorded_at", now),
+                .. AuditFields.All.Select(f => (f.Column, f.Stored(entry))),
+                ("previous_hash", previous), ("hash", hash), ("form", AuditChain.CurrentForm),
+            ]).ConfigureAwait(false);
             previous = hash;
         }
     }
@@ -200,39 +196,10 @@ public sealed class AuditLog(SqlDialect dialect)
         AuditVerification Broken(long at, string problem) => new(rows, last, previous, at, problem);
     }
 
-    static AuditRow Row(DbDataReader r)
-    {
-        string? Text(int i) => r.IsDBNull(i) ? null : r.GetString(i);
-        long? Number(int i) => r.IsDBNull(i) ? null : r.GetInt64(i);
-        DateTimeOffset? Time(int i) => Number(i) is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
-        var entry = new AuditEntry
+    static AuditRow Row(DbDataReader r) =>
+        new(r.GetInt64(r.GetOrdinal("sequence")), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(r.GetOrdinal("recorded_at"))), AuditFields.Read(r),
+            r.GetString(r.GetOrdinal("previous_hash")), r.GetString(r.GetOrdinal("hash")))
         {
-            ModelName = r.GetString(2),
-            ModelVersion = r.GetString(3),
-            // An edited id that is no longer a GUID reads as empty: the row's hash then fails, naming it, instead of verification failing.
-            ModelVersionId = Guid.TryParse(r.GetString(4), out var id) ? id : Guid.Empty,
-            FromState = Text(5),
-            ToState = r.GetString(6),
-            Event = r.GetString(7),
-            ActorKind = r.GetString(8),
-            ActorName = Text(9),
-            Channel = Text(10),
-            Host = Text(11),
-            ArtifactUri = Text(12),
-            ArtifactSha256 = Text(13),
-            Metrics = Text(14),
-            Decision = Text(15),
-            Reasons = Text(16),
-            Detail = Text(17),
-            AliasRevision = Number(18),
-            ServedFrom = Time(19),
-            ServedUntil = Time(20),
-            MessageId = Text(21) is { } m ? Guid.TryParse(m, out var message) ? message : Guid.Empty : null,
-            TraceId = Text(22),
+            Form = r.GetInt32(r.GetOrdinal("form")),
         };
-        return new AuditRow(r.GetInt64(0), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(1)), entry, r.GetString(23), r.GetString(24))
-        {
-            Form = r.GetInt32(25),
-        };
-    }
 }
