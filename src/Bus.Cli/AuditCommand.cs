@@ -1,5 +1,5 @@
-using System.CommandLine;
 using System.Buffers;
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;

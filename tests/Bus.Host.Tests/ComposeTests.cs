@@ -3,10 +3,10 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using Bus.Persistence;
 using Bus.Persistence.Outbox;
+using Bus.Stages;
 using Bus.Tooling;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
-using Bus.Stages;
 
 namespace Bus.Host.Tests;
 

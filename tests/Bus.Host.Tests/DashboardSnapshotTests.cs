@@ -13,8 +13,15 @@ public class The_dashboard_snapshot
     {
         var transition = new TransitionRecord
         {
-            FromState = "Evaluating", State = "Deployed", Event = "ModelDeployed", At = DateTimeOffset.UnixEpoch, Actor = "deployer", ActorKind = "message",
-            Reasons = "passed", Detail = "serving", TraceId = "0af7651916cd43dd8448eb211c80319c",
+            FromState = "Evaluating",
+            State = "Deployed",
+            Event = "ModelDeployed",
+            At = DateTimeOffset.UnixEpoch,
+            Actor = "deployer",
+            ActorKind = "message",
+            Reasons = "passed",
+            Detail = "serving",
+            TraceId = "0af7651916cd43dd8448eb211c80319c",
         };
         var snapshot = new DashboardSnapshot(DateTimeOffset.UnixEpoch, "http://viewer/{traceId}",
             [

@@ -1,13 +1,13 @@
 using Bus.Contracts;
 using Bus.Persistence.Audit;
 using Bus.Pipeline;
+using Bus.Stages;
+using Bus.Stages.Lifecycle;
 using Bus.Testing;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Bus.Stages;
-using Bus.Stages.Lifecycle;
 
 namespace Bus.Host.Tests;
 

@@ -3,9 +3,9 @@ using Amazon.S3;
 using Bus.Ml;
 using Bus.Registry;
 using Bus.Stages;
+using Bus.Stages.Serving;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging.Abstractions;
-using Bus.Stages.Serving;
 
 namespace Bus.Host.Tests;
 

@@ -1,6 +1,6 @@
+using Bus.Stages;
 using Bus.Testing;
 using Bus.Tooling;
-using Bus.Stages;
 
 namespace Bus.Host.Tests;
 

@@ -4,13 +4,13 @@ using Bus.Contracts;
 using Bus.Ml;
 using Bus.Registry;
 using Bus.Stages;
+using Bus.Stages.Deployment;
+using Bus.Stages.Evaluation;
 using Bus.Testing;
 using Bus.Tooling;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Bus.Stages.Deployment;
-using Bus.Stages.Evaluation;
 
 namespace Bus.IntegrationTests;
 

@@ -12,12 +12,27 @@ public class When_an_auditor_hashes_a_row_by_the_documented_form
     {
         var entry = new AuditEntry
         {
-            ModelName = "digits", ModelVersion = "7", ModelVersionId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"), FromState = "Approved",
-            ToState = "Deployed", Event = "ModelDeployed", ActorKind = "message", ActorName = "deployer", Channel = "topic=model-deployed",
-            Host = "host-a:42", ArtifactUri = "s3://bus-models/digits/7/model.json", ArtifactSha256 = new string('a', 64), Metrics = "{\"accuracy\":0.97}",
-            Decision = "promote", Reasons = "passed", Detail = "serving at alias revision 3", AliasRevision = 3,
-            ServedFrom = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123), ServedUntil = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_100_456),
-            MessageId = Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7"), TraceId = "0af7651916cd43dd8448eb211c80319c",
+            ModelName = "digits",
+            ModelVersion = "7",
+            ModelVersionId = Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"),
+            FromState = "Approved",
+            ToState = "Deployed",
+            Event = "ModelDeployed",
+            ActorKind = "message",
+            ActorName = "deployer",
+            Channel = "topic=model-deployed",
+            Host = "host-a:42",
+            ArtifactUri = "s3://bus-models/digits/7/model.json",
+            ArtifactSha256 = new string('a', 64),
+            Metrics = "{\"accuracy\":0.97}",
+            Decision = "promote",
+            Reasons = "passed",
+            Detail = "serving at alias revision 3",
+            AliasRevision = 3,
+            ServedFrom = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_123),
+            ServedUntil = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_100_456),
+            MessageId = Guid.Parse("7c9e6679-7425-40de-944b-e07fc1f90ae7"),
+            TraceId = "0af7651916cd43dd8448eb211c80319c",
         };
         var previous = new string('0', 64);
         var documented = "{\"v\":1,\"prev\":\"" + previous + "\",\"at\":1700000200789,\"model\":\"digits\",\"version\":\"7\"," +
@@ -36,7 +51,12 @@ public class When_an_auditor_hashes_a_row_by_the_documented_form
     {
         var entry = new AuditEntry
         {
-            ModelName = "digits", ModelVersion = "7", ModelVersionId = Guid.Empty, ToState = "Failed", Event = "TrainingCompleted", ActorKind = "message",
+            ModelName = "digits",
+            ModelVersion = "7",
+            ModelVersionId = Guid.Empty,
+            ToState = "Failed",
+            Event = "TrainingCompleted",
+            ActorKind = "message",
         };
         var documented = "{\"v\":1,\"prev\":\"p\",\"at\":5,\"model\":\"digits\",\"version\":\"7\",\"id\":\"00000000-0000-0000-0000-000000000000\"," +
             "\"from\":null,\"to\":\"Failed\",\"event\":\"TrainingCompleted\",\"actorKind\":\"message\",\"actor\":null,\"channel\":null,\"host\":null," +

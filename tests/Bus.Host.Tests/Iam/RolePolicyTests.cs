@@ -1,12 +1,12 @@
 using Bus.Contracts;
 using Bus.Pipeline;
-using Bus.Topology;
-using Bus.Topology.Iam;
-using Bus.Transport.AmazonSqs.Diagnostics;
 using Bus.Stages;
 using Bus.Stages.Deployment;
 using Bus.Stages.Evaluation;
 using Bus.Stages.Lifecycle;
+using Bus.Topology;
+using Bus.Topology.Iam;
+using Bus.Transport.AmazonSqs.Diagnostics;
 
 namespace Bus.Host.Tests.Iam;
 
