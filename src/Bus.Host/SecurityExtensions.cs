@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Threading.RateLimiting;
+using Bus.Shared;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.IdentityModel.Tokens;
@@ -18,13 +19,8 @@ public static class SecurityExtensions
     public static WebApplicationBuilder AddBusSecurity(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName)
-            .Validate(o => o.ApiKeys.Values.All(k => k.Sha256.Length == 64 && k.Sha256.All(Uri.IsHexDigit)),
-                "Bus:Security:ApiKeys:<name>:Sha256 must be 64 hex digits")
-            .Validate(o => o.Predict.MaxBodyBytes > 0 && o.Predict.MaxInstances > 0 && o.Predict.MaxConcurrency > 0,
-                "Bus:Security:Predict limits must be positive")
-            .ValidateOnStart();
-        var security = builder.Configuration.GetSection(SecurityOptions.SectionName).Get<SecurityOptions>() ?? new SecurityOptions();
+        // Read while services are registered (the schemes and policies depend on it): read once, checked at once.
+        var security = services.ReadValidated<SecurityOptions, SecurityOptionsValidator>(builder.Configuration, SecurityOptions.SectionName);
 
         // One scheme name for endpoints: a bearer token goes to JwtBearer, anything else to the API key handler.
         var authentication = services.AddAuthentication(Scheme)

@@ -17,21 +17,22 @@ static class OptionsRegistration
     }
 
     /// <summary>
-    /// A section needed while services are registered (which stages, which databases): read once, checked at once by the
-    /// same validator (a bad setting stops the host before anything starts), and registered as the options others read.
+    /// A section needed while services are registered (which stages, which databases, which authentication schemes): bound
+    /// for the container as <see cref="AddValidatedOptions{T, TValidator}"/> does, and also read now and checked at once by
+    /// the same validator, so that a bad setting stops the host before anything starts and registration sees what every
+    /// service will see.
     /// </summary>
     public static T ReadValidated<T, TValidator>(this IServiceCollection services, Microsoft.Extensions.Configuration.IConfiguration configuration,
         string section)
         where T : class, new()
         where TValidator : class, IValidateOptions<T>, new()
     {
+        services.AddValidatedOptions<T, TValidator>(section);
         var options = new T();
         Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(section), options);
         var result = new TValidator().Validate(Options.DefaultName, options);
         if (result.Failed)
             throw new OptionsValidationException(Options.DefaultName, typeof(T), result.Failures);
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<T>, TValidator>());
-        services.AddSingleton(Options.Create(options));
         return options;
     }
 }

@@ -4,6 +4,7 @@ using MassTransit.DependencyInjection;
 using MassTransit.Middleware;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace Bus.Persistence.Outbox;
 
@@ -19,10 +20,9 @@ public static class BusOutboxRegistration
     {
         configurator.TryAddSingleton(new BusDatabase(connectionString));
         configurator.TryAddSingleton<OutboxSignal>();
-        // The host binds the Bus:Outbox section; the library only validates.
-        var options = OptionsServiceCollectionExtensions.AddOptions<BusOutboxOptions>(configurator)
-            .Validate(o => o.BatchSize > 0 && o.LeaseDuration > TimeSpan.Zero && o.PollInterval > TimeSpan.Zero,
-                "Bus:Outbox needs a positive BatchSize, LeaseDuration and PollInterval");
+        // The host binds the Bus:Outbox section; the library checks it at start.
+        configurator.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BusOutboxOptions>, BusOutboxOptionsValidator>());
+        var options = OptionsServiceCollectionExtensions.AddOptions<BusOutboxOptions>(configurator).ValidateOnStart();
         if (configure is not null)
             options.Configure(configure);
         configurator.TryAddScoped<BusUnitOfWork>();

@@ -42,7 +42,7 @@ public sealed class LifecycleStage() : PipelineStage(StageName, "the model lifec
             ?? throw new InvalidOperationException("the lifecycle stage keeps its saga in the pipeline database: StageSettings.PipelineConnectionString is unset");
         x.AddModelLifecycleSaga().BusRepository(database, ModelLifecycleStateDefinition.TableName, s => s.CurrentState, DataMigrations,
             LifecycleAudit.Take, new IndexedColumn<ModelLifecycleState>(ModelLifecycleStateDefinition.ModelNameColumn, s => s.ModelName));
-        x.AddOptions<ModelLifecycleOptions>().BindConfiguration(ModelLifecycleOptions.SectionName).ValidateOnStart();
+        x.AddValidatedOptions<ModelLifecycleOptions, ModelLifecycleOptionsValidator>(ModelLifecycleOptions.SectionName);
         ObservabilityOptions.Register(x);
         x.AddHostedService<VersionGauges>();
     }
