@@ -1,5 +1,6 @@
 using Bus.Contracts;
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Bus.Stages.Evaluation;
 
@@ -19,6 +20,7 @@ public sealed class EvaluationStage() : PipelineStage(StageName, "evaluates cand
     protected override void Register(IBusRegistrationConfigurator x, StageSettings settings)
     {
         StageDependencies.TryAdd(x, settings);
+        x.TryAddSingleton<CandidateEvaluator>();
         x.AddConsumer<EvaluateModelConsumer, EvaluateModelConsumerDefinition>();
     }
 }

@@ -1,3 +1,4 @@
+using Bus.Contracts;
 using Bus.Ml;
 using Bus.Ml.Data;
 
@@ -17,6 +18,35 @@ public sealed record ResolvedEvaluationPolicy(
     public DataFeatures Features { get; init; } = DataFeatures.Default;
 
     public double Threshold { get; init; } = 0.5;
+
+    /// <summary>
+    /// What <paramref name="request"/> is evaluated on: the governed set, unless the policy lets the producer choose and the
+    /// announcement does; the policy's task when it fixes one (an announcement saying otherwise is refused), else the
+    /// announcement's, else multiclass. Refused (<see cref="EvaluationRefusedException"/>) where the artifact or the data
+    /// lies outside its allowed locations or the set's format cannot be told.
+    /// </summary>
+    public EvaluationPlan Plan(EvaluateModel request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (Outside(request.Artifact.Uri, ArtifactLocations, "the artifact") is { } refused)
+            throw new EvaluationRefusedException(refused);
+        var (setUri, producerSupplied) = !AllowProducerValidationSet || request.ValidationSetUri is null
+            ? (ValidationSetUri, false)
+            : Outside(request.ValidationSetUri, DatasetLocations, "the producer-supplied validation set") is { } data
+                ? throw new EvaluationRefusedException(data)
+                : (request.ValidationSetUri, true);
+        var task = Task switch
+        {
+            null => request.Task ?? EvaluationTask.Multiclass,
+            var fixedTask when request.Task is null || request.Task == fixedTask => fixedTask,
+            var fixedTask => throw new EvaluationRefusedException(
+                $"the announcement says task '{request.Task}' but the evaluation policy of {request.ModelName} fixes '{fixedTask}' (Bus:Evaluation Task)"),
+        };
+        var format = DataFormat ?? EvaluationData.FormatOf(setUri) ?? throw new EvaluationRefusedException(
+            $"the evaluation set {setUri}: its format is not known from its extension ({string.Join(", ", EvaluationData.Formats)}); set " +
+            "Bus:Evaluation DataFormat");
+        return new EvaluationPlan(setUri, producerSupplied, format, task);
+    }
 
     /// <summary>Null when <paramref name="uri"/> lies under one of <paramref name="locations"/>, else why not.</summary>
     public static string? Outside(string uri, IReadOnlyList<string> locations, string what)
