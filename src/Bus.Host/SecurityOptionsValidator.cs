@@ -12,7 +12,7 @@ sealed class SecurityOptionsValidator : OptionsValidator<SecurityOptions>
             yield return $"{Section}:ApiKeys:{name}:Sha256 must be 64 hex digits (the key's sha256, not the key); got {key.Sha256.Length} characters.";
         if (string.IsNullOrWhiteSpace(options.OperatorRole))
             yield return $"{Section}:OperatorRole must name the role operators hold.";
-        if (!string.IsNullOrEmpty(options.Jwt.SigningKey) && !Convert.TryFromBase64String(options.Jwt.SigningKey, new byte[options.Jwt.SigningKey.Length], out _))
+        if (options.Jwt.SigningKey is { Length: > 0 } signing && !Convert.TryFromBase64String(signing, new byte[signing.Length], out _))
             yield return $"{Section}:Jwt:SigningKey must be base64 (an HMAC-SHA256 key).";
         if (!string.IsNullOrEmpty(options.Jwt.Authority) && !Uri.TryCreate(options.Jwt.Authority, UriKind.Absolute, out _))
             yield return $"{Section}:Jwt:Authority must be the OIDC issuer's absolute URL; got '{options.Jwt.Authority}'.";

@@ -24,7 +24,8 @@ public sealed partial class ModelLifecycleStateMachine
                 .Audit(_max, ctx => ctx.Message.RequestedBy, ctx => $"rollback failed, still the champion: {ctx.Message.Reason}"),
             When(StageTimeout.Received, ctx => ctx.Message.State == LifecycleStates.RollingBack)
                 .Publish(ctx => LifecycleMessages.RollbackRejected(ctx.Saga,
-                    $"the rollback did not complete within {_options.RollbackTimeout} (Bus:Lifecycle:RollbackTimeout)", ctx.Saga.RollbackRequestedBy ?? "unknown"))
+                    $"the rollback did not complete within {_options.RollbackTimeout} (Bus:Lifecycle:RollbackTimeout)",
+                    ctx.Saga.RollbackRequestedBy ?? "unknown"))
                 .TransitionTo(Deployed)
                 .Audit(_max, _ => SystemActor, _ => $"rollback did not complete within {_options.RollbackTimeout}; still the champion"),
             RefuseApproval(),
@@ -56,7 +57,8 @@ public sealed partial class ModelLifecycleStateMachine
                 .Audit(_max, _ => SystemActor, _ => $"restore got no answer within {_options.DeploymentTimeout}; a later confirmation still makes it champion"),
             When(DeploymentFailed)
                 .Unschedule(StageTimeout)
-                .Publish(ctx => LifecycleMessages.RestoreFailed(ctx.Saga, $"restoring {ctx.Saga.ModelVersion} failed: {ctx.Message.Reason}", ctx.Message.DeployedBy))
+                .Publish(ctx => LifecycleMessages.RestoreFailed(ctx.Saga, $"restoring {ctx.Saga.ModelVersion} failed: {ctx.Message.Reason}",
+                    ctx.Message.DeployedBy))
                 .Then(ctx => ctx.Saga.RolledBackFromId = null)
                 .TransitionTo(Superseded)
                 .Audit(_max, ctx => ctx.Message.DeployedBy, ctx => $"restore failed: {ctx.Message.Reason}"),

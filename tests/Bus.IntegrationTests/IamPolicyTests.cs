@@ -5,6 +5,8 @@ using Amazon.S3.Model;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Bus.Ml;
+using Bus.Stages;
+using Bus.Stages.Lifecycle;
 using Bus.Testing;
 using Bus.Tooling;
 using Bus.Topology.Iam;
@@ -73,18 +75,17 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
             return settings;
         }
 
-        var names = new Dictionary<string, string>
-        {
-            ["lifecycle"] = "lifecycle-host",
-            ["evaluation"] = "evaluator",
-            ["deployment"] = "deployer",
-            ["serving"] = "replica",
-            ["tagging"] = "tagger"
-        };
+        // One host per stage of the list, each named for its stage; the stages that serve (their own or an included stage's
+        // queue is named for the host) are the ones whose host names shape the topology.
+        var names = PipelineStages.All.ToDictionary(s => s.Name, s => s.Name + "-host");
+        string[] perHost =
+        [
+            .. PipelineStages.All.Where(s => new[] { s }.Concat(s.Includes).SelectMany(t => t.Topology.Endpoints).Any(e => e.QueueFor("a") != e.QueueFor("b")))
+                .SelectMany(s => new[] { "--host-name", names[s.Name] }),
+        ];
         // The template, from the hosts' settings (as Bus__… variables) and their names; applied first when hosts create nothing.
         var exported = await HostedPipeline.Cli(Settings("tagging").ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value),
-            "topology", "export", "--format", "cloudformation", "--account", Account, "--scope", pipeline.Scope, "--host-name", names["deployment"],
-            "--host-name", names["serving"]);
+            ["topology", "export", "--format", "cloudformation", "--account", Account, "--scope", pipeline.Scope, .. perHost]);
         exported.ExitCode.Should().Be(0, exported.Error);
         var template = exported.Output;
         using var sqs = EmulatorClients.Sqs(emulator.ServiceUrl);
@@ -95,6 +96,7 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
         var hosts = new List<HostProcess>();
         foreach (var (role, name) in names)
             hosts.Add(await HostProcess.StartAsync(name, [role], Settings(role), default));
+        var lifecycleHost = hosts[names.Keys.ToList().IndexOf(LifecycleStage.StageName)];
         string AllLogs() => string.Join("\n", hosts.Select(h => $"--- {h.Name}\n{h.Log}"));
         var db = $"Data Source={Path.Combine(pipeline.Data, "lifecycle", "bus.db")}";
         var operatorEnvironment = new Dictionary<string, string> { ["Bus__Aws__CallLog"] = Log("operator") };
@@ -118,7 +120,7 @@ public class When_each_role_runs_under_its_generated_policy(EmulatorFixture emul
         await Reach("1", "AwaitingApproval");
         await Operator("approve", "digits", "1", "--reason", "reviewed", "--by", "oncall@test");
         await Reach("1", "Deployed");
-        using (var http = new HttpClient { BaseAddress = hosts[0].Url })
+        using (var http = new HttpClient { BaseAddress = lifecycleHost.Url })
         {
             // A status asked of the lifecycle API goes over the bus: the host's temporary queue, and the saga's answer to it.
             http.DefaultRequestHeaders.Add("X-Api-Key", HostedPipeline.OperatorApiKey);

@@ -40,7 +40,8 @@ public class When_an_auditor_hashes_a_row_by_the_documented_form
             "\"actorKind\":\"message\",\"actor\":\"deployer\",\"channel\":\"topic=model-deployed\",\"host\":\"host-a:42\"," +
             "\"artifact\":\"s3://bus-models/digits/7/model.json\",\"sha256\":\"" + new string('a', 64) + "\"," +
             "\"metrics\":\"{\\u0022accuracy\\u0022:0.97}\",\"decision\":\"promote\",\"reasons\":\"passed\",\"detail\":\"serving at alias revision 3\"," +
-            "\"aliasRevision\":\"3\",\"servedFrom\":\"1700000000123\",\"servedUntil\":\"1700000100456\",\"messageId\":\"7c9e6679-7425-40de-944b-e07fc1f90ae7\"," +
+            "\"aliasRevision\":\"3\",\"servedFrom\":\"1700000000123\",\"servedUntil\":\"1700000100456\"," +
+            "\"messageId\":\"7c9e6679-7425-40de-944b-e07fc1f90ae7\"," +
             "\"traceId\":\"0af7651916cd43dd8448eb211c80319c\"}";
 
         AuditChain.Hash(previous, 1_700_000_200_789, entry).Should().Be(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(documented))));

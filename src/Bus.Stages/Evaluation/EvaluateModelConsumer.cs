@@ -11,7 +11,8 @@ namespace Bus.Stages.Evaluation;
 /// Evaluates a model version, and the champion of the same name, on the data its policy names (the governed set, or
 /// the producer's where the policy allows it): the bridge between the message and the work, which asks the model's
 /// policy for the plan (<see cref="ResolvedEvaluationPolicy.Plan"/>), the data layer for a local copy of the set
-/// (<see cref="LocalEvaluationSet"/>) and the <see cref="CandidateEvaluator"/> for the metrics. Every problem the candidate causes (a location outside the allow-list,
+/// (<see cref="LocalEvaluationSet"/>) and the <see cref="CandidateEvaluator"/> for the metrics. Every problem the
+/// candidate causes (a location outside the allow-list,
 /// integrity, a corrupt, oversized or unsupported model, shape mismatch, NaN, an inference past the deadline) is
 /// reported once as a permanent <see cref="EvaluationFailed"/> with the reason; transient ones are retried, then
 /// reported as transient.

@@ -39,7 +39,8 @@ public sealed class LifecycleStage() : PipelineStage(StageName, "the model lifec
     protected override void Register(IBusRegistrationConfigurator x, StageSettings settings)
     {
         var database = settings.PipelineConnectionString
-            ?? throw new InvalidOperationException("the lifecycle stage keeps its saga in the pipeline database: StageSettings.PipelineConnectionString is unset");
+            ?? throw new InvalidOperationException(
+                "the lifecycle stage keeps its saga in the pipeline database: StageSettings.PipelineConnectionString is unset");
         x.AddModelLifecycleSaga().BusRepository(database, ModelLifecycleStateDefinition.TableName, s => s.CurrentState, DataMigrations,
             LifecycleAudit.Take, new IndexedColumn<ModelLifecycleState>(ModelLifecycleStateDefinition.ModelNameColumn, s => s.ModelName));
         x.AddValidatedOptions<ModelLifecycleOptions, ModelLifecycleOptionsValidator>(ModelLifecycleOptions.SectionName);
