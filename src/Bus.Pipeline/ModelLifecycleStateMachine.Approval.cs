@@ -7,7 +7,7 @@ public sealed partial class ModelLifecycleStateMachine
 {
     /// <summary>The policy wants a human: an operator other than the producer (four-eyes) approves or rejects, or the wait expires.</summary>
     void DuringAwaitingApproval() =>
-        During(AwaitingApproval,
+        During(AwaitingApproval, [
             When(ApproveModel, ctx => SelfApproval(ctx.Saga, ctx.Message.ApprovedBy))
                 .Publish(ctx => LifecycleMessages.ApprovalRefused(ctx.Saga, LifecycleAuditTexts.SelfApproval(ctx.Message.ApprovedBy), ctx.Message.ApprovedBy))
                 .Audit(_max, ctx => ctx.Message.ApprovedBy, ctx => $"approval refused: {ctx.Message.ApprovedBy} produced this version (four-eyes)"),
@@ -34,13 +34,11 @@ public sealed partial class ModelLifecycleStateMachine
             When(StageTimeout.Received, ctx => ctx.Message.State == LifecycleStates.AwaitingApproval && ctx.Saga.ApprovalDeadline > DateTimeOffset.UtcNow)
                 .Schedule(StageTimeout, ctx => LifecycleMessages.StageTimer(ctx.Saga, LifecycleStates.AwaitingApproval), ctx => ApprovalDelay(ctx.Saga)),
             RefuseRollback(),
-            Ignore(TrainingCompleted),
-            Ignore(ModelEvaluated),
-            Ignore(EvaluationFailed),
-            Ignore(EvaluationTimeout.Received));
+            .. PastEvaluation(),
+        ]);
 
     void DuringApproved() =>
-        During(Approved,
+        During(Approved, [
             When(ModelDeployed)
                 .Unschedule(StageTimeout)
                 .Then(ctx =>
@@ -78,12 +76,10 @@ public sealed partial class ModelLifecycleStateMachine
             RefuseRollback(),
             RefuseApproval(),
             RefuseRejection(),
-            Ignore(TrainingCompleted),
-            Ignore(ModelEvaluated),
-            Ignore(EvaluationFailed),
-            Ignore(EvaluationTimeout.Received),
             Ignore(RestoreChampion),
-            Ignore(RollbackRejected));
+            Ignore(RollbackRejected),
+            .. PastEvaluation(),
+        ]);
 
     /// <summary>A version cleared for deployment (by the gate, or by an operator after it): ModelApproved, DeployModel, the deployment timer.</summary>
     EventActivityBinder<ModelLifecycleState, T> Promote<T>(EventActivityBinder<ModelLifecycleState, T> binder)

@@ -6,7 +6,7 @@ namespace Bus.Pipeline;
 public sealed partial class ModelLifecycleStateMachine
 {
     void DuringRollingBack() =>
-        During(RollingBack,
+        During(RollingBack, [
             When(ModelSuperseded)
                 .Unschedule(StageTimeout)
                 .Then(ctx =>
@@ -30,17 +30,15 @@ public sealed partial class ModelLifecycleStateMachine
                 .Audit(_max, _ => SystemActor, _ => $"rollback did not complete within {_options.RollbackTimeout}; still the champion"),
             RefuseApproval(),
             RefuseRejection(),
-            Ignore(TrainingCompleted),
-            Ignore(ModelEvaluated),
-            Ignore(EvaluationFailed),
             Ignore(ModelDeployed),
             Ignore(RollbackModel),
-            Ignore(EvaluationTimeout.Received),
             Ignore(RestoreChampion),
-            Ignore(DeploymentFailed));
+            Ignore(DeploymentFailed),
+            .. PastEvaluation(),
+        ]);
 
     void DuringRestoring() =>
-        During(Restoring,
+        During(Restoring, [
             When(ModelDeployed)
                 .Unschedule(StageTimeout)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
@@ -71,10 +69,8 @@ public sealed partial class ModelLifecycleStateMachine
             RefuseRollback(),
             RefuseApproval(),
             RefuseRejection(),
-            Ignore(TrainingCompleted),
-            Ignore(ModelEvaluated),
-            Ignore(EvaluationFailed),
             Ignore(RestoreChampion),
-            Ignore(EvaluationTimeout.Received),
-            Ignore(RollbackRejected));
+            Ignore(RollbackRejected),
+            .. PastEvaluation(),
+        ]);
 }

@@ -7,7 +7,7 @@ namespace Bus.Pipeline;
 public sealed partial class ModelLifecycleStateMachine
 {
     void DuringDeployed() =>
-        During(Deployed,
+        During(Deployed, [
             When(ModelSuperseded, ctx => ctx.Message.AliasRevision > ctx.Saga.AliasRevision)
                 .Then(ctx => ctx.Saga.AliasRevision = ctx.Message.AliasRevision)
                 .TransitionTo(Superseded)
@@ -32,16 +32,14 @@ public sealed partial class ModelLifecycleStateMachine
                 .Audit(_max, ctx => ctx.Message.RequestedBy, ctx => $"rollback requested: {ctx.Message.Reason}; restoring {ctx.Saga.PreviousChampionVersion}"),
             RefuseApproval(),
             RefuseRejection(),
-            Ignore(TrainingCompleted),
-            Ignore(ModelEvaluated),
-            Ignore(EvaluationFailed),
-            Ignore(EvaluationTimeout.Received),
             Ignore(RollbackRejected),
             Ignore(RestoreChampion),
-            Ignore(DeploymentFailed));
+            Ignore(DeploymentFailed),
+            .. PastEvaluation(),
+        ]);
 
     void DuringSuperseded() =>
-        During(Superseded,
+        During(Superseded, [
             When(RestoreChampion)
                 .Then(ctx => ctx.Saga.RolledBackFromId = ctx.Message.RolledBackFromId)
                 .Send(_deployAddress, ctx => LifecycleMessages.Deploy(ctx.Saga, DeploymentReason.Rollback))
@@ -61,9 +59,7 @@ public sealed partial class ModelLifecycleStateMachine
             RefuseRollback(),
             RefuseApproval(),
             RefuseRejection(),
-            Ignore(TrainingCompleted),
-            Ignore(ModelEvaluated),
-            Ignore(EvaluationFailed),
             Ignore(ModelSuperseded),
-            Ignore(EvaluationTimeout.Received));
+            .. PastEvaluation(),
+        ]);
 }

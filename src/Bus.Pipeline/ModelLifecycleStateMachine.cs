@@ -134,6 +134,10 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
             .Publish(ctx => LifecycleMessages.ApprovalRefused(ctx.Saga, LifecycleAuditTexts.NotAwaiting(ctx.Saga), ctx.Message.RejectedBy))
             .Audit(_max, ctx => ctx.Message.RejectedBy, ctx => $"rejection refused: {LifecycleAuditTexts.NotAwaiting(ctx.Saga)}");
 
+    /// <summary>A version past its evaluation hears its announcement or evaluation again (a redelivery, a retry that crossed): ignored.</summary>
+    EventActivities<ModelLifecycleState>[] PastEvaluation() =>
+        [Ignore(TrainingCompleted), Ignore(ModelEvaluated), Ignore(EvaluationFailed), Ignore(EvaluationTimeout.Received)];
+
     /// <summary>The deployment replaced a previous champion, which must hear that it is superseded.</summary>
     static bool ReplacesAnother(BehaviorContext<ModelLifecycleState, ModelDeployed> ctx) =>
         ctx.Message.PreviousModelVersionId is { } previous && previous != ctx.Saga.CorrelationId;
