@@ -7,8 +7,8 @@ namespace Bus.Contracts;
 /// The deterministic identity of a model version: a name-based (RFC 9562 version 5) UUID of
 /// "<c>modelName</c>/<c>modelVersion</c>". Producers that only know the name and version (a Python job)
 /// and every .NET host derive the same id, so a duplicate announcement joins the same saga instance.
-/// Names and versions are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (surrounding
-/// whitespace is ignored): so no two (name, version) pairs share an id, and every one can be named in a URL path.
+/// Names and versions are 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit, and nothing else
+/// (whitespace at either end included): so no two (name, version) pairs share an id, and every one can be named in a URL path.
 /// </summary>
 public static class ModelVersionKey
 {
@@ -31,10 +31,10 @@ public static class ModelVersionKey
         return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 
-    /// <summary>Whether <paramref name="value"/> (trimmed) is a valid model name or version.</summary>
+    /// <summary>Whether <paramref name="value"/> is a valid model name or version, exactly as given.</summary>
     public static bool IsValid(string? value)
     {
-        var v = value?.Trim();
+        var v = value;
         if (string.IsNullOrEmpty(v) || v.Length > MaxLength || !char.IsAsciiLetterOrDigit(v[0]))
             return false;
         foreach (var c in v)
@@ -52,9 +52,9 @@ public static class ModelVersionKey
         ArgumentException.ThrowIfNullOrWhiteSpace(modelName);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelVersion);
         if (Problem(modelName, modelVersion) is { } problem)
-            throw new ArgumentException(problem, nameof(modelName));
+            throw new ArgumentException(problem, IsValid(modelName) ? nameof(modelVersion) : nameof(modelName));
 
-        var name = Encoding.UTF8.GetBytes($"{modelName.Trim()}/{modelVersion.Trim()}");
+        var name = Encoding.UTF8.GetBytes($"{modelName}/{modelVersion}");
         var ns = Namespace.ToByteArray(bigEndian: true);
         var input = new byte[ns.Length + name.Length];
         ns.CopyTo(input, 0);

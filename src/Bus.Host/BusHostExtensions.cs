@@ -63,7 +63,7 @@ public static class BusHostExtensions
                     h.QueueDepthInterval = aws.QueueDepthInterval;
                 });
                 StageEntityNameFormatter.Apply(cfg);
-                cfg.AcceptPlainJson<TrainingCompleted>();
+                cfg.AcceptPlainJson<TrainingCompleted>(m => ModelVersionKey.Problem(m.ModelName, m.ModelVersion));
                 cfg.UseDelayedMessageScheduler();
                 cfg.ConfigureEndpoints(context);
             });

@@ -94,8 +94,8 @@ public sealed partial class ModelLifecycleStateMachine
 
     static void Accept(ModelLifecycleState saga, TrainingCompleted message)
     {
-        saga.ModelName = message.ModelName.Trim();
-        saga.ModelVersion = message.ModelVersion.Trim();
+        saga.ModelName = message.ModelName;
+        saga.ModelVersion = message.ModelVersion;
         saga.RunId = message.RunId;
         saga.Artifact = new ModelArtifact
         {

@@ -19,6 +19,13 @@ public interface IAmazonSqsBusFactoryConfigurator : IBusFactoryConfigurator<IAma
     /// </summary>
     void AcceptPlainJson<T>() where T : class;
 
+    /// <summary>
+    /// As <see cref="AcceptPlainJson{T}()"/>, with the producers' own rule: <paramref name="refuse"/> gives the reason a
+    /// body that reads as a <typeparamref name="T"/> may still not be taken (a name outside the naming rule), or null.
+    /// A refused body goes to <c>&lt;queue&gt;_error</c> with that reason, as a malformed one does, and no consumer sees it.
+    /// </summary>
+    void AcceptPlainJson<T>(Func<T, string?> refuse) where T : class;
+
     /// <summary>Adds a message attribute to every message of <typeparamref name="T"/> sent or published, for SNS filter policies (at most 7 such
     /// attributes).</summary>
     void FilterAttribute<T>(string name, Func<T, string?> value) where T : class;

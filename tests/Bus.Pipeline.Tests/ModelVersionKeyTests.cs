@@ -12,9 +12,7 @@ public class When_a_model_version_id_is_derived
     }
 
     [Fact]
-    public void Should_ignore_surrounding_whitespace_and_keep_case() =>
-        ModelVersionKey.For(" digits ", "1 ").Should().Be(ModelVersionKey.For("digits", "1"))
-            .And.NotBe(ModelVersionKey.For("Digits", "1"));
+    public void Should_keep_case() => ModelVersionKey.For("digits", "1").Should().NotBe(ModelVersionKey.For("Digits", "1"));
 
     [Fact]
     public void Should_refuse_an_empty_name() =>
@@ -31,8 +29,20 @@ public class When_a_model_name_or_version_breaks_the_rule
     [InlineData("dig its", "1")]
     [InlineData("digits", "1\n2")]
     [InlineData("dígits", "1")]
+    [InlineData("digits\n", "1")]
+    [InlineData(" digits", "1")]
+    [InlineData("digits", "c09\n")]
+    [InlineData("digits", " c12 ")]
+    [InlineData("digits", "1\t")]
     public void Should_refuse_it_with_the_rule(string name, string version) =>
         FluentActions.Invoking(() => ModelVersionKey.For(name, version)).Should().Throw<ArgumentException>().WithMessage($"*{ModelVersionKey.Rule}*");
+
+    [Fact]
+    public void Should_name_the_field_that_breaks_it()
+    {
+        FluentActions.Invoking(() => ModelVersionKey.For("digits", "1\n")).Should().Throw<ArgumentException>().Which.ParamName.Should().Be("modelVersion");
+        FluentActions.Invoking(() => ModelVersionKey.For("digits ", "1")).Should().Throw<ArgumentException>().Which.ParamName.Should().Be("modelName");
+    }
 
     [Fact]
     public void Should_refuse_a_name_longer_than_64() =>

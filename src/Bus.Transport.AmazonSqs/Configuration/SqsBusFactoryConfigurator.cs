@@ -29,6 +29,14 @@ sealed class SqsBusFactoryConfigurator : BusFactoryConfigurator, IAmazonSqsBusFa
         where T : class =>
         _host.PlainJsonTypes[typeof(T)] = () => _host.PublishTopology.TopicName<T>();
 
+    public void AcceptPlainJson<T>(Func<T, string?> refuse)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(refuse);
+        AcceptPlainJson<T>();
+        _host.PlainJsonRules[typeof(T)] = body => refuse((T)body);
+    }
+
     public void FilterAttribute<T>(string name, Func<T, string?> value)
         where T : class =>
         _host.Attributes.Add(name, value);

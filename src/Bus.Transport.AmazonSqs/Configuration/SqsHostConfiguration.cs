@@ -44,6 +44,9 @@ sealed class SqsHostConfiguration : BaseHostConfiguration<SqsReceiveEndpointConf
     /// <summary>Message types that non-MassTransit producers may publish as plain JSON, with their logical topic names.</summary>
     public ConcurrentDictionary<Type, Func<string>> PlainJsonTypes { get; } = new();
 
+    /// <summary>The producers' rule of an ingress type, where one was given: the reason a body is refused, or null.</summary>
+    public ConcurrentDictionary<Type, Func<object, string?>> PlainJsonRules { get; } = new();
+
     /// <summary>
     /// Whether the physical topic carries plain JSON only (an ingress topic): what this bus publishes there is sent as
     /// the bare message too, so that every subscriber can refuse anything else.

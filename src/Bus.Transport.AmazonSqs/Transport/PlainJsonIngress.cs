@@ -15,9 +15,10 @@ static class PlainJsonIngress
     public const string TraceStateAttribute = "tracestate";
 
     /// <summary>The headers the consumer sees for an accepted body, or the reason it is refused.</summary>
-    public static string? Check(string body, IReadOnlyDictionary<string, string> publisherAttributes, Type messageType, string topicName,
-        IReadOnlyCollection<string> filterAttributes, Dictionary<string, string> headers)
+    public static string? Check(string body, IReadOnlyDictionary<string, string> publisherAttributes, IngressBinding binding, string topicName,
+        Dictionary<string, string> headers)
     {
+        var (messageType, filterAttributes) = (binding.MessageType, binding.FilterAttributes);
         foreach (var (name, value) in publisherAttributes)
         {
             if (string.Equals(name, SqsSendTransportContext.TraceParentAttribute, StringComparison.OrdinalIgnoreCase)
@@ -49,17 +50,19 @@ static class PlainJsonIngress
                 return $"refused: a MassTransit envelope on an ingress topic (producers announce data, they cannot send commands or internal events); {what}";
         }
 
+        object message;
         try
         {
-            if (JsonSerializer.Deserialize(body, messageType, SystemTextJsonMessageSerializer.Options) is null)
+            if (JsonSerializer.Deserialize(body, messageType, SystemTextJsonMessageSerializer.Options) is not { } read)
                 return $"refused: the body is null; {what}";
+            message = read;
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
             return $"refused: the body is not a valid {messageType.Name}: {Clip(ex.Message)}";
         }
 
-        return null;
+        return binding.Rule?.Invoke(message) is { } reason ? $"refused: {reason}" : null;
     }
 
     static bool IsJson(string contentType)

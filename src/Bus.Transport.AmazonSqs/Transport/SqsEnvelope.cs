@@ -4,7 +4,11 @@ using MassTransit;
 namespace Bus.Transport.AmazonSqs.Transport;
 
 /// <summary>A topic whose publishers are outside the trust boundary: its messages bind to one type, filtered by these attributes.</summary>
-sealed record IngressBinding(Type MessageType, IReadOnlyList<string> FilterAttributes);
+sealed record IngressBinding(Type MessageType, IReadOnlyList<string> FilterAttributes)
+{
+    /// <summary>The producers' rule for a body that reads as the type: the reason it is refused, or null.</summary>
+    public Func<object, string?>? Rule { get; init; }
+}
 
 /// <summary>What a received message carries: the body to deserialize, the headers, and the reason it is refused (null when it is not).</summary>
 sealed record SqsEnvelopeContents(string Body, Dictionary<string, string> Headers, string? Refused);
@@ -29,7 +33,11 @@ sealed class SqsEnvelope(IReadOnlyDictionary<string, string> typesByTopic, IRead
             context.Settings.Subscriptions
                 .Where(s => s.PlainJsonType is not null)
                 .ToDictionary(s => context.Host.PhysicalTopicName(s.TopicName),
-                    s => new IngressBinding(s.PlainJsonType!, context.Host.Attributes.NamesFor(s.PlainJsonType!)), StringComparer.Ordinal));
+                    s => new IngressBinding(s.PlainJsonType!, context.Host.Attributes.NamesFor(s.PlainJsonType!))
+                    {
+                        Rule = context.Host.PlainJsonRules.GetValueOrDefault(s.PlainJsonType!),
+                    },
+                    StringComparer.Ordinal));
 
     public SqsEnvelopeContents Open(Message message, string queueName)
     {
@@ -52,8 +60,7 @@ sealed class SqsEnvelope(IReadOnlyDictionary<string, string> typesByTopic, IRead
             if (ingressByTopic.TryGetValue(notification.TopicName, out var ingress))
             {
                 headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                refused = PlainJsonIngress.Check(body, notification.Attributes, ingress.MessageType, notification.TopicName, ingress.FilterAttributes,
-                    headers);
+                refused = PlainJsonIngress.Check(body, notification.Attributes, ingress, notification.TopicName, headers);
             }
             else
             {
