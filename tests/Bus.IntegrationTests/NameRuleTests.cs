@@ -31,7 +31,10 @@ public class When_a_producer_pads_a_model_version(EmulatorFixture emulator, ITes
         {
             var received = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest
             {
-                QueueUrl = queueUrl, MaxNumberOfMessages = 1, WaitTimeSeconds = 1, MessageAttributeNames = ["All"],
+                QueueUrl = queueUrl,
+                MaxNumberOfMessages = 1,
+                WaitTimeSeconds = 1,
+                MessageAttributeNames = ["All"],
             });
             refused = received.Messages?.FirstOrDefault();
             return refused is not null;
