@@ -11,6 +11,18 @@ namespace Bus.Host;
 /// </summary>
 static class Endpoints
 {
+    /// <summary>
+    /// Every 4xx and 5xx answer is RFC 9457 problem details: an exception is a 500 problem without its stack, a body that
+    /// cannot be read (bad JSON, a wrong type) a 400 problem that says why, and a refusal with no body of its own (401, 403,
+    /// 404, 429, ...) a problem of its status.
+    /// </summary>
+    public static WebApplication UseBusProblemDetails(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        return app;
+    }
+
     public static void MapBusEndpoints(this WebApplication app)
     {
         app.MapHealthApi().MapModelsApi();

@@ -11,6 +11,7 @@ builder.AddBusHost();
 builder.AddBusSecurity();
 
 var app = builder.Build();
+app.UseBusProblemDetails();
 app.UseBusSecurity();
 app.MapBusEndpoints();
 

@@ -85,6 +85,22 @@ public static class SecurityExtensions
                 }));
         });
         services.AddSingleton(new InferenceGate(security.Predict.MaxConcurrency, security.Predict.QueueTimeout));
+        // A body that cannot be read is said in the problem (the parameter and why), as the caller's fault: a 400, logged at
+        // debug like any refusal, not as a server error.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<ExceptionHandlerOptions>(o =>
+        {
+            o.StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError;
+            o.SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException;
+        });
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+        {
+            if (c.Exception is BadHttpRequestException bad)
+            {
+                c.ProblemDetails.Status = bad.StatusCode;
+                c.ProblemDetails.Detail = bad.Message;
+            }
+        });
         return builder;
     }
 

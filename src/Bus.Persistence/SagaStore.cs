@@ -138,6 +138,15 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         return await ReadAll(command, _ => true, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Whether an instance with <paramref name="id"/> is stored (read in a transaction of its own).</summary>
+    public async Task<bool> ExistsAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await options.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = Command(connection, null, $"SELECT 1 FROM {options.Table} WHERE correlation_id = @id", ("id", options.Dialect.Id(id)));
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
+    }
+
     public async Task<TSaga?> LoadAsync(DbConnection connection, DbTransaction transaction, Guid id, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table} WHERE correlation_id = @id", ("id",

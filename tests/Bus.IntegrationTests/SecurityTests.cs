@@ -68,6 +68,12 @@ public class When_callers_knock_on_a_hosts_http_doors(EmulatorFixture emulator, 
         try
         {
             using var http = new HttpClient { BaseAddress = host.Url };
+            // A version to act on (an announcement the saga fails at once: its artifact is not an S3 URI); management
+            // commands for a version the saga does not know are refused at the door.
+            var db = $"Data Source={Path.Combine(pipeline.Data, "host", "bus.db")}";
+            await pipeline.PublishRawAsync("""{"modelName":"digits","modelVersion":"1","artifactUri":"nowhere","artifactFormat":"onnx","artifactSha256":"x"}""");
+            await pipeline.WaitFor(async () => (await HostedPipeline.Cli("status", "digits", "1", "--db", db)).Output.Contains("Failed", StringComparison.Ordinal),
+                "digits 1 known (Failed)", TimeSpan.FromMinutes(1), () => host.Log);
 
             (await http.SendAsync(Rollback(null))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
             (await http.SendAsync(Rollback("not-a-key"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
@@ -84,12 +90,40 @@ public class When_callers_knock_on_a_hosts_http_doors(EmulatorFixture emulator, 
             (await http.SendAsync(Bearer(Token("mallory", "operator", new byte[32])))).StatusCode.Should().Be(HttpStatusCode.Unauthorized,
                 "signed with another key");
 
+            // Every refusal is problem details (RFC 9457), an unknown version and a body that is not JSON included.
+            using (var unknown = Rollback(OperatorKey))
+            {
+                unknown.RequestUri = new Uri("/lifecycle/digits/nosuch/rollback", UriKind.Relative);
+                var refused = await http.SendAsync(unknown);
+                refused.StatusCode.Should().Be(HttpStatusCode.NotFound);
+                refused.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+                (await refused.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.ToString().Should().Be("digits nosuch is not a known model version");
+            }
+
+            var audit = await HostedPipeline.Cli("audit", "--db", db, "--model", "digits", "--format", "csv");
+            audit.Output.Split('\n').Should().Contain(l => l.Contains(",nosuch,", StringComparison.Ordinal) && l.Contains(",Unknown,RollbackModel,http,apikey:oncall,",
+                StringComparison.Ordinal) && l.Contains("rollback refused: digits nosuch is not a known model version", StringComparison.Ordinal),
+                "a command refused at the door is recorded as the saga's refusals are");
+            using (var garbled = Rollback(OperatorKey))
+            {
+                garbled.Content = new StringContent("{ not json", Encoding.UTF8, "application/json");
+                var bad = await http.SendAsync(garbled);
+                bad.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+                bad.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+                (await bad.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.ToString().Should().Contain("DecisionRequest");
+            }
+
+            var unauthorized = await http.SendAsync(Rollback(null));
+            unauthorized.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json", "a refusal without a body of its own gets one");
+
             var big = new { instances = Enumerable.Range(0, 40).Select(_ => new float[64]).ToArray() };
             (await http.PostAsJsonAsync("/models/digits/predict", big)).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge, "the body is over 8 KiB");
             var many = new { instances = Enumerable.Range(0, 5).Select(_ => new float[1]).ToArray() };
             (await http.PostAsJsonAsync("/models/digits/predict", many)).StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge,
                 "5 instances, the cap is 4");
-            (await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[64] } })).StatusCode.Should().Be(HttpStatusCode.NotFound);
+            var notServed = await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[64] } });
+            notServed.StatusCode.Should().Be(HttpStatusCode.NotFound);
+            notServed.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
 
             var anonymous = JsonNode.Parse(await http.GetStringAsync(new Uri("/health/ready", UriKind.Relative)))!.AsObject();
             anonymous.Select(p => p.Key).Should().Equal("status");

@@ -61,6 +61,17 @@ public class When_a_model_is_deployed_on_another_host(EmulatorFixture emulator, 
         var predicted = await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[64] } });
         predicted.EnsureSuccessStatusCode();
         (await predicted.Content.ReadFromJsonAsync<JsonObject>())!["modelVersion"]!.ToString().Should().Be("2");
+        // Values that are not finite numbers (a string read as a number, a literal past float's range) are the caller's fault,
+        // refused with where the first one is; never the model's input, never a 500 from writing the answer.
+        foreach (var (bad, at) in new[] { ("\"NaN\"", 3), ("\"-Infinity\"", 0), ("1e400", 63) })
+        {
+            var values = string.Join(",", Enumerable.Range(0, 64).Select(i => i == at ? bad : "0"));
+            var refused = await http.PostAsync(new Uri("/models/digits/predict", UriKind.Relative),
+                new StringContent($$"""{"instances":[[{{values}}]]}""", System.Text.Encoding.UTF8, "application/json"));
+            refused.StatusCode.Should().Be(System.Net.HttpStatusCode.BadRequest, bad);
+            refused.Content.Headers.ContentType!.MediaType.Should().Be("application/problem+json");
+            (await refused.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.ToString().Should().StartWith($"instances[0][{at}] is ");
+        }
 
         await using var late = await HostProcess.StartAsync("late-replica", ["serving"], Settings("late"), default);
         await pipeline.WaitFor(async () => (await Served(late))?.Version == "2", "a replica started later serving the champion from the shared registry",

@@ -1,5 +1,7 @@
 using Bus.Contracts;
+using Bus.Persistence;
 using Bus.Persistence.Outbox;
+using Bus.Pipeline;
 using MassTransit;
 
 namespace Bus.Host.Apis;
@@ -23,14 +25,18 @@ static class LifecycleApi
     static async Task<IResult> StatusAsync(string name, string version, IRequestClient<GetModelVersionStatus> client, CancellationToken cancellationToken)
     {
         if (ModelVersionKey.Problem(name, version) is { } problem)
-            return Results.BadRequest(new { error = problem });
+            return Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
         var id = ModelVersionKey.For(name, version);
         try
         {
             var response = await client.GetResponse<ModelVersionStatus, ModelVersionNotFound>(new GetModelVersionStatus { ModelVersionId = id },
                 cancellationToken);
             return response.Is(out Response<ModelVersionStatus>? status)
-                ? Results.Ok(status.Message) : Results.NotFound(new { error = $"{name} {version} is not known", id });
+                ? Results.Ok(status.Message)
+                : Results.Problem($"{name} {version} is not known", statusCode: StatusCodes.Status404NotFound, extensions: new Dictionary<string, object?>
+                {
+                    ["id"] = id,
+                });
         }
         catch (RequestTimeoutException)
         {
@@ -44,19 +50,19 @@ static class LifecycleApi
     /// what the body says of who asked is kept only as a note.
     /// </summary>
     static Task<IResult> RollbackAsync(string name, string version, DecisionRequest request, HttpContext http, IPublishEndpoint publish,
-        BusUnitOfWork unitOfWork, CancellationToken cancellationToken) =>
-        SendAsync(name, version, request, http, publish, unitOfWork, "rollback requested",
+        BusUnitOfWork unitOfWork, SagaStore<ModelLifecycleState> store, ILogger<DecisionRequest> logger, CancellationToken cancellationToken) =>
+        SendAsync(name, version, request, http, publish, unitOfWork, store, logger, "rollback requested",
             (id, reason, actor) => new RollbackModel { ModelVersionId = id, Reason = reason, RequestedBy = actor }, cancellationToken);
 
     /// <summary>Approves a version that awaits a human (the policy's RequireApproval); the saga refuses the producer's own approval.</summary>
     static Task<IResult> ApproveAsync(string name, string version, DecisionRequest request, HttpContext http, IPublishEndpoint publish,
-        BusUnitOfWork unitOfWork, CancellationToken cancellationToken) =>
-        SendAsync(name, version, request, http, publish, unitOfWork, "approval requested",
+        BusUnitOfWork unitOfWork, SagaStore<ModelLifecycleState> store, ILogger<DecisionRequest> logger, CancellationToken cancellationToken) =>
+        SendAsync(name, version, request, http, publish, unitOfWork, store, logger, "approval requested",
             (id, reason, actor) => new ApproveModel { ModelVersionId = id, Reason = reason, ApprovedBy = actor }, cancellationToken);
 
     static Task<IResult> RejectAsync(string name, string version, DecisionRequest request, HttpContext http, IPublishEndpoint publish,
-        BusUnitOfWork unitOfWork, CancellationToken cancellationToken) =>
-        SendAsync(name, version, request, http, publish, unitOfWork, "rejection requested",
+        BusUnitOfWork unitOfWork, SagaStore<ModelLifecycleState> store, ILogger<DecisionRequest> logger, CancellationToken cancellationToken) =>
+        SendAsync(name, version, request, http, publish, unitOfWork, store, logger, "rejection requested",
             (id, reason, actor) => new RejectModel { ModelVersionId = id, Reason = reason, RejectedBy = actor }, cancellationToken);
 
     /// <summary>
@@ -65,14 +71,22 @@ static class LifecycleApi
     /// what the body says of who asked is kept only as a note.
     /// </summary>
     static async Task<IResult> SendAsync<T>(string name, string version, DecisionRequest request, HttpContext http, IPublishEndpoint publish,
-        BusUnitOfWork unitOfWork, string status, Func<Guid, string, string, T> command, CancellationToken cancellationToken)
+        BusUnitOfWork unitOfWork, SagaStore<ModelLifecycleState> store, ILogger logger, string status, Func<Guid, string, string, T> command,
+        CancellationToken cancellationToken)
         where T : class
     {
         if (ModelVersionKey.Problem(name, version) is { } problem)
-            return Results.BadRequest(new { error = problem });
+            return Results.Problem(problem, statusCode: StatusCodes.Status400BadRequest);
         if (string.IsNullOrWhiteSpace(request.Reason))
-            return Results.BadRequest(new { error = "reason is required: every transition is audited" });
+            return Results.Problem("reason is required: every transition is audited", statusCode: StatusCodes.Status400BadRequest);
         var actor = http.User.PrincipalName();
+        if (!await store.ExistsAsync(ModelVersionKey.For(name, version), cancellationToken))
+        {
+            // Refused at the door, as the saga refuses a command in the wrong state: said to the caller, and recorded.
+            await RefusedRequests.RecordUnknownAsync(store, logger, name, version, typeof(T).Name, actor, status, cancellationToken);
+            return Results.Problem($"{name} {version} is not a known model version", statusCode: StatusCodes.Status404NotFound);
+        }
+
         var reason = string.IsNullOrWhiteSpace(request.RequestedBy) || request.RequestedBy == actor
             ? request.Reason : $"{request.Reason} (on behalf of {request.RequestedBy})";
         var id = ModelVersionKey.For(name, version);

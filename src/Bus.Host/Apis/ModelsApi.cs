@@ -34,7 +34,7 @@ static class ModelsApi
             if (request.Instances is not { Length: > 0 })
             {
                 outcome = "bad_request";
-                return Results.BadRequest(new { error = "instances: give at least one sample" });
+                return Results.Problem("instances: give at least one sample", statusCode: StatusCodes.Status400BadRequest);
             }
 
             if (request.Instances.Length > predict.MaxInstances)
@@ -56,21 +56,34 @@ static class ModelsApi
                 catch (ModelConversionException ex)
                 {
                     outcome = "bad_request";
-                    return (object)Results.BadRequest(new { error = $"shape: {ex.Message}" });
+                    return (object)Results.Problem($"shape: {ex.Message}", statusCode: StatusCodes.Status400BadRequest);
                 }
 
                 var size = shape.Aggregate(1, (a, b) => a * b);
                 if (request.Instances.Any(i => i is null || i.Length != size))
                 {
                     outcome = "bad_request";
-                    return Results.BadRequest(new
-                    {
-                        error = $"each instance must hold {size} values (shape [{OnnxModel.Describe(shape)}])",
-                    });
+                    return Results.Problem($"each instance must hold {size} values (shape [{OnnxModel.Describe(shape)}])",
+                        statusCode: StatusCodes.Status400BadRequest);
+                }
+
+                if (FirstNonFinite(request.Instances) is { } bad)
+                {
+                    outcome = "bad_request";
+                    return Results.Problem($"instances[{bad.Instance}][{bad.Value}] is {request.Instances[bad.Instance][bad.Value]}: every value must be a " +
+                        "finite number", statusCode: StatusCodes.Status400BadRequest);
                 }
 
                 outcome = "error";
                 var rows = served.Model.Predict(request.Instances.SelectMany(i => i).ToArray(), request.Instances.Length, shape, CancellationToken.None);
+                if (FirstNonFinite(rows) is { } wrong)
+                {
+                    // The model's fault, not the caller's: counted as an error of this version, said without the numbers.
+                    outcome = "model_error";
+                    return Results.Problem($"{served.ModelName} {served.Version} answered a value that is not a finite number (instance {wrong.Instance}, " +
+                        $"output {wrong.Value})", statusCode: StatusCodes.Status500InternalServerError, title: "The model's answer is not a number");
+                }
+
                 outcome = "ok";
                 return Results.Ok(new PredictResponse(served.ModelName, served.Version, served.Revision,
                     rows.Select(r => new Prediction(ClassificationMetrics.ArgMax(r), r)).ToList()));
@@ -87,6 +100,19 @@ static class ModelsApi
     static IResult NotServed(string name, ref string outcome)
     {
         outcome = "not_found";
-        return Results.NotFound(new { error = $"no model named '{name}' is deployed here" });
+        return Results.Problem($"no model named '{name}' is deployed here", statusCode: StatusCodes.Status404NotFound);
+    }
+
+    /// <summary>Where the first NaN or infinity is, by instance and position; null when every value is finite.</summary>
+    static (int Instance, int Value)? FirstNonFinite(IReadOnlyList<float[]> rows)
+    {
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var at = Array.FindIndex(rows[i], v => !float.IsFinite(v));
+            if (at >= 0)
+                return (i, at);
+        }
+
+        return null;
     }
 }
