@@ -4,7 +4,8 @@ namespace Bus.Host;
 
 /// <summary>
 /// The prediction endpoint's meter (<c>Bus.Inference</c>): requests by model, version and outcome (ok, bad_request,
-/// not_found, too_large, at_capacity, error, model_error: the model answered NaN or infinity) and their latency, so a bad version shows up as its own error rate.
+/// not_found, too_large, at_capacity, error, model_error: the model answered NaN or infinity) and their latency, so a bad
+/// version shows up as its own error rate.
 /// </summary>
 public static class InferenceMetrics
 {

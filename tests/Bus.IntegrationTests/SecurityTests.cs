@@ -71,8 +71,10 @@ public class When_callers_knock_on_a_hosts_http_doors(EmulatorFixture emulator, 
             // A version to act on (an announcement the saga fails at once: its artifact is not an S3 URI); management
             // commands for a version the saga does not know are refused at the door.
             var db = $"Data Source={Path.Combine(pipeline.Data, "host", "bus.db")}";
-            await pipeline.PublishRawAsync("""{"modelName":"digits","modelVersion":"1","artifactUri":"nowhere","artifactFormat":"onnx","artifactSha256":"x"}""");
-            await pipeline.WaitFor(async () => (await HostedPipeline.Cli("status", "digits", "1", "--db", db)).Output.Contains("Failed", StringComparison.Ordinal),
+            await pipeline.PublishRawAsync(
+                """{"modelName":"digits","modelVersion":"1","artifactUri":"nowhere","artifactFormat":"onnx","artifactSha256":"x"}""");
+            await pipeline.WaitFor(
+                async () => (await HostedPipeline.Cli("status", "digits", "1", "--db", db)).Output.Contains("Failed", StringComparison.Ordinal),
                 "digits 1 known (Failed)", TimeSpan.FromMinutes(1), () => host.Log);
 
             (await http.SendAsync(Rollback(null))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
@@ -101,8 +103,9 @@ public class When_callers_knock_on_a_hosts_http_doors(EmulatorFixture emulator, 
             }
 
             var audit = await HostedPipeline.Cli("audit", "--db", db, "--model", "digits", "--format", "csv");
-            audit.Output.Split('\n').Should().Contain(l => l.Contains(",nosuch,", StringComparison.Ordinal) && l.Contains(",Unknown,RollbackModel,http,apikey:oncall,",
-                StringComparison.Ordinal) && l.Contains("rollback refused: digits nosuch is not a known model version", StringComparison.Ordinal),
+            audit.Output.Split('\n').Should().Contain(l => l.Contains(",nosuch,", StringComparison.Ordinal)
+                    && l.Contains(",Unknown,RollbackModel,http,apikey:oncall,", StringComparison.Ordinal)
+                    && l.Contains("rollback refused: digits nosuch is not a known model version", StringComparison.Ordinal),
                 "a command refused at the door is recorded as the saga's refusals are");
             using (var garbled = Rollback(OperatorKey))
             {
