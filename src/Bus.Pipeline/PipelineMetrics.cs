@@ -15,6 +15,11 @@ public static class PipelineMetrics
     public static readonly Histogram<double> TimeToState = Meter.CreateHistogram<double>("bus.pipeline.time_to_state", "s",
         "From training-complete (as the lifecycle received it) to each state, per model name and state");
 
+    public static readonly Counter<long> Reannouncements = Meter.CreateCounter<long>("bus.pipeline.reannouncements", "{announcement}",
+        "Known versions announced again with another artifact (refused), per model name");
+
+    public static void Reannounced(string modelName) => Reannouncements.Add(1, new KeyValuePair<string, object?>("bus.model.name", modelName));
+
     internal static void Reached(ModelLifecycleState saga, string state, DateTimeOffset at)
     {
         if (saga.CreatedAt == default)

@@ -3,7 +3,9 @@ using Bus.Persistence;
 using Bus.Pipeline;
 using Bus.Shared;
 using MassTransit;
+using MassTransit.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Bus.Stages.Lifecycle;
 
@@ -46,5 +48,14 @@ public sealed class LifecycleStage() : PipelineStage(StageName, "the model lifec
         x.AddValidatedOptions<ModelLifecycleOptions, ModelLifecycleOptionsValidator>(ModelLifecycleOptions.SectionName);
         ObservabilityOptions.Register(x);
         x.AddHostedService<VersionGauges>();
+        x.AddConfigureEndpointsCallback((context, name, endpoint) =>
+        {
+            if (name == ModelLifecycleStateDefinition.QueueName)
+            {
+                endpoint.AddPipeSpecification(new FilterPipeSpecification<ConsumeContext<TrainingCompleted>>(new ReannouncementFilter(
+                    context.GetRequiredService<SagaStore<ModelLifecycleState>>(),
+                    context.GetRequiredService<ILoggerFactory>().CreateLogger<ReannouncementFilter>())));
+            }
+        });
     }
 }
