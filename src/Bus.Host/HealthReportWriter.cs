@@ -11,6 +11,7 @@ static class HealthReportWriter
     /// <summary>Anonymous callers (a load balancer) get the status alone; operators get every check's details.</summary>
     public static Task WriteAsync(HttpContext context, HealthReport report)
     {
+        context.RequestServices.GetRequiredService<ReadinessLog>().Observe(report);
         context.Response.ContentType = "application/json";
         var security = context.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<SecurityOptions>>().Value;
         if (!context.User.IsOperator(security))

@@ -15,6 +15,7 @@ public static class HostDefaultsExtensions
     {
         var services = builder.Services;
         services.AddHealthChecks().AddCheck<PipelineHealthCheck>("pipeline-database", tags: ["ready"]);
+        services.AddSingleton<ReadinessLog>();
         ObservabilityOptions.Register(services);
         var otlp = !string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         services.AddOpenTelemetry()
