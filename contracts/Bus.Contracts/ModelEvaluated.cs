@@ -12,6 +12,12 @@ public sealed record ModelEvaluated
     /// <summary>The champion measured on the same validation set; null when the model name has no champion yet.</summary>
     public ChampionReference? Champion { get; init; }
 
+    /// <summary>
+    /// Why the champion could not be measured (its artifact changed or is gone), when it could not: the candidate was then
+    /// judged on its own, against the policy's absolute thresholds only. Null when there is no champion or it was measured.
+    /// </summary>
+    public string? ChampionProblem { get; init; }
+
     public int SampleCount { get; init; }
 
     /// <summary>The data both were measured on: the model's governed evaluation set, or the producer's where its policy allows that.</summary>

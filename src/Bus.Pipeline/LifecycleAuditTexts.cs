@@ -11,7 +11,7 @@ static class LifecycleAuditTexts
 
     /// <summary>An evaluation's outcome: the metrics, what the gate said (or <paramref name="outcome"/>), the champion and the data.</summary>
     public static string Evaluated(ModelEvaluated message, string outcome) =>
-        $"{Metrics(message.Metrics)}; {outcome}{Champion(message.Champion)}{Data(message)}";
+        $"{Metrics(message.Metrics)}; {outcome}{Champion(message)}{Data(message)}";
 
     public static string Deployed(ModelDeployed message) =>
         $"serving at alias revision {message.AliasRevision}" +
@@ -36,8 +36,12 @@ static class LifecycleAuditTexts
         : message.ProducerSuppliedData ? $"; evaluated on producer-supplied data {message.EvaluationSetUri}"
         : $"; evaluated on the governed set {message.EvaluationSetUri}";
 
-    static string Champion(ChampionReference? champion) =>
-        champion is null ? "; no champion yet" : $"; champion {champion.ModelVersion}: {Metrics(champion.Metrics)}";
+    static string Champion(ModelEvaluated message) => message switch
+    {
+        { ChampionProblem: { } problem } => $"; {problem}: judged on its own, against the absolute thresholds only",
+        { Champion: null } => "; no champion yet",
+        { Champion: var champion } => $"; champion {champion.ModelVersion}: {Metrics(champion.Metrics)}",
+    };
 
     /// <summary>The headline metrics (per-class figures stay in the metrics themselves).</summary>
     static string Metrics(IReadOnlyDictionary<string, double> metrics) =>

@@ -148,6 +148,42 @@ public class When_the_evaluation_stage_meets_real_artifacts(EmulatorFixture emul
         Directory.Delete(broken, recursive: true);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Should_say_a_champion_whose_artifact_changed_is_the_champions_problem(bool failWhenChampionUnusable)
+    {
+        foreach (var file in Directory.GetFiles(_trained))
+            await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = $"digits/champ/{Path.GetFileName(file)}", FilePath = file });
+        var services = new ServiceCollection();
+        services.Configure<EvaluationOptions>(o => o.Default.FailWhenChampionUnusable = failWhenChampionUnusable);
+        var harness = await Harness(services);
+        await harness.Bus.Publish(Deploy("champ", "digits/champ", _sha));
+        (await Poll.Until(() => harness.Published.Snapshot<ModelDeployed>().Any())).Should().BeTrue();
+        // Someone overwrites the deployed champion's weights in S3.
+        await _s3.PutObjectAsync(new PutObjectRequest { BucketName = _bucket, Key = "digits/champ/group1-shard1of2.bin", ContentBody = "overwritten" });
+
+        await harness.Bus.Publish(Request(_sha));
+
+        if (failWhenChampionUnusable)
+        {
+            (await Poll.Until(() => harness.Published.Snapshot<EvaluationFailed>().Any())).Should().BeTrue();
+            var failed = (await harness.Published.ExactlyOne<EvaluationFailed>()).Context.Message;
+            failed.Permanent.Should().BeTrue();
+            failed.Reason.Should().StartWith("the champion champ's artifact cannot be used: artifact integrity").And.Contain("FailWhenChampionUnusable");
+        }
+        else
+        {
+            (await Poll.Until(() => harness.Published.Snapshot<ModelEvaluated>().Any())).Should().BeTrue();
+            var evaluated = (await harness.Published.ExactlyOne<ModelEvaluated>()).Context.Message;
+            evaluated.Metrics["accuracy"].Should().BeGreaterThan(0.8, "the candidate is measured as ever");
+            evaluated.Champion.Should().BeNull();
+            evaluated.ChampionProblem.Should().StartWith("the champion champ's artifact cannot be used: artifact integrity");
+        }
+
+        await harness.Stop();
+    }
+
     [Fact]
     public async Task Should_report_a_transient_failure_after_retrying_when_S3_is_unreachable()
     {

@@ -293,3 +293,24 @@ public class When_a_version_moves_through_the_pipeline
             .Should().BeGreaterThanOrEqualTo(states.Single(m => m.State == LifecycleStates.Evaluating).Seconds, "deployment comes after evaluation");
     }
 }
+
+public class When_the_champion_could_not_be_measured
+{
+    [Fact]
+    public async Task Should_judge_the_candidate_on_the_absolute_thresholds_and_say_so_in_the_record()
+    {
+        await using var h = await LifecycleHarness.Start(deploymentHost: false);
+        var id = ModelVersionKey.For("digits", "2");
+        await h.Publish(LifecycleHarness.Announcement("digits", "2"));
+        (await h.InState(id, h.Machine.Evaluating)).Should().BeTrue();
+
+        await h.Publish(LifecycleHarness.Evaluation(id, "digits", "2", 0.95) with
+        {
+            ChampionProblem = "the champion 1's artifact cannot be used: artifact integrity: sha256 of s3://m/digits/1/model.json is 00, the announcement says ff",
+        });
+
+        (await h.InState(id, h.Machine.Approved)).Should().BeTrue();
+        h.Instance(id)!.History[^1].Detail.Should().Contain("the champion 1's artifact cannot be used")
+            .And.Contain("judged on its own, against the absolute thresholds only").And.NotContain("no champion yet");
+    }
+}

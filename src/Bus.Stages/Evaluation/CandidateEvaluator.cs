@@ -12,8 +12,8 @@ namespace Bus.Stages.Evaluation;
 /// </summary>
 public sealed class CandidateEvaluator(S3ArtifactStore store, ModelRegistry registry)
 {
-    public async Task<(EvaluationResult Metrics, ChampionReference? Champion)> EvaluateAsync(EvaluateModel m, ResolvedEvaluationPolicy policy,
-        EvaluationPlan plan, EvaluationData data, ArtifactLimits limits, CancellationToken deadline)
+    public async Task<CandidateEvaluation> EvaluateAsync(EvaluateModel m, ResolvedEvaluationPolicy policy, EvaluationPlan plan, EvaluationData data,
+        ArtifactLimits limits, CancellationToken deadline)
     {
         ArgumentNullException.ThrowIfNull(m);
         ArgumentNullException.ThrowIfNull(plan);
@@ -22,16 +22,29 @@ public sealed class CandidateEvaluator(S3ArtifactStore store, ModelRegistry regi
             .ConfigureAwait(false);
 
         if (await registry.ChampionAsync(m.ModelName, deadline).ConfigureAwait(false) is not { } alias || alias.ModelVersionId == m.ModelVersionId)
-            return (metrics, null);
-        var championMetrics = await Measure(alias.Artifact, policy, data, plan.Task, limits, $"the champion {alias.ModelVersion}", deadline, m.ModelName,
-            alias.ModelVersion, "champion").ConfigureAwait(false);
-        return (metrics, new ChampionReference
+            return new CandidateEvaluation(metrics, null, null);
+        EvaluationResult championMetrics;
+        try
+        {
+            championMetrics = await Measure(alias.Artifact, policy, data, plan.Task, limits, $"the champion {alias.ModelVersion}", deadline, m.ModelName,
+                alias.ModelVersion, "champion").ConfigureAwait(false);
+        }
+        catch (ModelConversionException ex)
+        {
+            // The champion's problem, not the candidate's (its artifact was overwritten or deleted after it was deployed).
+            var problem = $"the champion {alias.ModelVersion}'s artifact cannot be used: {ex.Message}";
+            if (policy.FailWhenChampionUnusable)
+                throw new ChampionUnusableException($"{problem} (Bus:Evaluation FailWhenChampionUnusable)", ex);
+            return new CandidateEvaluation(metrics, null, problem);
+        }
+
+        return new CandidateEvaluation(metrics, new ChampionReference
         {
             ModelVersionId = alias.ModelVersionId,
             ModelVersion = alias.ModelVersion,
             Artifact = new ModelArtifact { Uri = alias.Artifact.Uri, Format = alias.Artifact.Format, Sha256 = alias.Artifact.Sha256 },
             Metrics = championMetrics.Metrics,
-        });
+        }, null);
     }
 
     /// <summary>Loads and runs one model; anything it throws that is not transient is that model's fault, reported with the reason.</summary>

@@ -33,7 +33,7 @@ public sealed class EvaluateModelConsumer(S3ArtifactStore store, CandidateEvalua
             var plan = policy.Plan(m);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
             deadline.CancelAfter(settings.Timeout);
-            (EvaluationResult Metrics, ChampionReference? Champion) evaluation;
+            CandidateEvaluation evaluation;
             using (var set = await LocalEvaluationSet.CopyAsync(store, plan.SetUri, plan.Format, settings.WorkDirectory, policy.Features, settings.Limits,
                 deadline.Token))
                 evaluation = await evaluator.EvaluateAsync(m, policy, plan, set.Data, settings.Limits, deadline.Token);
@@ -49,6 +49,7 @@ public sealed class EvaluateModelConsumer(S3ArtifactStore store, CandidateEvalua
                 ModelVersion = m.ModelVersion,
                 Metrics = evaluation.Metrics.Metrics,
                 Champion = evaluation.Champion,
+                ChampionProblem = evaluation.ChampionProblem,
                 SampleCount = evaluation.Metrics.SampleCount,
                 // Small enough to travel in the event (100 x 100 counts at most); the dashboard plots it.
                 ConfusionMatrix = evaluation.Metrics.ConfusionMatrix is { Length: <= MaxConfusionClasses } matrix ? matrix : null,
@@ -64,7 +65,7 @@ public sealed class EvaluateModelConsumer(S3ArtifactStore store, CandidateEvalua
             logger.LogWarning("Evaluation of {ModelName} {ModelVersion} failed permanently: {Reason}", m.ModelName, m.ModelVersion, reason);
             await Fail(context, reason, permanent: true);
         }
-        catch (Exception ex) when (ex is ModelConversionException or EvaluationRefusedException or EvaluationSetException)
+        catch (Exception ex) when (ex is ModelConversionException or EvaluationRefusedException or EvaluationSetException or ChampionUnusableException)
         {
             logger.LogWarning("Evaluation of {ModelName} {ModelVersion} failed permanently: {Reason}", m.ModelName, m.ModelVersion, ex.Message);
             await Fail(context, ex.Message, permanent: true);

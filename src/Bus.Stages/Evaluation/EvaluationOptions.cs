@@ -51,6 +51,7 @@ public sealed class EvaluationOptions
             Features = new DataFeatures(own?.InputFeature ?? Default.InputFeature ?? DataFeatures.Default.Input,
                 own?.LabelFeature ?? Default.LabelFeature ?? DataFeatures.Default.Label),
             Threshold = own?.Threshold ?? Default.Threshold ?? 0.5,
+            FailWhenChampionUnusable = own?.FailWhenChampionUnusable ?? Default.FailWhenChampionUnusable ?? false,
         };
     }
 }

@@ -39,4 +39,11 @@ public sealed class EvaluationPolicy
 
     /// <summary>A binary classifier's decision threshold on its output (default 0.5).</summary>
     public double? Threshold { get; set; }
+
+    /// <summary>
+    /// What an evaluation does when the champion cannot be measured (its artifact changed in S3, or is gone): false (the
+    /// default) judges the candidate on its own against the absolute thresholds and says so in the record; true fails the
+    /// candidate with the champion's problem as the reason.
+    /// </summary>
+    public bool? FailWhenChampionUnusable { get; set; }
 }

@@ -19,6 +19,9 @@ public sealed record ResolvedEvaluationPolicy(
 
     public double Threshold { get; init; } = 0.5;
 
+    /// <summary>Fail the candidate when the champion cannot be measured, rather than judge it on its own.</summary>
+    public bool FailWhenChampionUnusable { get; init; }
+
     /// <summary>
     /// What <paramref name="request"/> is evaluated on: the governed set, unless the policy lets the producer choose and the
     /// announcement does; the policy's task when it fixes one (an announcement saying otherwise is refused), else the
