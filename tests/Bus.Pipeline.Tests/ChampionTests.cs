@@ -306,7 +306,8 @@ public class When_the_champion_could_not_be_measured
 
         await h.Publish(LifecycleHarness.Evaluation(id, "digits", "2", 0.95) with
         {
-            ChampionProblem = "the champion 1's artifact cannot be used: artifact integrity: sha256 of s3://m/digits/1/model.json is 00, the announcement says ff",
+            ChampionProblem = "the champion 1's artifact cannot be used: artifact integrity: sha256 of s3://m/digits/1/model.json is 00, " +
+                "the announcement says ff",
         });
 
         (await h.InState(id, h.Machine.Approved)).Should().BeTrue();
