@@ -176,3 +176,46 @@ public class When_a_serving_host_cannot_load_its_champion(EmulatorFixture emulat
         serving["description"]!.ToString().Should().Contain("cannot load the champion digits 1 (alias revision 1)").And.Contain("does not exist");
     }
 }
+
+/// <summary>A serving host whose champion's artifact is overwritten in S3 keeps serving it from memory and says it is degraded.</summary>
+[Collection(EmulatorCollection.Name)]
+public class When_a_served_champions_artifact_changes(EmulatorFixture emulator, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Should_stay_ready_but_degraded_and_say_which_model_and_why()
+    {
+        using var pipeline = new HostedPipeline(emulator, "drift", output);
+        var trained = await pipeline.TrainAsync("trained");
+        var data = Path.Combine(pipeline.Data, "replica");
+        Directory.CreateDirectory(data);
+        var artifactUri = trained["artifactUri"]!.ToString();
+        var registry = new ModelRegistry(Path.Combine(data, "registry.db"));
+        await registry.PromoteAsync("digits", Contracts.ModelVersionKey.For("digits", "1"), "1",
+            new Ml.ArtifactReference(artifactUri, "tfjs-layers", trained["artifactSha256"]!.ToString()), new Dictionary<string, double>(), "test");
+        var settings = pipeline.Settings(data);
+        settings["Bus:Serving:ReconcileInterval"] = "00:00:01";
+        settings["Bus:Serving:VerifyInterval"] = "00:00:01";
+
+        await using var replica = await HostProcess.StartAsync("replica", ["serving"], settings, default);
+        using var http = new HttpClient { BaseAddress = replica.Url };
+        http.DefaultRequestHeaders.Add("X-Api-Key", HostedPipeline.OperatorApiKey);
+        async Task<(HttpStatusCode Code, JsonNode? Serving)> Ready()
+        {
+            var ready = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+            return (ready.StatusCode, JsonNode.Parse(await ready.Content.ReadAsStringAsync())?["checks"]?["serving"]);
+        }
+
+        await pipeline.WaitFor(async () => (await Ready()).Serving?["status"]?.ToString() == "Healthy", "the replica serving digits 1",
+            TimeSpan.FromMinutes(1), () => replica.Log);
+        var (bucket, key) = (artifactUri[5..artifactUri.IndexOf('/', 5)], artifactUri[(artifactUri.IndexOf('/', 5) + 1)..]);
+        using var s3 = Ml.S3ArtifactStore.CreateClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        await s3.PutObjectAsync(new Amazon.S3.Model.PutObjectRequest { BucketName = bucket, Key = key, ContentBody = """{"overwritten":true}""" });
+
+        (HttpStatusCode Code, JsonNode? Serving) degraded = default;
+        await pipeline.WaitFor(async () => (degraded = await Ready()).Serving?["status"]?.ToString() == "Degraded", "the replica degraded",
+            TimeSpan.FromMinutes(1), () => replica.Log);
+        degraded.Code.Should().Be(HttpStatusCode.OK, "it still serves the champion it loaded");
+        degraded.Serving!["description"]!.ToString().Should().Contain("serving the champion digits 1 from memory, but its artifact changed");
+        (await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[64] } })).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+}

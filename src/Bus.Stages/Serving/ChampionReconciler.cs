@@ -15,6 +15,8 @@ public sealed class ChampionReconciler(ChampionFollower follower, IOptions<Servi
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var interval = options.Value.ReconcileInterval;
+        var verify = options.Value.VerifyInterval;
+        var verified = DateTimeOffset.UtcNow;
         do
         {
             try
@@ -30,6 +32,19 @@ public sealed class ChampionReconciler(ChampionFollower follower, IOptions<Servi
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("Could not read the model registry to reconcile served models: {Reason}", ex.Message);
+            }
+
+            if (verify > TimeSpan.Zero && DateTimeOffset.UtcNow - verified >= verify)
+            {
+                verified = DateTimeOffset.UtcNow;
+                try
+                {
+                    await follower.VerifyServedAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    logger.LogWarning("Could not check the served artifacts: {Reason}", ex.Message);
+                }
             }
 
             if (interval <= TimeSpan.Zero)

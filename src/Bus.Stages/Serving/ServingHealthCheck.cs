@@ -20,7 +20,17 @@ public sealed class ServingHealthCheck(ChampionFollower follower, ModelServer se
             return Task.FromResult(HealthCheckResult.Unhealthy("has not read the model registry yet: the champions are not loaded", data: data));
         var problems = follower.Problems;
         if (problems.Count == 0)
-            return Task.FromResult(HealthCheckResult.Healthy($"serving {server.Models.Count} model(s)", data));
+        {
+            if (follower.Changed is not { Count: > 0 } changed)
+                return Task.FromResult(HealthCheckResult.Healthy($"serving {server.Models.Count} model(s)", data));
+            // Still serving from memory, so still ready; but no restart or new replica could load it.
+            data["artifactChanged"] = changed.Select(c => $"{c.Alias.ModelName} {c.Alias.ModelVersion} (revision {c.Alias.Revision}): {c.Reason}").ToArray();
+            return Task.FromResult(HealthCheckResult.Degraded(
+                $"serving the champion {changed[0].Alias.ModelName} {changed[0].Alias.ModelVersion} from memory, but its artifact changed: " +
+                changed[0].Reason +
+                (changed.Count > 1 ? $" (and {changed.Count - 1} more)" : string.Empty), data: data));
+        }
+
         data["cannotLoad"] = problems.Select(p => $"{p.Alias.ModelName} {p.Alias.ModelVersion} (revision {p.Alias.Revision}): {p.Reason}").ToArray();
         var first = problems[0];
         return Task.FromResult(HealthCheckResult.Unhealthy(

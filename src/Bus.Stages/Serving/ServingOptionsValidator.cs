@@ -8,5 +8,7 @@ sealed class ServingOptionsValidator : OptionsValidator<ServingOptions>
     {
         if (options.ReconcileInterval < TimeSpan.Zero)
             yield return $"{ServingOptions.SectionName}:ReconcileInterval cannot be negative; got {options.ReconcileInterval}.";
+        if (options.VerifyInterval < TimeSpan.Zero)
+            yield return $"{ServingOptions.SectionName}:VerifyInterval cannot be negative; got {options.VerifyInterval}.";
     }
 }
