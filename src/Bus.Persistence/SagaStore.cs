@@ -147,6 +147,15 @@ public sealed class SagaStore<TSaga>(SagaStoreOptions<TSaga> options)
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is not null;
     }
 
+    /// <summary>The instance with <paramref name="id"/>, read in a transaction of its own; null when there is none.</summary>
+    public async Task<TSaga?> LoadAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await options.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        return await LoadAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<TSaga?> LoadAsync(DbConnection connection, DbTransaction transaction, Guid id, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, transaction, $"SELECT data, version FROM {options.Table} WHERE correlation_id = @id", ("id",

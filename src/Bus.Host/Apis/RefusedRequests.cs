@@ -31,7 +31,7 @@ static class RefusedRequests
                 Event = command,
                 ActorKind = AuditHeaders.Http,
                 ActorName = actor,
-                Host = $"{Environment.MachineName}:{Environment.ProcessId}",
+                Host = AuditEntry.ProcessHost,
                 Detail = detail,
                 TraceId = Activity.Current?.TraceId.ToHexString(),
             },

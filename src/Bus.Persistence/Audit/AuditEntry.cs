@@ -8,6 +8,9 @@ namespace Bus.Persistence.Audit;
 /// </summary>
 public sealed record AuditEntry
 {
+    /// <summary>This process as a record's <see cref="Host"/> names it: machine:pid.</summary>
+    public static string ProcessHost { get; } = $"{Environment.MachineName}:{Environment.ProcessId}";
+
     public required string ModelName { get; init; }
     public required string ModelVersion { get; init; }
     public required Guid ModelVersionId { get; init; }

@@ -22,7 +22,7 @@ sealed class ReannouncementFilter(SagaStore<ModelLifecycleState> store, ILogger 
     {
         var m = context.Message;
         if (ModelVersionKey.Problem(m.ModelName, m.ModelVersion) is null
-            && await LoadAsync(ModelVersionKey.For(m.ModelName, m.ModelVersion), context.CancellationToken).ConfigureAwait(false) is { } known
+            && await store.LoadAsync(ModelVersionKey.For(m.ModelName, m.ModelVersion), context.CancellationToken).ConfigureAwait(false) is { } known
             && known.Artifact is { } artifact
             && !string.Equals(artifact.Sha256, m.ArtifactSha256, StringComparison.OrdinalIgnoreCase))
         {
@@ -43,7 +43,7 @@ sealed class ReannouncementFilter(SagaStore<ModelLifecycleState> store, ILogger 
                     Event = nameof(TrainingCompleted),
                     ActorKind = AuditHeaders.Message,
                     ActorName = m.Producer,
-                    Host = $"{Environment.MachineName}:{Environment.ProcessId}",
+                    Host = AuditEntry.ProcessHost,
                     ArtifactUri = m.ArtifactUri,
                     ArtifactSha256 = m.ArtifactSha256,
                     Detail = reason,
@@ -58,12 +58,4 @@ sealed class ReannouncementFilter(SagaStore<ModelLifecycleState> store, ILogger 
     }
 
     public void Probe(ProbeContext context) => context.CreateFilterScope("reannouncement");
-
-    async Task<ModelLifecycleState?> LoadAsync(Guid id, CancellationToken cancellationToken)
-    {
-        await store.EnsureSchemaAsync(cancellationToken).ConfigureAwait(false);
-        await using var connection = await store.Options.Dialect.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        return await store.LoadAsync(connection, transaction, id, cancellationToken).ConfigureAwait(false);
-    }
 }
