@@ -20,6 +20,8 @@ sealed class SecurityOptionsValidator : OptionsValidator<SecurityOptions>
         if (predict.MaxBodyBytes <= 0 || predict.MaxInstances <= 0 || predict.MaxConcurrency <= 0)
             yield return $"{Section}:Predict limits must be positive: MaxBodyBytes {predict.MaxBodyBytes}, MaxInstances {predict.MaxInstances}, " +
                 $"MaxConcurrency {predict.MaxConcurrency}.";
+        if (predict.MaxActivationBytes <= 0)
+            yield return $"{Section}:Predict:MaxActivationBytes must be positive; got {predict.MaxActivationBytes}.";
         if (predict.QueueTimeout <= TimeSpan.Zero)
             yield return $"{Section}:Predict:QueueTimeout must be positive; got {predict.QueueTimeout}.";
         if (predict.RequestsPerSecond < 0)

@@ -20,6 +20,16 @@ public sealed class ArtifactLimits
     /// <summary>Any one tensor: a weight, a declared input or target shape, a sample.</summary>
     public long MaxTensorElements { get; set; } = 100_000_000;
 
+    /// <summary>
+    /// The activation budget: the memory one run of a model may take for its intermediate tensors, worked out from its
+    /// graph before it runs (<see cref="Sizing.ActivationEstimate"/>). A model whose largest intermediate or peak passes
+    /// it with one sample is refused; evaluation batches are made small enough to stay within it.
+    /// </summary>
+    public long MaxActivationBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary><see cref="MaxActivationBytes"/> with the setting it comes from.</summary>
+    public Sizing.ActivationBudget Activations => new(MaxActivationBytes, "Bus:Evaluation:Limits:MaxActivationBytes");
+
     public long MaxDataSetBytes { get; set; } = 1024L * 1024 * 1024;
     public int MaxValidationSamples { get; set; } = 1_000_000;
 

@@ -31,6 +31,11 @@ public static class Evaluator
             EvaluationTask.Regression => new RegressionMetrics(),
             _ => throw new ModelConversionException($"unknown evaluation task '{task}' ({string.Join(", ", EvaluationTask.All)})"),
         };
+        // The activation budget decides how many samples run at once: fewer than asked for a model near it.
+        var sampleShape = shapeOfSamples ?? model.InputShape;
+        batchSize = model.Activations(sampleShape).BatchSize(batchSize, (limits ?? ArtifactLimits.Default).Activations,
+            $"the model at a sample of [{OnnxModel.Describe(sampleShape)}]");
+        span?.SetTag("bus.batch_size", batchSize);
         long sample = 0;
         foreach (var batch in data.Batches(batchSize, cancellationToken))
         {

@@ -99,7 +99,13 @@ public static class KerasOnnxConverter
         var unused = weights.Keys.Except(graph.UsedWeights).ToList();
         if (unused.Count > 0)
             throw new ModelConversionException($"weights not used by any layer: {string.Join(", ", unused.Take(5))}");
-        return graph.Build().ToByteArray();
+        var model = graph.Build();
+        // Every operator the converter writes has a sizing rule: an unsized graph here is the converter's bug, said as such.
+        var activations = Sizing.ShapeInference.MeasureDeclared(model);
+        if (activations.Unsized is not null)
+            throw new ModelConversionException($"the converted model cannot be sized ahead ({activations.Unsized}); this is a converter bug");
+        activations.CheckOneSample(limits.Activations, "the model");
+        return model.ToByteArray();
     }
 
     /// <summary>

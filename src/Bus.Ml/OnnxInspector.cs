@@ -43,6 +43,12 @@ public static class OnnxInspector
         long parameters = 0;
         var nodes = 0;
         CheckGraph(model.Graph, limits, allowControlFlow, ref parameters, ref nodes);
+
+        var activations = Sizing.ShapeInference.MeasureDeclared(model);
+        if (activations.Unsized is not null && !allowControlFlow)
+            throw new ModelConversionException($"the ONNX model's activations cannot be sized ahead: {activations.Unsized}; such a model is refused " +
+                "unless its policy allows control flow (Bus:Evaluation:Models:<name>:AllowControlFlow), and then runs one sample at a time");
+        activations.CheckOneSample(limits.Activations, "the ONNX model");
     }
 
     static void CheckGraph(GraphProto graph, ArtifactLimits limits, bool allowControlFlow, ref long parameters, ref int nodes)

@@ -1,3 +1,4 @@
+using Bus.Ml.Sizing;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -9,10 +10,13 @@ public sealed class OnnxModel : IDisposable
     readonly InferenceSession _session;
     readonly string _inputName;
     readonly string _outputName;
+    readonly Onnx.ModelProto _sizing;
+    readonly System.Collections.Concurrent.ConcurrentDictionary<string, ActivationEstimate> _estimates = new(StringComparer.Ordinal);
 
-    OnnxModel(InferenceSession session)
+    OnnxModel(InferenceSession session, Onnx.ModelProto sizing)
     {
         _session = session;
+        _sizing = sizing;
         var input = session.InputMetadata.Single();
         _inputName = input.Key;
         _outputName = session.OutputMetadata.ContainsKey(KerasOnnxConverter.OutputName) ? KerasOnnxConverter.OutputName : session.OutputMetadata.Keys.First();
@@ -67,13 +71,40 @@ public sealed class OnnxModel : IDisposable
         try
         {
             session = new InferenceSession(onnx, options);
-            return new OnnxModel(session);
+            return new OnnxModel(session, SizingGraph(onnx));
         }
         catch (Exception ex)
         {
             session?.Dispose();
             throw ex is ModelConversionException ? ex : new ModelConversionException($"ONNX Runtime cannot load the model: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>The graph without the data of its larger initializers: what <see cref="Activations"/> reads (their shapes).</summary>
+    static Onnx.ModelProto SizingGraph(byte[] onnx)
+    {
+        var model = Onnx.ModelProto.Parser.ParseFrom(onnx);
+        foreach (var tensor in model.Graph.Initializer.Where(t => t.Dims.Aggregate(1L, (a, b) => a * b) > 64))
+        {
+            tensor.RawData = Google.Protobuf.ByteString.Empty;
+            tensor.FloatData.Clear();
+        }
+
+        return model;
+    }
+
+    /// <summary>
+    /// What one sample of <paramref name="sample"/> (see <see cref="SampleShape"/>) asks of memory, worked out from the
+    /// graph (<see cref="ShapeInference"/>); kept per shape.
+    /// </summary>
+    public ActivationEstimate Activations(int[] sample)
+    {
+        var key = string.Join(",", sample);
+        if (_estimates.TryGetValue(key, out var known))
+            return known;
+        if (_estimates.Count >= 64)
+            _estimates.Clear();
+        return _estimates[key] = ShapeInference.Measure(_sizing, sample.Select(d => (long)d).ToArray());
     }
 
     /// <summary>

@@ -23,6 +23,8 @@ public class A_host_with_a_bad_setting
         { "Bus:Observability:VersionCountInterval", "00:00:00", "Bus:Observability:VersionCountInterval" },
         { "Bus:Observability:TraceUrl", "http://viewer/trace", "Bus:Observability:TraceUrl" },
         { "Bus:Outbox:BatchSize", "0", "Bus:Outbox:BatchSize" },
+        { "Bus:Evaluation:Limits:MaxActivationBytes", "0", "Bus:Evaluation:Limits:MaxActivationBytes" },
+        { "Bus:Security:Predict:MaxActivationBytes", "-1", "Bus:Security:Predict:MaxActivationBytes" },
     };
 
     [Theory]

@@ -29,6 +29,8 @@ public class When_a_model_is_deployed_on_another_host(EmulatorFixture emulator, 
         await using var deployer = await HostProcess.StartAsync("deployer", ["lifecycle", "evaluation", "deployment"], Settings("deployer"), default);
         var replicaSettings = Settings("replica");
         replicaSettings["Bus:Serving:ReconcileInterval"] = "00:00:00";
+        // A budget one sample fits (the demo's models take a few KiB each) and 256 do not.
+        replicaSettings["Bus:Security:Predict:MaxActivationBytes"] = "65536";
         await using var replica = await HostProcess.StartAsync("replica", ["serving"], replicaSettings, default);
         Dictionary<string, string> Twin(string name)
         {
@@ -61,6 +63,11 @@ public class When_a_model_is_deployed_on_another_host(EmulatorFixture emulator, 
         var predicted = await http.PostAsJsonAsync("/models/digits/predict", new { instances = new[] { new float[64] } });
         predicted.EnsureSuccessStatusCode();
         (await predicted.Content.ReadFromJsonAsync<JsonObject>())!["modelVersion"]!.ToString().Should().Be("2");
+        var tooMany = await http.PostAsJsonAsync("/models/digits/predict", new { instances = Enumerable.Repeat(new float[64], 256) });
+        tooMany.StatusCode.Should().Be(System.Net.HttpStatusCode.RequestEntityTooLarge, "256 samples pass the replica's activation budget");
+        (await tooMany.Content.ReadFromJsonAsync<JsonObject>())!["detail"]!.ToString().Should()
+            .Match("digits 2 at a sample of [8,8,1]: 256 samples need about * MiB at *; the activation budget is 0.1 MiB " +
+                "(Bus:Security:Predict:MaxActivationBytes), which holds * at a time");
         // Values that are not finite numbers (a string read as a number, a literal past float's range) are the caller's fault,
         // refused with where the first one is; never the model's input, never a 500 from writing the answer.
         foreach (var (bad, at) in new[] { ("\"NaN\"", 3), ("\"-Infinity\"", 0), ("1e400", 63) })

@@ -1,4 +1,5 @@
 using Bus.Ml;
+using Bus.Ml.Sizing;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -65,6 +66,18 @@ static class ModelsApi
                     outcome = "bad_request";
                     return Results.Problem($"each instance must hold {size} values (shape [{OnnxModel.Describe(shape)}])",
                         statusCode: StatusCodes.Status400BadRequest);
+                }
+
+                try
+                {
+                    served.Model.Activations(shape).CheckBatch(request.Instances.Length,
+                        new ActivationBudget(predict.MaxActivationBytes, "Bus:Security:Predict:MaxActivationBytes"),
+                        $"{served.ModelName} {served.Version} at a sample of [{OnnxModel.Describe(shape)}]");
+                }
+                catch (ModelConversionException ex)
+                {
+                    outcome = "too_large";
+                    return Results.Problem(ex.Message, statusCode: StatusCodes.Status413PayloadTooLarge, title: "The request passes the activation budget");
                 }
 
                 if (FirstNonFinite(request.Instances) is { } bad)

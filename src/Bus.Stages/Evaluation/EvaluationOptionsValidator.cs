@@ -12,6 +12,8 @@ sealed class EvaluationOptionsValidator : OptionsValidator<EvaluationOptions>
     {
         if (options.Timeout <= TimeSpan.Zero)
             yield return $"{Section}:Timeout must be positive; got {options.Timeout}.";
+        if (options.Limits.MaxActivationBytes <= 0)
+            yield return $"{Section}:Limits:MaxActivationBytes must be positive; got {options.Limits.MaxActivationBytes}.";
         foreach (var model in options.Models.Keys.Where(m => !Contracts.ModelVersionKey.IsValid(m)))
             yield return $"{Section}:Models may name only valid model names; got '{model}'.";
         foreach (var (path, policy) in options.Models.Select(m => ($"Models:{m.Key}", m.Value)).Prepend(("Default", options.Default)))

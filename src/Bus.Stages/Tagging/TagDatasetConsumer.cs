@@ -31,10 +31,12 @@ public sealed class TagDatasetConsumer(S3ArtifactStore store, ModelRegistry regi
         using var model = OnnxModel.Load(await store.LoadOnnxAsync(alias.Artifact, context.CancellationToken));
         var labels = new List<int>(set.Features.Length);
         var embeddings = new List<float[]>(set.Features.Length);
-        const int Batch = 128;
-        for (var start = 0; start < set.Features.Length; start += Batch)
+        // As many samples at once as the activation budget holds (a model near it runs in smaller batches), at most 128.
+        var batch = model.IsDynamic ? 128
+            : model.Activations(model.InputShape).BatchSize(128, ArtifactLimits.Default.Activations, $"{m.ModelName} {m.ModelVersion}");
+        for (var start = 0; start < set.Features.Length; start += batch)
         {
-            var count = Math.Min(Batch, set.Features.Length - start);
+            var count = Math.Min(batch, set.Features.Length - start);
             var input = set.Features.Skip(start).Take(count).SelectMany(f => f).ToArray();
             if (model.HasEmbedding)
             {
