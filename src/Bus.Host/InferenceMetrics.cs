@@ -17,6 +17,11 @@ public static class InferenceMetrics
     public static readonly Histogram<double> Duration = Meter.CreateHistogram<double>("bus.inference.duration", "s",
         "Prediction latency (waiting for a free inference slot included), per model name, version and outcome");
 
+    public static readonly Counter<long> Feedback = Meter.CreateCounter<long>("bus.inference.feedback", "{label}",
+        "Labels sent for predictions, per model name and outcome (accepted, unknown: an id never given or past its window)");
+
+    internal static void RecordFeedback(string model, string outcome) => Feedback.Add(1, [new("bus.model.name", model), new("bus.outcome", outcome)]);
+
     internal static void Record(string model, string? version, string outcome, TimeSpan elapsed)
     {
         KeyValuePair<string, object?>[] tags = [new("bus.model.name", model), new("bus.model.version", version ?? "-"), new("bus.outcome", outcome)];

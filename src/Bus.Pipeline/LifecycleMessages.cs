@@ -159,4 +159,48 @@ static class LifecycleMessages
         ProducerSuppliedData = saga.ProducerSuppliedData,
         History = saga.History.ToArray(),
     };
+
+    public static RolloutTimerDue RolloutTick(ModelLifecycleState saga) => new() { ModelVersionId = saga.CorrelationId };
+
+    public static RolloutStepStarted RolloutStep(ModelLifecycleState saga, Rollout.ResolvedRolloutPolicy policy) => new()
+    {
+        ModelVersionId = saga.CorrelationId,
+        ModelName = saga.ModelName,
+        ModelVersion = saga.ModelVersion,
+        Artifact = saga.Artifact!,
+        Mode = saga.Rollout!.Mode,
+        Step = saga.Rollout.Step,
+        TrafficPercent = saga.Rollout.TrafficPercent,
+        AgreementSample = policy.AgreementSample,
+        ReportInterval = policy.ReportInterval,
+        StartedAt = saga.Rollout.StepStartedAt,
+    };
+
+    public static RolloutEnded RolloutEnded(ModelLifecycleState saga, string outcome, string reason) => new()
+    {
+        ModelVersionId = saga.CorrelationId,
+        ModelName = saga.ModelName,
+        ModelVersion = saga.ModelVersion,
+        Outcome = outcome,
+        Reason = reason,
+        EndedAt = DateTimeOffset.UtcNow,
+    };
+
+    public static RolloutCommandRefused RolloutRefused(ModelLifecycleState saga, RolloutCommand command, string reason) => new()
+    {
+        ModelVersionId = saga.CorrelationId,
+        ModelName = saga.ModelName,
+        ModelVersion = saga.ModelVersion,
+        Action = command.Action,
+        Reason = reason,
+        RequestedBy = command.RequestedBy,
+    };
+
+    public static RolloutCommandRefused UnknownRollout(RolloutCommand command) => new()
+    {
+        ModelVersionId = command.ModelVersionId,
+        Action = command.Action,
+        Reason = "no such model version",
+        RequestedBy = command.RequestedBy,
+    };
 }

@@ -6,6 +6,7 @@ public static class LifecycleStates
     public const string Evaluating = nameof(Evaluating);
     public const string AwaitingApproval = nameof(AwaitingApproval);
     public const string Approved = nameof(Approved);
+    public const string Canary = nameof(Canary);
     public const string Deployed = nameof(Deployed);
     public const string Rejected = nameof(Rejected);
     public const string Failed = nameof(Failed);

@@ -40,4 +40,7 @@ public sealed class ModelLifecycleOptions
     public string DeploymentQueue { get; set; } = "deploy-model";
 
     public PromotionPolicyOptions Promotion { get; set; } = new();
+
+    /// <summary>How a promoted version reaches live traffic: at once, or in judged steps (<c>Bus:Lifecycle:Rollout</c>).</summary>
+    public Rollout.RolloutOptions Rollout { get; set; } = new();
 }

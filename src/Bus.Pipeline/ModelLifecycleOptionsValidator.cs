@@ -34,7 +34,59 @@ public sealed partial class ModelLifecycleOptionsValidator : IValidateOptions<Mo
         foreach (var (model, rule) in options.Promotion.Models)
             CheckRule($"Promotion:Models:{model}", rule, errors);
 
+        CheckRollout("Rollout:Default", options.Rollout.Default, errors);
+        foreach (var (model, policy) in options.Rollout.Models)
+        {
+            if (!Contracts.ModelVersionKey.IsValid(model))
+                errors.Add($"{ModelLifecycleOptions.SectionName}:Rollout:Models may name only valid model names; got '{model}'.");
+            CheckRollout($"Rollout:Models:{model}", policy, errors);
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>A rollout policy that could strand a version or never judge it stops the host, with the setting named.</summary>
+    static void CheckRollout(string path, Rollout.RolloutPolicy policy, List<string> errors)
+    {
+        var at = $"{ModelLifecycleOptions.SectionName}:{path}";
+        if (policy.Mode is { } mode && !Rollout.ResolvedRolloutPolicy.Modes.Contains(mode))
+            errors.Add($"{at}:Mode must be one of {string.Join(", ", Rollout.ResolvedRolloutPolicy.Modes)}; got '{mode}'.");
+        if (policy.Steps is { } steps && (steps.Count == 0 || steps.Any(p => p is < 1 or > 99) || steps.Zip(steps.Skip(1)).Any(p => p.Second <= p.First)))
+            errors.Add($"{at}:Steps must be rising percentages between 1 and 99 (100% is the promotion); got [{string.Join(", ", steps)}].");
+        if (policy.LinearStep is < 1 or > 50)
+            errors.Add($"{at}:LinearStep must be between 1 and 50 percent; got {policy.LinearStep}.");
+        foreach (var (key, value, min, max) in new[]
+        {
+            ("BakeTime", policy.BakeTime, TimeSpan.Zero, TimeSpan.FromDays(7)),
+            ("JudgmentInterval", policy.JudgmentInterval, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(15)),
+            ("StepTimeout", policy.StepTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
+        })
+        {
+            if (value is { } v && (v < min || v > max))
+                errors.Add($"{at}:{key} must be between {min} and {max}; got {v}.");
+        }
+
+        if (policy.MinRequests is < 1)
+            errors.Add($"{at}:MinRequests must be at least 1; got {policy.MinRequests}.");
+        if (policy.FailureLimit is < 1 or > 100)
+            errors.Add($"{at}:FailureLimit must be between 1 and 100; got {policy.FailureLimit}.");
+        if (policy.AgreementSample is { } sample && !(sample is >= 0 and <= 1))
+            errors.Add($"{at}:AgreementSample must be between 0 and 1; got {sample}.");
+        var g = policy.Guardrails;
+        foreach (var (key, value) in new[]
+        {
+            ("MaxErrorRate", g.MaxErrorRate), ("MaxErrorRateIncrease", g.MaxErrorRateIncrease), ("MaxLatencyRatio", g.MaxLatencyRatio),
+            ("MinAgreement", g.MinAgreement), ("MaxLiveMetricDrop", g.MaxLiveMetricDrop), ("MaxPsi", g.MaxPsi),
+        })
+        {
+            if (value is { } v && !double.IsFinite(v))
+                errors.Add($"{at}:Guardrails:{key} must be a finite number (negative turns it off); got {v}.");
+        }
+
+        if (g.MinAgreement is > 1)
+            errors.Add($"{at}:Guardrails:MinAgreement is a share, at most 1; got {g.MinAgreement}.");
+        if (g.MinSamples is < 1)
+            errors.Add($"{at}:Guardrails:MinSamples must be at least 1; got {g.MinSamples}.");
     }
 
     static void CheckRule(string path, PromotionRule rule, List<string> errors)

@@ -26,6 +26,10 @@ public class ModelLifecycleState : SagaStateMachineInstance, ISagaVersion
     public int EvaluationAttempts { get; set; }
     public Guid? EvaluationTimeoutTokenId { get; set; }
     public Guid? StageTimeoutTokenId { get; set; }
+    public Guid? RolloutTimerTokenId { get; set; }
+
+    /// <summary>The stepped rollout on live traffic, from its plan to its last judgment; null for a version deployed at once.</summary>
+    public Rollout.RolloutProgress? Rollout { get; set; }
 
     /// <summary>Failed because no deployment answer came in time: a deployment confirmed later is still recorded.</summary>
     public bool DeploymentUnconfirmed { get; set; }

@@ -34,6 +34,7 @@ public sealed partial class ModelLifecycleStateMachine
             When(StageTimeout.Received, ctx => ctx.Message.State == LifecycleStates.AwaitingApproval && ctx.Saga.ApprovalDeadline > DateTimeOffset.UtcNow)
                 .Schedule(StageTimeout, ctx => LifecycleMessages.StageTimer(ctx.Saga, LifecycleStates.AwaitingApproval), ctx => ApprovalDelay(ctx.Saga)),
             RefuseRollback(),
+            RefuseRolloutCommand(),
             .. PastEvaluation(),
         ]);
 
@@ -78,6 +79,7 @@ public sealed partial class ModelLifecycleStateMachine
             RefuseRejection(),
             Ignore(RestoreChampion),
             Ignore(RollbackRejected),
+            RefuseRolloutCommand(),
             .. PastEvaluation(),
         ]);
 
@@ -86,7 +88,16 @@ public sealed partial class ModelLifecycleStateMachine
         where T : class =>
         binder
             .Publish(ctx => LifecycleMessages.Approved(ctx.Saga))
-            .Send(_deployAddress, ctx => LifecycleMessages.Deploy(ctx.Saga, Contracts.DeploymentReason.Promotion))
+            .IfElse(ctx => Stepped(ctx.Saga),
+                // A stepped rollout begins on the saga's own first tick, in a transition of its own (Approved → Canary).
+                rollout => rollout
+                    .Then(ctx => ctx.Saga.Rollout = new Rollout.RolloutProgress
+                    {
+                        Mode = RolloutPolicy(ctx.Saga).Mode,
+                        Steps = [.. RolloutPolicy(ctx.Saga).Steps],
+                    })
+                    .Schedule(RolloutTimer, ctx => LifecycleMessages.RolloutTick(ctx.Saga), _ => TimeSpan.FromSeconds(1)),
+                direct => direct.Send(_deployAddress, ctx => LifecycleMessages.Deploy(ctx.Saga, Contracts.DeploymentReason.Promotion)))
             .Schedule(StageTimeout, ctx => LifecycleMessages.StageTimer(ctx.Saga, LifecycleStates.Approved), _ => _options.DeploymentTimeout)
             .TransitionTo(Approved);
 

@@ -56,6 +56,7 @@ public sealed partial class ModelLifecycleStateMachine
         RefuseRollback(),
         RefuseApproval(),
         RefuseRejection(),
+        RefuseRolloutCommand(),
         Ignore(TrainingCompleted),
         Ignore(EvaluationTimeout.Received),
         Ignore(StageTimeout.Received),

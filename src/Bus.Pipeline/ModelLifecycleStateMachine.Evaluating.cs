@@ -68,7 +68,8 @@ public sealed partial class ModelLifecycleStateMachine
             Ignore(RestoreChampion),
             Ignore(ModelDeployed),
             Ignore(DeploymentFailed),
-            Ignore(ModelSuperseded));
+            Ignore(ModelSuperseded),
+            RefuseRolloutCommand());
 
     /// <summary>A transient failure or a silent evaluator: asked again while attempts are left, else Failed with the reason.</summary>
     EventActivityBinder<ModelLifecycleState, T> RetryOrFail<T>(

@@ -34,6 +34,7 @@ public sealed partial class ModelLifecycleStateMachine
             Ignore(RollbackModel),
             Ignore(RestoreChampion),
             Ignore(DeploymentFailed),
+            RefuseRolloutCommand(),
             .. PastEvaluation(),
         ]);
 
@@ -71,6 +72,7 @@ public sealed partial class ModelLifecycleStateMachine
             RefuseRejection(),
             Ignore(RestoreChampion),
             Ignore(RollbackRejected),
+            RefuseRolloutCommand(),
             .. PastEvaluation(),
         ]);
 }

@@ -35,6 +35,7 @@ public sealed partial class ModelLifecycleStateMachine
             Ignore(RollbackRejected),
             Ignore(RestoreChampion),
             Ignore(DeploymentFailed),
+            RefuseRolloutCommand(),
             .. PastEvaluation(),
         ]);
 
@@ -60,6 +61,7 @@ public sealed partial class ModelLifecycleStateMachine
             RefuseApproval(),
             RefuseRejection(),
             Ignore(ModelSuperseded),
+            RefuseRolloutCommand(),
             .. PastEvaluation(),
         ]);
 }

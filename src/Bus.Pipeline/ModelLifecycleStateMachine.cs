@@ -12,7 +12,8 @@ namespace Bus.Pipeline;
 /// <remarks>
 /// This file holds the events and their correlation; each state's behaviour, refusals and ignores included, sits in one
 /// block, in lifecycle order: <c>.Evaluating.cs</c> (announced, evaluating), <c>.Approval.cs</c> (awaiting approval,
-/// approved), <c>.Serving.cs</c> (deployed, superseded), <c>.Rollback.cs</c> (rolling back, restoring) and
+/// approved), <c>.Canary.cs</c> (a stepped rollout on live traffic), <c>.Serving.cs</c> (deployed, superseded),
+/// <c>.Rollback.cs</c> (rolling back, restoring) and
 /// <c>.Ended.cs</c> (rejected, failed, rolled back). The messages it builds are in <see cref="LifecycleMessages"/>,
 /// its audit texts in <see cref="LifecycleAuditTexts"/>.
 /// </remarks>
@@ -47,11 +48,13 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
         Event(() => ModelSuperseded, x => ForKnownVersion(x, m => m.ModelVersionId));
         Event(() => RestoreChampion, x => ForKnownVersion(x, m => m.ModelVersionId));
         Event(() => RollbackRejected, x => ForKnownVersion(x, m => m.ModelVersionId));
+        Event(() => ServingReport, x => ForKnownVersion(x, m => m.CandidateVersionId));
 
         // An operator's command for a version the saga does not know is refused with the reason, not dropped.
         OperatorCommand(() => RollbackModel, m => m.ModelVersionId, m => LifecycleMessages.UnknownRollback(m.ModelVersionId, m.RequestedBy));
         OperatorCommand(() => ApproveModel, m => m.ModelVersionId, m => LifecycleMessages.UnknownDecision(m.ModelVersionId, m.ApprovedBy));
         OperatorCommand(() => RejectModel, m => m.ModelVersionId, m => LifecycleMessages.UnknownDecision(m.ModelVersionId, m.RejectedBy));
+        OperatorCommand(() => RolloutCommand, m => m.ModelVersionId, LifecycleMessages.UnknownRollout);
         Event(() => GetModelVersionStatus, x =>
         {
             x.CorrelateById(ctx => ctx.Message.ModelVersionId);
@@ -70,10 +73,19 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
             s.Received = r => r.CorrelateById(ctx => ctx.Message.ModelVersionId);
         });
 
+        // The rollout's tick: the first begins it, each later one judges the window behind it.
+        Schedule(() => RolloutTimer, x => x.RolloutTimerTokenId, s =>
+        {
+            s.Delay = TimeSpan.FromMinutes(1);
+            s.Received = r => r.CorrelateById(ctx => ctx.Message.ModelVersionId);
+        });
+
         WhenAnnounced();
         DuringEvaluating();
         DuringAwaitingApproval();
         DuringApproved();
+        WhenRolloutBegins();
+        DuringCanary();
         DuringDeployed();
         DuringSuperseded();
         DuringRollingBack();
@@ -87,6 +99,9 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
         // Anything else is logged and dropped rather than faulted into an endless error loop.
         OnUnhandledEvent(ctx =>
         {
+            // Replicas report, and the rollout's timer ticks, until they hear that a rollout ended: nothing to say after that.
+            if (ctx.Event.Name is nameof(ServingReport) || ctx.Event.Name == RolloutTimer.Received.Name)
+                return Task.CompletedTask;
             LogContext.Warning?.Log("Ignored {Event} for {ModelName} {ModelVersion} in state {State}",
                 ctx.Event.Name, ctx.Saga.ModelName, ctx.Saga.ModelVersion, ctx.Saga.CurrentState);
             return Task.CompletedTask;
@@ -159,6 +174,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
     public State Evaluating { get; private set; } = null!;
     public State AwaitingApproval { get; private set; } = null!;
     public State Approved { get; private set; } = null!;
+    public State Canary { get; private set; } = null!;
     public State Deployed { get; private set; } = null!;
     public State Rejected { get; private set; } = null!;
     public State Failed { get; private set; } = null!;
@@ -181,4 +197,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
     public Event<RejectModel> RejectModel { get; private set; } = null!;
     public Schedule<ModelLifecycleState, EvaluationTimedOut> EvaluationTimeout { get; private set; } = null!;
     public Schedule<ModelLifecycleState, StageTimedOut> StageTimeout { get; private set; } = null!;
+    public Event<ServingReport> ServingReport { get; private set; } = null!;
+    public Event<RolloutCommand> RolloutCommand { get; private set; } = null!;
+    public Schedule<ModelLifecycleState, RolloutTimerDue> RolloutTimer { get; private set; } = null!;
 }

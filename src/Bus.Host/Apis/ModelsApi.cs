@@ -13,9 +13,14 @@ static class ModelsApi
         var predict = app.ServiceProvider.GetRequiredService<IOptions<SecurityOptions>>().Value.Predict;
         var models = app.MapGroup("/models");
         models.MapGet("", List);
-        models.MapPost("/{name}/predict", (string name, PredictRequest request, ModelServer server, InferenceGate gate, CancellationToken cancellationToken) =>
-                PredictAsync(name, request, predict, server, gate, cancellationToken))
+        models.MapPost("/{name}/predict", (string name, PredictRequest request, HttpContext http, ModelServer server, InferenceGate gate,
+                    CancellationToken cancellationToken) =>
+                PredictAsync(name, request, RouteKey(http), predict, server, gate, cancellationToken))
             .WithMetadata(new RequestSizeLimitAttribute(predict.MaxBodyBytes))
+            .RequireAuthorization(SecurityExtensions.PredictPolicy)
+            .RequireRateLimiting(SecurityExtensions.PredictRateLimit);
+        models.MapPost("/{name}/feedback", Feedback)
+            .WithMetadata(new RequestSizeLimitAttribute(16 * 1024))
             .RequireAuthorization(SecurityExtensions.PredictPolicy)
             .RequireRateLimiting(SecurityExtensions.PredictRateLimit);
         return app;
@@ -24,8 +29,39 @@ static class ModelsApi
     static IResult List(ModelServer server) =>
         Results.Ok(server.Models.Select(m => new { m.ModelName, m.Version, m.Revision, inputShape = m.Model.InputShape }));
 
-    static async Task<IResult> PredictAsync(string name, PredictRequest request, PredictOptions predict, ModelServer server, InferenceGate gate,
-        CancellationToken cancellationToken)
+    /// <summary>The header a client sets to stay with one version during a rollout (else its address decides).</summary>
+    public const string RouteKeyHeader = "Bus-Route-Key";
+
+    static string RouteKey(HttpContext http) =>
+        http.Request.Headers[RouteKeyHeader].FirstOrDefault() is { Length: > 0 and <= 200 } key ? key
+            : http.Connection.RemoteIpAddress?.ToString() ?? "-";
+
+    /// <summary>
+    /// A client's true label for one of its predictions: joined to the version that answered, for its live metric during a
+    /// rollout. Each prediction id counts once, within the prediction log's window.
+    /// </summary>
+    static IResult Feedback(string name, FeedbackRequest request, ModelServer server)
+    {
+        if (request.PredictionId == Guid.Empty || request.Label is not { } label || !double.IsFinite(label))
+        {
+            InferenceMetrics.RecordFeedback("-", "bad_request");
+            return Results.Problem("give the predictionId a prediction answered and a finite numeric label", statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        if (server.Predictions.Take(request.PredictionId) is not { } answered || answered.ModelName != name)
+        {
+            InferenceMetrics.RecordFeedback("-", "unknown");
+            return Results.Problem($"prediction {request.PredictionId} is not one this host answered for {name} within the last " +
+                $"{server.Predictions.Window} (or its label was already given)", statusCode: StatusCodes.Status404NotFound);
+        }
+
+        server.Meter(answered.VersionId).Labeled(answered.Answer, label);
+        InferenceMetrics.RecordFeedback(name, "accepted");
+        return Results.Accepted(value: new { request.PredictionId, accepted = true });
+    }
+
+    static async Task<IResult> PredictAsync(string name, PredictRequest request, string routeKey, PredictOptions predict, ModelServer server,
+        InferenceGate gate, CancellationToken cancellationToken)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         string? version = null;
@@ -46,7 +82,7 @@ static class ModelsApi
             }
 
             outcome = "at_capacity";
-            var response = await gate.RunAsync(() => server.Use(name, served =>
+            var response = await gate.RunAsync(() => server.Use(name, routeKey, (served, candidate) =>
             {
                 version = served.Version;
                 int[] shape;
@@ -88,7 +124,8 @@ static class ModelsApi
                 }
 
                 outcome = "error";
-                var rows = served.Model.Predict(request.Instances.SelectMany(i => i).ToArray(), request.Instances.Length, shape, CancellationToken.None);
+                var inputs = request.Instances.SelectMany(i => i).ToArray();
+                var rows = LiveRun(server, served, inputs, request.Instances.Length, shape);
                 if (FirstNonFinite(rows) is { } wrong)
                 {
                     // The model's fault, not the caller's: counted as an error of this version, said without the numbers.
@@ -97,9 +134,12 @@ static class ModelsApi
                         $"output {wrong.Value})", statusCode: StatusCodes.Status500InternalServerError, title: "The model's answer is not a number");
                 }
 
+                if (candidate && server.RouteOf(name) is { } route && Random.Shared.NextDouble() < route.AgreementSample)
+                    Mirror(server, name, served, rows, inputs, request.Instances.Length, shape);
                 outcome = "ok";
                 return Results.Ok(new PredictResponse(served.ModelName, served.Version, served.Revision,
-                    rows.Select(r => new Prediction(ClassificationMetrics.ArgMax(r), r)).ToList()));
+                    rows.Select(r => new Prediction(ClassificationMetrics.ArgMax(r), r, server.Predictions.Add(served.ModelName, served.VersionId, r)))
+                        .ToList()));
             }) ?? NotServed(name, ref outcome), cancellationToken);
             return response as IResult ?? Results.Problem("inference is at capacity; try again", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
@@ -108,6 +148,45 @@ static class ModelsApi
             // The name is the caller's until a served model answers to it: never a tag of its own (unbounded cardinality).
             InferenceMetrics.Record(version is null ? "-" : name, version, outcome, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
+    }
+
+    /// <summary>
+    /// Runs the model and measures it for its version (latency, answers; a run that throws or answers a value that is not a
+    /// number counts as a model error): what replicas report during a rollout.
+    /// </summary>
+    static float[][] LiveRun(ModelServer server, ServedModel served, float[] inputs, int count, int[] shape)
+    {
+        var meter = server.Meter(served.VersionId);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        float[][] rows;
+        try
+        {
+            rows = served.Model.Predict(inputs, count, shape, CancellationToken.None);
+        }
+        catch
+        {
+            var failed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            for (var i = 0; i < count; i++)
+                meter.Request(failed, null);
+            throw;
+        }
+
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        foreach (var row in rows)
+            meter.Request(elapsed, Array.TrueForAll(row, float.IsFinite) ? row : null);
+        return rows;
+    }
+
+    /// <summary>The mirrored sample of a rollout: the champion runs the candidate's request too, and the two answers are compared.</summary>
+    static void Mirror(ModelServer server, string name, ServedModel candidate, float[][] rows, float[] inputs, int count, int[] shape)
+    {
+        var theirs = server.Use(name, champion => champion.VersionId == candidate.VersionId ? []
+            : champion.Model.Predict(inputs, count, shape, CancellationToken.None));
+        if (theirs is not { Length: > 0 })
+            return;
+        var meter = server.Meter(candidate.VersionId);
+        for (var i = 0; i < count; i++)
+            meter.Compared(rows[i], theirs[i]);
     }
 
     static IResult NotServed(string name, ref string outcome)

@@ -1,4 +1,5 @@
 namespace Bus.Host.Apis;
 
 /// <summary>One sample's answer: the most probable class and every class's probability.</summary>
-public sealed record Prediction(int Label, float[] Probabilities);
+/// <param name="PredictionId">Sent back with the true label (<c>POST /models/{name}/feedback</c>) to measure the version live.</param>
+public sealed record Prediction(int Label, float[] Probabilities, Guid PredictionId);

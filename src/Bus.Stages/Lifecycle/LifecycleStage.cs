@@ -28,7 +28,8 @@ public sealed class LifecycleStage() : PipelineStage(StageName, "the model lifec
     public override StageTopology Topology { get; } = new(
         [EndpointTopology.OfStateMachine<ModelLifecycleStateMachine>(ModelLifecycleStateDefinition.QueueName)],
         [typeof(ModelApproved), typeof(ModelRejected), typeof(ModelSuperseded), typeof(ModelRolledBack), typeof(RollbackRejected),
-            typeof(RestoreChampion), typeof(ApprovalRefused), typeof(RollbackModel), typeof(ApproveModel), typeof(RejectModel)],
+            typeof(RestoreChampion), typeof(ApprovalRefused), typeof(RollbackModel), typeof(ApproveModel), typeof(RejectModel),
+            typeof(RolloutStepStarted), typeof(RolloutEnded), typeof(RolloutCommand), typeof(RolloutCommandRefused)],
         [Defaults.EvaluationQueue, Defaults.DeploymentQueue, ModelLifecycleStateDefinition.QueueName])
     {
         Responds = true,

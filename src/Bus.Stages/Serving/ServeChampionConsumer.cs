@@ -9,10 +9,20 @@ namespace Bus.Stages.Serving;
 /// The inference endpoint's own subscriber to <c>model-deployed</c>: whichever host handled the <c>DeployModel</c>,
 /// every serving host hears of it on a queue of its own and serves the registry's production alias. Models only move
 /// forward: a host already serving that alias revision (or a newer one) does nothing, so redeliveries and the
-/// deploying host's own event are no-ops.
+/// deploying host's own event are no-ops. On the same queue it follows rollouts: a step puts the candidate beside the
+/// champion at its share, the end takes it away.
 /// </summary>
-public sealed class ServeChampionConsumer(ChampionFollower follower, ILogger<ServeChampionConsumer> logger) : IConsumer<ModelDeployed>
+public sealed class ServeChampionConsumer(ChampionFollower follower, CandidateFollower candidates, ILogger<ServeChampionConsumer> logger)
+    : IConsumer<ModelDeployed>, IConsumer<RolloutStepStarted>, IConsumer<RolloutEnded>
 {
+    public Task Consume(ConsumeContext<RolloutStepStarted> context) => candidates.StepAsync(context.Message, context.CancellationToken);
+
+    public Task Consume(ConsumeContext<RolloutEnded> context)
+    {
+        candidates.End(context.Message);
+        return Task.CompletedTask;
+    }
+
     public async Task Consume(ConsumeContext<ModelDeployed> context)
     {
         var m = context.Message;

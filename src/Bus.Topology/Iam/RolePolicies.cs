@@ -20,7 +20,7 @@ public static class RolePolicies
     public static IReadOnlyList<string> Roles { get; } = [Producer, .. PipelineStages.All.Select(s => s.Name), Operator];
 
     /// <summary>The topics the operator's commands publish to (and the lifecycle API, on hosts that run the lifecycle).</summary>
-    public static IReadOnlyList<Type> OperatorCommands { get; } = [typeof(ApproveModel), typeof(RejectModel), typeof(RollbackModel)];
+    public static IReadOnlyList<Type> OperatorCommands { get; } = [typeof(ApproveModel), typeof(RejectModel), typeof(RollbackModel), typeof(RolloutCommand)];
 
     /// <summary>Messages published only when something fails or is refused: a run that goes well never publishes them.</summary>
     static readonly HashSet<Type> Refusals =

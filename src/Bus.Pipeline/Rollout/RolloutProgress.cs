@@ -1,0 +1,38 @@
+namespace Bus.Pipeline.Rollout;
+
+/// <summary>Where a version's rollout stands (stored with the saga): the plan, the step, and the measurements since the last judgment.</summary>
+public sealed class RolloutProgress
+{
+    public string Mode { get; set; } = ResolvedRolloutPolicy.Canary;
+    public List<int> Steps { get; set; } = [];
+
+    /// <summary>The current step, from 1; 0 before the first begins.</summary>
+    public int Step { get; set; }
+    public int TrafficPercent { get; set; }
+    public DateTimeOffset StepStartedAt { get; set; }
+
+    /// <summary>When the step's bake time began to count: its start, or the last failed judgment (a step bakes on clean judgments).</summary>
+    public DateTimeOffset BakingSince { get; set; }
+    public bool Paused { get; set; }
+    public int FailuresThisStep { get; set; }
+    public int Judgments { get; set; }
+    public Guid? ChampionVersionId { get; set; }
+    public RolloutTally Candidate { get; set; } = new();
+    public RolloutTally Champion { get; set; } = new();
+
+    /// <summary>Replicas counted since the last judgment, and the reports taken (replica and window start), so a redelivered report counts once.</summary>
+    public List<string> Replicas { get; set; } = [];
+    public List<string> Reports { get; set; } = [];
+
+    /// <summary>The last judgment in words (status, dashboard).</summary>
+    public string? LastJudgment { get; set; }
+
+    /// <summary>Starts a new window of measurements after a judgment.</summary>
+    public void ResetWindow()
+    {
+        Candidate = new RolloutTally();
+        Champion = new RolloutTally();
+        Replicas = [];
+        Reports = [];
+    }
+}
