@@ -7,7 +7,7 @@ using MassTransit;
 namespace Bus.Host.Apis;
 
 /// <summary>
-/// /lifecycle/{name}/{version}: a version's status from the saga, and an operator's commands (rollback, approve, reject)
+/// /lifecycle/{name}/{version}: a version's status from the saga, and an operator's commands (rollback, approve, reject, rollout)
 /// through the bus outbox.
 /// </summary>
 static class LifecycleApi
@@ -19,6 +19,7 @@ static class LifecycleApi
         version.MapPost("/rollback", RollbackAsync).RequireAuthorization(SecurityExtensions.OperatorPolicy);
         version.MapPost("/approve", ApproveAsync).RequireAuthorization(SecurityExtensions.OperatorPolicy);
         version.MapPost("/reject", RejectAsync).RequireAuthorization(SecurityExtensions.OperatorPolicy);
+        version.MapPost("/rollout/{action}", RolloutAsync).RequireAuthorization(SecurityExtensions.OperatorPolicy);
         return app;
     }
 
@@ -59,6 +60,14 @@ static class LifecycleApi
         BusUnitOfWork unitOfWork, SagaStore<ModelLifecycleState> store, ILogger<DecisionRequest> logger, CancellationToken cancellationToken) =>
         SendAsync(name, version, request, http, publish, unitOfWork, store, logger, "approval requested",
             (id, reason, actor) => new ApproveModel { ModelVersionId = id, Reason = reason, ApprovedBy = actor }, cancellationToken);
+
+    /// <summary>Steers a rollout in progress: pause, resume, promote (move the alias now) or abort (the champion keeps serving).</summary>
+    static async Task<IResult> RolloutAsync(string name, string version, string action, DecisionRequest request, HttpContext http, IPublishEndpoint publish,
+        BusUnitOfWork unitOfWork, SagaStore<ModelLifecycleState> store, ILogger<DecisionRequest> logger, CancellationToken cancellationToken) =>
+        !RolloutActions.All.Contains(action)
+            ? Results.Problem($"unknown rollout action '{action}' ({string.Join(", ", RolloutActions.All)})", statusCode: StatusCodes.Status400BadRequest)
+            : await SendAsync(name, version, request, http, publish, unitOfWork, store, logger, $"rollout {action} requested",
+                (id, reason, actor) => new RolloutCommand { ModelVersionId = id, Action = action, Reason = reason, RequestedBy = actor }, cancellationToken);
 
     static Task<IResult> RejectAsync(string name, string version, DecisionRequest request, HttpContext http, IPublishEndpoint publish,
         BusUnitOfWork unitOfWork, SagaStore<ModelLifecycleState> store, ILogger<DecisionRequest> logger, CancellationToken cancellationToken) =>

@@ -26,8 +26,16 @@ static class ModelsApi
         return app;
     }
 
+    /// <summary>What this host serves: each champion, and the candidate beside it during a rollout with its share of the callers.</summary>
     static IResult List(ModelServer server) =>
-        Results.Ok(server.Models.Select(m => new { m.ModelName, m.Version, m.Revision, inputShape = m.Model.InputShape }));
+        Results.Ok(server.Models.Select(m => new
+        {
+            m.ModelName,
+            m.Version,
+            m.Revision,
+            inputShape = m.Model.InputShape,
+            candidate = server.RouteOf(m.ModelName) is { } route ? new { route.Candidate.Version, route.TrafficPercent } : null,
+        }));
 
     /// <summary>The header a client sets to stay with one version during a rollout (else its address decides).</summary>
     public const string RouteKeyHeader = "Bus-Route-Key";

@@ -21,7 +21,10 @@ public sealed class VersionMeter(Guid versionId)
 
     public Guid VersionId { get; } = versionId;
 
-    /// <summary>A request answered (or failed) after <paramref name="milliseconds"/>; <paramref name="answer"/> is its row of outputs when it succeeded.</summary>
+    /// <summary>
+    /// A request answered (or failed) after <paramref name="milliseconds"/>; <paramref name="answer"/> is its row of outputs
+    /// when it succeeded.
+    /// </summary>
     public void Request(double milliseconds, float[]? answer)
     {
         Interlocked.Increment(ref _requests);
@@ -39,7 +42,11 @@ public sealed class VersionMeter(Guid versionId)
             lock (_sums)
             {
                 if (bin >= _outputs.Length)
-                    _outputs = [.. _outputs, .. new long[Math.Min(MaxClasses, Math.Max(bin + 1, answer.Length == 1 ? OneOutputBins : answer.Length)) - _outputs.Length]];
+                {
+                    var width = Math.Min(MaxClasses, Math.Max(bin + 1, answer.Length == 1 ? OneOutputBins : answer.Length));
+                    _outputs = [.. _outputs, .. new long[width - _outputs.Length]];
+                }
+
                 outputs = _outputs;
             }
         }
@@ -115,6 +122,7 @@ public sealed class VersionMeter(Guid versionId)
 
     static int ClassOf(float[] answer) => answer.Length == 1 ? (answer[0] >= 0.5 ? 1 : 0) : ClassificationMetrics.ArgMax(answer);
 
-    static int Bin(float[] answer) =>
-        answer.Length == 1 ? (int)Math.Clamp(Math.Floor(answer[0] * OneOutputBins), 0, OneOutputBins - 1) : Math.Min(ClassificationMetrics.ArgMax(answer), MaxClasses - 1);
+    static int Bin(float[] answer) => answer.Length == 1
+        ? (int)Math.Clamp(Math.Floor(answer[0] * OneOutputBins), 0, OneOutputBins - 1)
+        : Math.Min(ClassificationMetrics.ArgMax(answer), MaxClasses - 1);
 }

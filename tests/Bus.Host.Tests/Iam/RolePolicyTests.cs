@@ -61,9 +61,9 @@ public class The_generated_role_policies
     {
         var subscribed = RolePolicies.For(LifecycleStage.StageName, Prod).Statements.Single(s => s.Sid == "SubscribeOwnQueues").Resources;
         var expected = typeof(ModelLifecycleStateMachine).GetProperties()
-            .Where(p => p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(MassTransit.Event<>))
-            .Select(p => p.PropertyType.GetGenericArguments()[0])
-            .Append(typeof(EvaluationTimedOut)).Append(typeof(StageTimedOut))
+            .Where(p => p.PropertyType.IsGenericType && (p.PropertyType.GetGenericTypeDefinition() == typeof(MassTransit.Event<>)
+                || p.PropertyType.GetGenericTypeDefinition() == typeof(MassTransit.Schedule<,>)))
+            .Select(p => p.PropertyType.GetGenericArguments()[^1])
             .Select(t => "arn:aws:sns:eu-west-1:123456789012:prod-" + RolePolicies.TopicOf(t));
         subscribed.Should().BeEquivalentTo(expected);
         subscribed.Should().Contain("arn:aws:sns:eu-west-1:123456789012:prod-training-complete");

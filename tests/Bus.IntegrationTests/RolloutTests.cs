@@ -1,0 +1,259 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.S3.Model;
+using Bus.Ml;
+using Bus.Testing;
+using Bus.Tooling;
+using Xunit.Abstractions;
+
+namespace Bus.IntegrationTests;
+
+/// <summary>
+/// A canary over the emulator: a deployment host and two serving replicas on one PostgreSQL. A good candidate is
+/// promoted through every step while clients call the replicas; the split over 2,000 callers is the configured share; a
+/// candidate that passes the governed set but fails on live inputs is ended by the error-rate guardrail within its first
+/// judgment, with no client failure outside the candidate's share, and the champion never stops serving.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator, ITestOutputHelper output)
+{
+    const string Region = "us-east-1";
+
+    [Fact]
+    public async Task Should_promote_a_good_candidate_step_by_step_and_end_one_that_fails_live()
+    {
+        await using var postgres = await PostgresCluster.StartAsync();
+        var connectionString = await HostedPipeline.CreateDatabase(postgres, "rollout");
+        using var pipeline = new HostedPipeline(emulator, "canary", output);
+        var trained = await pipeline.TrainAsync("trained");
+        var faulty = await LiveFaultAsync(trained);
+        Dictionary<string, string> Settings(string name)
+        {
+            var settings = pipeline.Settings(Path.Combine(pipeline.Data, name), connectionString);
+            settings["Bus:Security:Predict:RequestsPerSecond"] = "0";
+            var rollout = "Bus:Lifecycle:Rollout:Models:digits:";
+            settings[rollout + "Mode"] = "Canary";
+            settings[rollout + "Steps:0"] = "25";
+            settings[rollout + "Steps:1"] = "50";
+            settings[rollout + "BakeTime"] = "00:00:03";
+            settings[rollout + "JudgmentInterval"] = "00:00:02";
+            settings[rollout + "MinRequests"] = "20";
+            settings[rollout + "FailureLimit"] = "1";
+            settings[rollout + "AgreementSample"] = "0.2";
+            // One model's runs take well under a millisecond here; a busy 2-core machine can make any p99 jump.
+            settings[rollout + "Guardrails:MaxLatencyRatio"] = "20";
+            return settings;
+        }
+
+        await using var deployer = await HostProcess.StartAsync("deployer", ["lifecycle", "evaluation", "deployment"], Settings("deployer"), default);
+        await using var replicaA = await HostProcess.StartAsync("replica-a", ["serving"], Settings("replica-a"), default);
+        await using var replicaB = await HostProcess.StartAsync("replica-b", ["serving"], Settings("replica-b"), default);
+        HostProcess[] replicas = [replicaA, replicaB];
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("X-Api-Key", HostedPipeline.OperatorApiKey);
+
+        await pipeline.AnnounceAsync("digits", "1", trained);
+        await WaitForState(pipeline, deployer, "1", "Deployed", "the first version, deployed at once (no champion to compare with)");
+        foreach (var replica in replicas)
+            await pipeline.WaitFor(async () => (await Call(http, replica, "first", [.. Pixels(0)])).Version == "1", $"{replica.Name} serving 1",
+                TimeSpan.FromMinutes(1), () => replica.Log);
+
+        // A good candidate: clients keep calling while it bakes, and it is promoted through 25 % and 50 %.
+        await pipeline.AnnounceAsync("digits", "2", trained);
+        await WaitForState(pipeline, deployer, "2", "Canary", "digits 2 rolling out");
+        var random = new Random(11);
+        var served = new Dictionary<string, int>();
+        await pipeline.WaitFor(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var answer = await Call(http, replicas[i % 2], $"caller-{random.Next(100_000)}", Pixels(random.Next(17)));
+                answer.Status.Should().Be(HttpStatusCode.OK, answer.Body);
+                // The client tells the replica the true label (here: the one predicted), for each version's live accuracy.
+                var feedback = await http.PostAsJsonAsync(new Uri(replicas[i % 2].Url, "/models/digits/feedback"),
+                    new { predictionId = answer.Prediction!["predictionId"]!.GetValue<Guid>(), label = answer.Prediction["label"]!.GetValue<int>() });
+                feedback.StatusCode.Should().Be(HttpStatusCode.Accepted);
+            }
+
+            return await StateOf(deployer, "2") == "Deployed";
+        }, "digits 2 promoted through every step", TimeSpan.FromMinutes(3), () => deployer.Log);
+        var unknown = await http.PostAsJsonAsync(new Uri(replicaA.Url, "/models/digits/feedback"), new { predictionId = Guid.NewGuid(), label = 3 });
+        unknown.StatusCode.Should().Be(HttpStatusCode.NotFound, "a label for a prediction this replica never made is refused");
+        var timeline = await Timeline(deployer, "2");
+        timeline.Should().Contain(d => d.Contains("live accuracy below the champion's 0% (100% of", StringComparison.Ordinal));
+        timeline.Should().Contain(d => d.StartsWith("rollout started: canary rollout 25% → 50% → 100%", StringComparison.Ordinal));
+        timeline.Should().Contain("step 2: the candidate takes 50%");
+        timeline.Should().Contain(d => d.Contains("replica(s) reporting): pass: error rate 0%", StringComparison.Ordinal));
+        timeline.Should().Contain(d => d.StartsWith("rollout promoted", StringComparison.Ordinal));
+
+        // The faulty candidate: on the governed set it is the champion's equal; a pixel of 100 (never in the set) makes it answer NaN.
+        await pipeline.AnnounceAsync("digits", "3", faulty);
+        await WaitForState(pipeline, deployer, "3", "Canary", "digits 3 rolling out");
+        foreach (var replica in replicas)
+            await pipeline.WaitFor(async () => await Routes(http, replica), $"{replica.Name} routing to the candidate", TimeSpan.FromSeconds(30));
+
+        // The operator freezes the split and 2,000 callers measure it: a quarter of them go to the candidate.
+        (await Post(http, deployer, "/lifecycle/digits/3/rollout/pause")).Should().Be(HttpStatusCode.Accepted);
+        await pipeline.WaitFor(async () => (await Timeline(deployer, "3")).Any(d => d.StartsWith("rollout paused at 25%", StringComparison.Ordinal)),
+            "the pause recorded", TimeSpan.FromSeconds(30));
+        for (var i = 0; i < 2_000; i++)
+        {
+            var answer = await Call(http, replicas[i % 2], $"split-{i}", Pixels(random.Next(17)));
+            answer.Status.Should().Be(HttpStatusCode.OK);
+            served[answer.Version] = served.GetValueOrDefault(answer.Version) + 1;
+        }
+
+        ((double)served.GetValueOrDefault("3") / 2_000).Should().BeApproximately(0.25, 0.03, "the configured share of callers goes to the candidate");
+
+        (await Post(http, deployer, "/lifecycle/digits/3/rollout/resume")).Should().Be(HttpStatusCode.Accepted);
+        var failures = new List<string>();
+        var answered = 0;
+        await pipeline.WaitFor(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var live = Pixels(random.Next(17));
+                if (i % 5 == 0)
+                    live[random.Next(64)] = 100; // a live input the governed set never had
+                var answer = await Call(http, replicas[i % 2], $"live-{random.Next(100_000)}", live);
+                answered++;
+                if (answer.Status != HttpStatusCode.OK)
+                    failures.Add($"{answer.Status} {answer.Body}");
+            }
+
+            return await StateOf(deployer, "3") == "Failed";
+        }, "digits 3 ended by a guardrail", TimeSpan.FromMinutes(2), () => deployer.Log);
+
+        var status = await Status(deployer, "3");
+        status["reason"]!.ToString().Should().Match("rollout failed at 25% on live traffic: error rate *% (≤ 2%): FAILED*; the champion kept serving");
+        failures.Should().NotBeEmpty().And.OnlyContain(f => f.Contains("digits 3 answered a value that is not a finite number", StringComparison.Ordinal),
+            "only the candidate's callers ever failed");
+        ((double)failures.Count / answered).Should().BeLessThan(0.25 * 0.2 + 0.05, "a fifth of the candidate's quarter of the callers, no more");
+        var audit = await HostedPipeline.Cli("audit", "--db", connectionString, "--model", "digits", "--format", "csv");
+        audit.Output.Should().Contain("error rate").And.Contain("judgment 1 at 25%");
+        foreach (var replica in replicas)
+        {
+            await pipeline.WaitFor(async () => !await Routes(http, replica), $"{replica.Name} no longer routing to digits 3", TimeSpan.FromSeconds(30));
+            var after = await Call(http, replica, "after", [.. Pixels(3)[..63], 100]);
+            after.Status.Should().Be(HttpStatusCode.OK, "the champion answers the input the candidate could not");
+            after.Version.Should().Be("2");
+        }
+    }
+
+    /// <summary>The trained model behind a guard that is the identity on the set's pixels (0-16) and NaN past exp's float range.</summary>
+    async Task<JsonNode> LiveFaultAsync(JsonNode trained)
+    {
+        using var s3 = S3ArtifactStore.CreateClient(EmulatorClients.Credentials, Region, emulator.ServiceUrl);
+        var (bucket, key) = S3ArtifactStore.Parse(trained["artifactUri"]!.ToString());
+        var folder = key[..(key.LastIndexOf('/') + 1)];
+        var model = JsonNode.Parse(await Read(s3, bucket, key))!;
+        var sequential = model["modelTopology"]!["model_config"] ?? model["modelTopology"]!;
+        var layers = sequential["config"]!["layers"]!.AsArray().Select(l => l!.DeepClone()).ToList();
+        var input = layers[0]!["config"]!["batch_input_shape"]!.DeepClone();
+        static JsonArray From(params string[] sources) => new(new JsonArray(sources.Select(s => (JsonNode)new JsonArray(s, 0, 0, new JsonObject())).ToArray()));
+        JsonObject Layer(string type, string name, JsonObject config, JsonArray inbound)
+        {
+            config["name"] = name;
+            return new JsonObject { ["class_name"] = type, ["name"] = name, ["config"] = config, ["inbound_nodes"] = inbound };
+        }
+
+        var functional = new JsonArray(
+            Layer("InputLayer", "live_in", new JsonObject { ["batch_input_shape"] = input, ["dtype"] = "float32" }, []),
+            Layer("Activation", "live_exp", new JsonObject { ["activation"] = "exponential" }, From("live_in")),
+            Layer("Rescaling", "live_zero", new JsonObject { ["scale"] = 0, ["offset"] = 0 }, From("live_exp")),
+            Layer("Add", "live_guard", [], From("live_in", "live_zero")));
+        var previous = "live_guard";
+        foreach (var layer in layers)
+        {
+            var name = layer!["config"]!["name"]!.ToString();
+            layer["name"] = name;
+            layer["inbound_nodes"] = From(previous);
+            functional.Add(layer);
+            previous = name;
+        }
+
+        model["modelTopology"] = new JsonObject
+        {
+            ["class_name"] = "Model",
+            ["config"] = new JsonObject
+            {
+                ["name"] = "live_fault",
+                ["layers"] = functional,
+                ["input_layers"] = new JsonArray(new JsonArray("live_in", 0, 0)),
+                ["output_layers"] = new JsonArray(new JsonArray(previous, 0, 0)),
+            },
+        };
+        var json = JsonSerializer.SerializeToUtf8Bytes(model);
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(json);
+        var target = folder.Replace("/trained/", "/live-fault/", StringComparison.Ordinal);
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = target + "model.json", InputStream = new MemoryStream(json) });
+        foreach (var path in model["weightsManifest"]!.AsArray().SelectMany(g => g!["paths"]!.AsArray()).Select(p => p!.ToString()))
+        {
+            var shard = await Read(s3, bucket, folder + path);
+            sha.AppendData(shard);
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = target + path, InputStream = new MemoryStream(shard) });
+        }
+
+        var announced = trained.DeepClone();
+        announced["artifactUri"] = $"s3://{bucket}/{target}model.json";
+        announced["artifactSha256"] = Convert.ToHexStringLower(sha.GetHashAndReset());
+        return announced;
+    }
+
+    static async Task<byte[]> Read(Amazon.S3.IAmazonS3 s3, string bucket, string key)
+    {
+        using var response = await s3.GetObjectAsync(bucket, key);
+        using var copy = new MemoryStream();
+        await response.ResponseStream.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
+    static float[] Pixels(int value) => Enumerable.Repeat((float)value, 64).ToArray();
+
+    sealed record Answer(HttpStatusCode Status, string Version, string Body)
+    {
+        public JsonNode? Prediction => Status == HttpStatusCode.OK ? JsonNode.Parse(Body)!["predictions"]![0] : null;
+    }
+
+    static async Task<Answer> Call(HttpClient http, HostProcess replica, string caller, float[] pixels)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(replica.Url, "/models/digits/predict"))
+        {
+            Content = JsonContent.Create(new { instances = new[] { pixels } }),
+        };
+        request.Headers.Add("Bus-Route-Key", caller);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var version = response.IsSuccessStatusCode ? JsonNode.Parse(body)!["modelVersion"]!.ToString() : "";
+        return new Answer(response.StatusCode, version, body);
+    }
+
+    static async Task<bool> Routes(HttpClient http, HostProcess replica) =>
+        (await http.GetFromJsonAsync<JsonArray>(new Uri(replica.Url, "/models")))!.Any(m => m!["candidate"] is JsonObject);
+
+    static async Task<HttpStatusCode> Post(HttpClient http, HostProcess host, string path) =>
+        (await http.PostAsJsonAsync(new Uri(host.Url, path), new { reason = "measuring the split" })).StatusCode;
+
+    static async Task<JsonObject> Status(HostProcess host, string version)
+    {
+        using var http = new HttpClient();
+        return (await http.GetFromJsonAsync<JsonObject>(new Uri(host.Url, $"/lifecycle/digits/{version}")))!;
+    }
+
+    static async Task<string?> StateOf(HostProcess host, string version)
+    {
+        using var http = new HttpClient();
+        var response = await http.GetAsync(new Uri(host.Url, $"/lifecycle/digits/{version}"));
+        return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync())!["state"]!.ToString() : null;
+    }
+
+    static async Task<List<string>> Timeline(HostProcess host, string version) =>
+        (await Status(host, version))["history"]!.AsArray().Select(r => r!["detail"]?.ToString() ?? "").ToList();
+
+    static Task WaitForState(HostedPipeline pipeline, HostProcess host, string version, string state, string what) =>
+        pipeline.WaitFor(async () => await StateOf(host, version) == state, what, TimeSpan.FromMinutes(3), () => host.Log);
+}
