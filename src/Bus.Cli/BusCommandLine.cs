@@ -31,6 +31,7 @@ static class BusCommandLine
             ErrorsCommand.Create(),
             RollbackCommand.Create(),
             ApproveCommand.Create(),
+            RolloutCliCommand.Create(),
             RejectCommand.Create(),
             IamPolicyCommand.Create(),
             TraceCommand.Create(),

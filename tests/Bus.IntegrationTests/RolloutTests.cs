@@ -108,7 +108,13 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
 
         ((double)served.GetValueOrDefault("3") / 2_000).Should().BeApproximately(0.25, 0.03, "the configured share of callers goes to the candidate");
 
-        (await Post(http, deployer, "/lifecycle/digits/3/rollout/resume")).Should().Be(HttpStatusCode.Accepted);
+        string[] cli = ["--db", connectionString, "--service-url", emulator.ServiceUrl.ToString(), "--scope", pipeline.Scope, "--wait", "60"];
+        var again = await HostedPipeline.Cli(["rollout", "pause", "digits", "3", "--reason", "twice", "--by", "oncall@test", .. cli]);
+        again.ExitCode.Should().Be(1, "a paused rollout cannot be paused again");
+        again.Error.Should().Contain("the rollout is already paused");
+        var resumed = await HostedPipeline.Cli(["rollout", "resume", "digits", "3", "--reason", "split measured", "--by", "oncall@test", .. cli]);
+        resumed.ExitCode.Should().Be(0, resumed.Output + resumed.Error);
+        resumed.Output.Should().Contain("rollout resumed at 25%: split measured");
         var failures = new List<string>();
         var answered = 0;
         await pipeline.WaitFor(async () =>
