@@ -15,5 +15,8 @@ public sealed record ModelVersionStatus
     public string? EvaluationSetUri { get; init; }
 
     public bool ProducerSuppliedData { get; init; }
+
+    /// <summary>During a rollout on live traffic: the step, the candidate's share, whether paused, and the last judgment.</summary>
+    public string? Rollout { get; init; }
     public IReadOnlyList<TransitionRecord> History { get; init; } = [];
 }

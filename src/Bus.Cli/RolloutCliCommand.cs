@@ -22,7 +22,8 @@ static class RolloutCliCommand
         command.Subcommands.Add(Action(RolloutActions.Promote, "end the rollout now and move the alias to the candidate, then follow it to Deployed",
             _ => null,
             (saga, text) => saga.CurrentState == LifecycleStates.Deployed ? new OperatorCommand.Outcome(true, $"{text}; now Deployed") : null));
-        command.Subcommands.Add(Action(RolloutActions.Abort, "end the rollout: replicas stop routing to the candidate, the version is Failed, the champion keeps serving",
+        command.Subcommands.Add(Action(RolloutActions.Abort,
+            "end the rollout: replicas stop routing to the candidate, the version is Failed, the champion keeps serving",
             _ => null,
             (saga, text) => saga.CurrentState == LifecycleStates.Failed ? new OperatorCommand.Outcome(true, saga.Reason ?? text) : null));
         return command;
@@ -35,7 +36,7 @@ static class RolloutCliCommand
             description,
             "the version rolling out",
             $"rollout {action}",
-            saga => saga.CurrentState != LifecycleStates.Canary
+            saga => !LifecycleStates.RollingOut.Contains(saga.CurrentState)
                 ? $"no rollout is in progress: {saga.ModelName} {saga.ModelVersion} is {saga.CurrentState}"
                 : refusal(saga),
             (saga, reason, by) => new RolloutCommand { ModelVersionId = saga.CorrelationId, Action = action, Reason = reason, RequestedBy = by },

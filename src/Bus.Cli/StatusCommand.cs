@@ -90,6 +90,8 @@ static class StatusCommand
         Field("state", s.CurrentState + (s.CurrentState == LifecycleStates.Deployed ? " (champion)" : ""));
         if (s.Reason is not null)
             Field("reason", s.Reason);
+        if (Bus.Pipeline.Rollout.RolloutProgress.Summary(s) is { } rollout)
+            Field("rollout", rollout);
         Field("artifact", s.Artifact is null ? "-" : $"{s.Artifact.Uri} ({s.Artifact.Format}, sha256 {s.Artifact.Sha256})");
         Field("produced by", $"{s.Producer ?? "-"}{(s.RunId is null ? "" : $", run {s.RunId}")}");
         if (s.Metrics.Count > 0)

@@ -48,7 +48,13 @@ public sealed class ModelServer : IDisposable
         var kept = _routes.AddOrUpdate(name, route, (_, existing) =>
         {
             if (existing.Candidate.VersionId == route.Candidate.VersionId)
-                return existing with { TrafficPercent = route.TrafficPercent, AgreementSample = route.AgreementSample, ReportInterval = route.ReportInterval };
+                return existing with
+                {
+                    TrafficPercent = route.TrafficPercent,
+                    AgreementSample = route.AgreementSample,
+                    ReportInterval = route.ReportInterval,
+                    Shadow = route.Shadow,
+                };
             replaced = existing;
             return route;
         });
@@ -84,6 +90,22 @@ public sealed class ModelServer : IDisposable
         old?.Release();
         // The candidate became the champion (its rollout was promoted): it is served as the champion now.
         EndRoute(model.ModelName, model.VersionId);
+    }
+
+    /// <summary>Runs <paramref name="use"/> against the candidate of the name under rollout; null when there is none.</summary>
+    public T? UseCandidate<T>(string modelName, Func<ServedModel, T> use)
+        where T : class
+    {
+        if (!_routes.TryGetValue(modelName, out var route) || !route.Candidate.TryAcquire())
+            return null;
+        try
+        {
+            return use(route.Candidate);
+        }
+        finally
+        {
+            route.Candidate.Release();
+        }
     }
 
     /// <summary>

@@ -157,6 +157,7 @@ static class LifecycleMessages
         Metrics = saga.Metrics,
         EvaluationSetUri = saga.EvaluationSetUri,
         ProducerSuppliedData = saga.ProducerSuppliedData,
+        Rollout = Rollout.RolloutProgress.Summary(saga),
         History = saga.History.ToArray(),
     };
 

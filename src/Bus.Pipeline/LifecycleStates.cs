@@ -7,6 +7,10 @@ public static class LifecycleStates
     public const string AwaitingApproval = nameof(AwaitingApproval);
     public const string Approved = nameof(Approved);
     public const string Canary = nameof(Canary);
+    public const string Shadow = nameof(Shadow);
+
+    /// <summary>The states of a rollout on live traffic (a share of callers, or a copy of their requests).</summary>
+    public static readonly IReadOnlySet<string> RollingOut = new HashSet<string>(StringComparer.Ordinal) { Canary, Shadow };
     public const string Deployed = nameof(Deployed);
     public const string Rejected = nameof(Rejected);
     public const string Failed = nameof(Failed);

@@ -53,6 +53,8 @@ public sealed partial class ModelLifecycleOptionsValidator : IValidateOptions<Mo
             errors.Add($"{at}:Mode must be one of {string.Join(", ", Rollout.ResolvedRolloutPolicy.Modes)}; got '{mode}'.");
         if (policy.Steps is { } steps && (steps.Count == 0 || steps.Any(p => p is < 1 or > 99) || steps.Zip(steps.Skip(1)).Any(p => p.Second <= p.First)))
             errors.Add($"{at}:Steps must be rising percentages between 1 and 99 (100% is the promotion); got [{string.Join(", ", steps)}].");
+        if (policy.ShadowPercent is < 1 or > 100)
+            errors.Add($"{at}:ShadowPercent must be between 1 and 100; got {policy.ShadowPercent}.");
         if (policy.LinearStep is < 1 or > 50)
             errors.Add($"{at}:LinearStep must be between 1 and 50 percent; got {policy.LinearStep}.");
         foreach (var (key, value, min, max) in new[]

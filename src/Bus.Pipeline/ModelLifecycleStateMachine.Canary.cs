@@ -4,8 +4,9 @@ using MassTransit;
 
 namespace Bus.Pipeline;
 
-// Canary: a promoted version takes a growing share of live traffic, judged on what the serving replicas measure, until it
-// is promoted (the alias moves, as for any deployment) or a guardrail ends it while the champion never stopped serving.
+// Canary and Shadow: a promoted version takes a growing share of live traffic (Canary), or answers a copy of it that no
+// client sees (Shadow), judged on what the serving replicas measure, until it is promoted (the alias moves, as for any
+// deployment) or a guardrail ends it while the champion never stopped serving.
 public sealed partial class ModelLifecycleStateMachine
 {
     /// <summary>Approved with a stepped rollout: the first tick begins step 1.</summary>
@@ -16,8 +17,10 @@ public sealed partial class ModelLifecycleStateMachine
                 .Then(ctx => BeginStep(ctx.Saga, 1))
                 .Publish(ctx => LifecycleMessages.RolloutStep(ctx.Saga, RolloutPolicy(ctx.Saga)))
                 .Schedule(RolloutTimer, ctx => LifecycleMessages.RolloutTick(ctx.Saga), ctx => RolloutPolicy(ctx.Saga).JudgmentInterval)
-                .TransitionTo(Canary)
-                .Audit(_max, _ => SystemActor, ctx => $"rollout started: {RolloutPolicy(ctx.Saga).Describe()}; step 1 at {ctx.Saga.Rollout!.TrafficPercent}%"),
+                .IfElse(ctx => ctx.Saga.Rollout!.Mode == ResolvedRolloutPolicy.ShadowMode,
+                    shadow => shadow.TransitionTo(Shadow),
+                    canary => canary.TransitionTo(Canary))
+                .Audit(_max, _ => SystemActor, ctx => $"rollout started: {RolloutPolicy(ctx.Saga).Describe()}"),
             // A tick that was on its way when the rollout was promoted.
             When(RolloutTimer.Received, ctx => ctx.Saga.Rollout is not { Step: 0 }).Then(_ => { }),
             Ignore(ServingReport));
@@ -29,7 +32,7 @@ public sealed partial class ModelLifecycleStateMachine
             .Audit(_max, ctx => ctx.Message.RequestedBy, ctx => $"rollout {ctx.Message.Action} refused: no rollout is in progress");
 
     void DuringCanary() =>
-        During(Canary, [
+        During(Canary, Shadow, [
             When(ServingReport, ctx => RefusedReport(ctx) is not null)
                 .Then(ctx => LogContext.Warning?.Log("Refused a serving report from {Replica} for {ModelName} {ModelVersion}: {Reason}",
                     ctx.Message.Replica, ctx.Saga.ModelName, ctx.Saga.ModelVersion, RefusedReport(ctx))),

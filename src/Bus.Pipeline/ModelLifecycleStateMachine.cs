@@ -175,6 +175,7 @@ public sealed partial class ModelLifecycleStateMachine : MassTransitStateMachine
     public State AwaitingApproval { get; private set; } = null!;
     public State Approved { get; private set; } = null!;
     public State Canary { get; private set; } = null!;
+    public State Shadow { get; private set; } = null!;
     public State Deployed { get; private set; } = null!;
     public State Rejected { get; private set; } = null!;
     public State Failed { get; private set; } = null!;

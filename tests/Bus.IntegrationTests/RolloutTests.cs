@@ -45,6 +45,13 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
             settings[rollout + "AgreementSample"] = "0.2";
             // One model's runs take well under a millisecond here; a busy 2-core machine can make any p99 jump.
             settings[rollout + "Guardrails:MaxLatencyRatio"] = "20";
+            var shadow = "Bus:Lifecycle:Rollout:Models:digits-shadow:";
+            settings[shadow + "Mode"] = "Shadow";
+            settings[shadow + "ShadowPercent"] = "100";
+            settings[shadow + "BakeTime"] = "00:00:03";
+            settings[shadow + "JudgmentInterval"] = "00:00:02";
+            settings[shadow + "MinRequests"] = "20";
+            settings[shadow + "Guardrails:MaxLatencyRatio"] = "20";
             return settings;
         }
 
@@ -99,6 +106,7 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
         (await Post(http, deployer, "/lifecycle/digits/3/rollout/pause")).Should().Be(HttpStatusCode.Accepted);
         await pipeline.WaitFor(async () => (await Timeline(deployer, "3")).Any(d => d.StartsWith("rollout paused at 25%", StringComparison.Ordinal)),
             "the pause recorded", TimeSpan.FromSeconds(30));
+        (await Status(deployer, "3"))["rollout"]!.ToString().Should().StartWith("canary step 1 of 2, 25% of live traffic (paused)");
         for (var i = 0; i < 2_000; i++)
         {
             var answer = await Call(http, replicas[i % 2], $"split-{i}", Pixels(random.Next(17)));
@@ -147,6 +155,30 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
             after.Status.Should().Be(HttpStatusCode.OK, "the champion answers the input the candidate could not");
             after.Version.Should().Be("2");
         }
+
+        // Shadow: the champion answers every caller; a copy of each request goes to the candidate, whose answers no client sees.
+        await pipeline.AnnounceAsync("digits-shadow", "1", trained);
+        await WaitForState(pipeline, deployer, "1", "Deployed", "digits-shadow 1 deployed at once", "digits-shadow");
+        await pipeline.AnnounceAsync("digits-shadow", "2", trained);
+        await WaitForState(pipeline, deployer, "2", "Shadow", "digits-shadow 2 in its shadow rollout", "digits-shadow");
+        var shadowAnswers = new List<string>();
+        await pipeline.WaitFor(async () =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                var answer = await Call(http, replicas[i % 2], $"shadow-{random.Next(100_000)}", Pixels(random.Next(17)), "digits-shadow");
+                answer.Status.Should().Be(HttpStatusCode.OK, answer.Body);
+                if (await StateOf(deployer, "2", "digits-shadow") == "Shadow")
+                    shadowAnswers.Add(answer.Version);
+            }
+
+            return await StateOf(deployer, "2", "digits-shadow") == "Deployed";
+        }, "digits-shadow 2 promoted from its shadow", TimeSpan.FromMinutes(3), () => deployer.Log);
+        shadowAnswers.Should().NotBeEmpty().And.OnlyContain(v => v == "1", "a shadow candidate's answers never reach a client");
+        var shadowTimeline = await Timeline(deployer, "2", "digits-shadow");
+        shadowTimeline.Should().Contain(d => d.StartsWith("rollout started: shadow rollout: a copy of 100% of live requests", StringComparison.Ordinal));
+        shadowTimeline.Should().Contain(d => d.Contains(": pass: ", StringComparison.Ordinal) && d.Contains("agreement with the champion 100% of ",
+            StringComparison.Ordinal));
     }
 
     /// <summary>The trained model behind a guard that is the identity on the set's pixels (0-16) and NaN past exp's float range.</summary>
@@ -225,9 +257,9 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
         public JsonNode? Prediction => Status == HttpStatusCode.OK ? JsonNode.Parse(Body)!["predictions"]![0] : null;
     }
 
-    static async Task<Answer> Call(HttpClient http, HostProcess replica, string caller, float[] pixels)
+    static async Task<Answer> Call(HttpClient http, HostProcess replica, string caller, float[] pixels, string model = "digits")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(replica.Url, "/models/digits/predict"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(replica.Url, $"/models/{model}/predict"))
         {
             Content = JsonContent.Create(new { instances = new[] { pixels } }),
         };
@@ -244,22 +276,22 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
     static async Task<HttpStatusCode> Post(HttpClient http, HostProcess host, string path) =>
         (await http.PostAsJsonAsync(new Uri(host.Url, path), new { reason = "measuring the split" })).StatusCode;
 
-    static async Task<JsonObject> Status(HostProcess host, string version)
+    static async Task<JsonObject> Status(HostProcess host, string version, string model = "digits")
     {
         using var http = new HttpClient();
-        return (await http.GetFromJsonAsync<JsonObject>(new Uri(host.Url, $"/lifecycle/digits/{version}")))!;
+        return (await http.GetFromJsonAsync<JsonObject>(new Uri(host.Url, $"/lifecycle/{model}/{version}")))!;
     }
 
-    static async Task<string?> StateOf(HostProcess host, string version)
+    static async Task<string?> StateOf(HostProcess host, string version, string model = "digits")
     {
         using var http = new HttpClient();
-        var response = await http.GetAsync(new Uri(host.Url, $"/lifecycle/digits/{version}"));
+        var response = await http.GetAsync(new Uri(host.Url, $"/lifecycle/{model}/{version}"));
         return response.IsSuccessStatusCode ? JsonNode.Parse(await response.Content.ReadAsStringAsync())!["state"]!.ToString() : null;
     }
 
-    static async Task<List<string>> Timeline(HostProcess host, string version) =>
-        (await Status(host, version))["history"]!.AsArray().Select(r => r!["detail"]?.ToString() ?? "").ToList();
+    static async Task<List<string>> Timeline(HostProcess host, string version, string model = "digits") =>
+        (await Status(host, version, model))["history"]!.AsArray().Select(r => r!["detail"]?.ToString() ?? "").ToList();
 
-    static Task WaitForState(HostedPipeline pipeline, HostProcess host, string version, string state, string what) =>
-        pipeline.WaitFor(async () => await StateOf(host, version) == state, what, TimeSpan.FromMinutes(3), () => host.Log);
+    static Task WaitForState(HostedPipeline pipeline, HostProcess host, string version, string state, string what, string model = "digits") =>
+        pipeline.WaitFor(async () => await StateOf(host, version, model) == state, what, TimeSpan.FromMinutes(3), () => host.Log);
 }

@@ -26,14 +26,14 @@ public class When_a_promoted_version_rolls_out_on_live_traffic
     });
 
     /// <summary>Deploys digits 1 (the first version goes out at once: no champion to compare with), then evaluates 2 against it.</summary>
-    static async Task<(Guid Champion, Guid Candidate)> Candidate(LifecycleHarness h)
+    static async Task<(Guid Champion, Guid Candidate)> Candidate(LifecycleHarness h, bool shadow = false)
     {
         var champion = await h.Deploy("digits", "1", 0.90);
         var id = ModelVersionKey.For("digits", "2");
         await h.Publish(LifecycleHarness.Announcement("digits", "2"));
         (await h.InState(id, h.Machine.Evaluating)).Should().BeTrue();
         await h.Publish(LifecycleHarness.Evaluation(id, "digits", "2", 0.93, new ChampionReference { ModelVersionId = champion, ModelVersion = "1" }));
-        (await h.InState(id, h.Machine.Canary)).Should().BeTrue($"digits 2 should begin its canary; it is {h.StateOf(id)}");
+        (await h.InState(id, shadow ? h.Machine.Shadow : h.Machine.Canary)).Should().BeTrue($"digits 2 should begin its rollout; it is {h.StateOf(id)}");
         return (champion, id);
     }
 
@@ -95,6 +95,30 @@ public class When_a_promoted_version_rolls_out_on_live_traffic
         (await h.CountPublished<RolloutStepStarted>(m => m.ModelVersionId == candidate && m.TrafficPercent == 50)).Should().BeGreaterThan(0);
         (await h.CountPublished<RolloutEnded>(m => m.ModelVersionId == candidate && m.Outcome == RolloutOutcomes.Promoted)).Should().Be(1);
         h.StateOf(champion).Should().Be(h.Machine.Superseded.Name);
+    }
+
+    [Fact]
+    public async Task Should_judge_a_shadow_candidate_on_copies_of_the_requests_and_promote_it()
+    {
+        await using var h = await Start(p =>
+        {
+            p.Mode = ResolvedRolloutPolicy.ShadowMode;
+            p.ShadowPercent = 40;
+        });
+        var (champion, candidate) = await Candidate(h, shadow: true);
+
+        await ReportUntil(h, () => h.StateOf(candidate) == h.Machine.Deployed.Name, () =>
+            [Report(candidate, champion, Window(candidate, 40) with { Compared = 40, Agreed = 39 }, Window(champion, 100))]);
+
+        (await h.InState(candidate, h.Machine.Deployed)).Should().BeTrue($"it is {h.StateOf(candidate)}");
+        var details = h.Instance(candidate)!.History.Select(r => r.Detail ?? "").ToList();
+        details.Should().Contain(d => d.StartsWith("rollout started: shadow rollout: a copy of 40% of live requests goes to the candidate",
+            StringComparison.Ordinal));
+        details.Should().Contain(d => d.Contains("agreement with the champion 97.5% of ", StringComparison.Ordinal));
+        h.Instance(candidate)!.History.Should().Contain(r => r.State == "Shadow");
+        (await h.CountPublished<RolloutStepStarted>(m => m.ModelVersionId == candidate && m.Mode == "Shadow" && m.TrafficPercent == 40))
+            .Should().BeGreaterThan(0);
+
     }
 
     [Fact]

@@ -64,6 +64,8 @@ static class ModelsApi
         }
 
         server.Meter(answered.VersionId).Labeled(answered.Answer, label);
+        if (answered is { ShadowVersionId: { } shadow, ShadowAnswer: { } shadowAnswer })
+            server.Meter(shadow).Labeled(shadowAnswer, label);
         InferenceMetrics.RecordFeedback(name, "accepted");
         return Results.Accepted(value: new { request.PredictionId, accepted = true });
     }
@@ -145,9 +147,11 @@ static class ModelsApi
                 if (candidate && server.RouteOf(name) is { } route && Random.Shared.NextDouble() < route.AgreementSample)
                     Mirror(server, name, served, rows, inputs, request.Instances.Length, shape);
                 outcome = "ok";
-                return Results.Ok(new PredictResponse(served.ModelName, served.Version, served.Revision,
-                    rows.Select(r => new Prediction(ClassificationMetrics.ArgMax(r), r, server.Predictions.Add(served.ModelName, served.VersionId, r)))
-                        .ToList()));
+                var predictions = rows.Select(r => new Prediction(ClassificationMetrics.ArgMax(r), r, server.Predictions.Add(served.ModelName,
+                    served.VersionId, r))).ToList();
+                if (!candidate && server.RouteOf(name) is { } shadow && shadow.Copies())
+                    ShadowCopy(server, name, rows, predictions, inputs, request.Instances.Length, shape);
+                return Results.Ok(new PredictResponse(served.ModelName, served.Version, served.Revision, predictions));
             }) ?? NotServed(name, ref outcome), cancellationToken);
             return response as IResult ?? Results.Problem("inference is at capacity; try again", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
@@ -195,6 +199,49 @@ static class ModelsApi
         var meter = server.Meter(candidate.VersionId);
         for (var i = 0; i < count; i++)
             meter.Compared(rows[i], theirs[i]);
+    }
+
+    /// <summary>Shadow runs at once, beside the requests: past this many, a copy is skipped rather than queued.</summary>
+    static readonly SemaphoreSlim ShadowSlots = new(Math.Max(1, Environment.ProcessorCount / 2));
+
+    /// <summary>
+    /// A shadow rollout's copy: after the champion answered, the candidate runs the same request off the caller's path; its
+    /// answer is measured and compared with the champion's, and kept beside the prediction for a label, never returned.
+    /// </summary>
+    static void ShadowCopy(ModelServer server, string name, float[][] championRows, IReadOnlyList<Prediction> predictions, float[] inputs, int count,
+        int[] shape)
+    {
+        if (!ShadowSlots.Wait(0))
+            return;
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                server.UseCandidate(name, candidate =>
+                {
+                    var rows = LiveRun(server, candidate, inputs, count, shape);
+                    var meter = server.Meter(candidate.VersionId);
+                    for (var i = 0; i < count; i++)
+                    {
+                        if (Array.TrueForAll(rows[i], float.IsFinite))
+                        {
+                            meter.Compared(rows[i], championRows[i]);
+                            server.Predictions.AttachShadow(predictions[i].PredictionId, candidate.VersionId, rows[i]);
+                        }
+                    }
+
+                    return rows;
+                });
+            }
+            catch (Exception)
+            {
+                // Counted as the candidate's error by LiveRun; a shadow never fails a caller.
+            }
+            finally
+            {
+                ShadowSlots.Release();
+            }
+        });
     }
 
     static IResult NotServed(string name, ref string outcome)

@@ -8,7 +8,7 @@ namespace Bus.Ml.Live;
 /// </summary>
 public sealed class PredictionLog(int capacity = 100_000, TimeSpan? window = null)
 {
-    readonly ConcurrentDictionary<Guid, (string ModelName, Guid VersionId, float[] Answer, long At)> _answers = new();
+    readonly ConcurrentDictionary<Guid, Entry> _answers = new();
     readonly ConcurrentQueue<(Guid Id, long At)> _order = new();
 
     public int Capacity { get; } = capacity;
@@ -18,7 +18,7 @@ public sealed class PredictionLog(int capacity = 100_000, TimeSpan? window = nul
     {
         var id = Guid.NewGuid();
         var now = Environment.TickCount64;
-        _answers[id] = (modelName, versionId, answer, now);
+        _answers[id] = new Entry(modelName, versionId, answer, now);
         _order.Enqueue((id, now));
         while (_answers.Count > Capacity || (_order.TryPeek(out var oldest) && now - oldest.At > Window.TotalMilliseconds))
         {
@@ -31,7 +31,20 @@ public sealed class PredictionLog(int capacity = 100_000, TimeSpan? window = nul
     }
 
     /// <summary>The answer of a prediction, taken (a label counts once); null when unknown or past the window.</summary>
-    public (string ModelName, Guid VersionId, float[] Answer)? Take(Guid id) =>
-        _answers.TryRemove(id, out var answer) && Environment.TickCount64 - answer.At <= Window.TotalMilliseconds
-            ? (answer.ModelName, answer.VersionId, answer.Answer) : null;
+    public Entry? Take(Guid id) =>
+        _answers.TryRemove(id, out var answer) && Environment.TickCount64 - answer.At <= Window.TotalMilliseconds ? answer : null;
+
+    /// <summary>What a shadow candidate answered to the same request, so that a label for it measures the candidate too.</summary>
+    public void AttachShadow(Guid id, Guid versionId, float[] answer)
+    {
+        if (_answers.TryGetValue(id, out var entry))
+            _answers.TryUpdate(id, entry with { ShadowVersionId = versionId, ShadowAnswer = answer }, entry);
+    }
+
+    /// <summary>One answer: its model and version, what it said, when; and a shadow candidate's answer to the same request, if any.</summary>
+    public sealed record Entry(string ModelName, Guid VersionId, float[] Answer, long At)
+    {
+        public Guid? ShadowVersionId { get; init; }
+        public float[]? ShadowAnswer { get; init; }
+    }
 }

@@ -23,8 +23,9 @@ public sealed record ResolvedRolloutPolicy(
     public const string AllAtOnce = nameof(AllAtOnce);
     public const string Canary = nameof(Canary);
     public const string Linear = nameof(Linear);
+    public const string ShadowMode = "Shadow";
 
-    public static IReadOnlyList<string> Modes { get; } = [AllAtOnce, Canary, Linear];
+    public static IReadOnlyList<string> Modes { get; } = [AllAtOnce, Canary, Linear, ShadowMode];
 
     /// <summary>Whether the version goes through steps of live traffic before the alias moves.</summary>
     public bool Stepped => Mode != AllAtOnce;
@@ -41,9 +42,13 @@ public sealed record ResolvedRolloutPolicy(
             (own is null ? null : get(own.Guardrails)) ?? get(fallback.Guardrails) ?? value;
         var mode = own?.Mode ?? fallback.Mode ?? AllAtOnce;
         var linear = own?.LinearStep ?? fallback.LinearStep ?? 25;
-        IReadOnlyList<int> steps = mode == Linear
-            ? Enumerable.Range(1, Math.Max(1, (100 - 1) / Math.Max(1, linear))).Select(i => i * linear).Where(p => p < 100).ToList()
-            : own?.Steps ?? fallback.Steps ?? [10, 50];
+        IReadOnlyList<int> steps = mode switch
+        {
+            Linear => Enumerable.Range(1, Math.Max(1, (100 - 1) / Math.Max(1, linear))).Select(i => i * linear).Where(p => p < 100).ToList(),
+            // One step: the share of requests copied to the candidate.
+            ShadowMode => [own?.ShadowPercent ?? fallback.ShadowPercent ?? 100],
+            _ => own?.Steps ?? fallback.Steps ?? [10, 50],
+        };
         return new ResolvedRolloutPolicy(mode, steps,
             Pick(p => p.BakeTime, TimeSpan.FromMinutes(10)),
             Pick(p => p.JudgmentInterval, TimeSpan.FromMinutes(1)),
@@ -61,7 +66,10 @@ public sealed record ResolvedRolloutPolicy(
     }
 
     /// <summary>The plan in words, for the audit record that starts the rollout.</summary>
-    public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Mode.ToLowerInvariant()} rollout {string.Join(" → ", Steps.Select(s => $"{s}%"))} → 100%, {BakeTime} per step, judged every " +
-        $"{JudgmentInterval} on at least {MinRequests} requests, {FailureLimit} failed judgment(s) end it");
+    public string Describe() => Mode == ShadowMode
+        ? string.Create(CultureInfo.InvariantCulture, $"shadow rollout: a copy of {Steps[0]}% of live requests goes to the candidate, whose answers " +
+            $"no client sees, for {BakeTime}; judged every {JudgmentInterval} on at least {MinRequests} requests, {FailureLimit} failed judgment(s) end it")
+        : string.Create(CultureInfo.InvariantCulture, $"{Mode.ToLowerInvariant()} rollout {string.Join(" → ", Steps.Select(s => $"{s}%"))} → 100%, " +
+            $"{BakeTime} per step, judged every {JudgmentInterval} on at least {MinRequests} requests, {FailureLimit} failed judgment(s) end it; " +
+            $"step 1 at {Steps[0]}%");
 }

@@ -7,7 +7,10 @@ namespace Bus.Pipeline.Rollout;
 /// </summary>
 public sealed class RolloutPolicy
 {
-    /// <summary><c>AllAtOnce</c> (the alias moves for every request at once), <c>Canary</c> (the steps given) or <c>Linear</c> (equal steps).</summary>
+    /// <summary>
+    /// <c>AllAtOnce</c> (the alias moves for every request at once), <c>Canary</c> (the steps given), <c>Linear</c> (equal
+    /// steps) or <c>Shadow</c> (the champion answers every request; a copy goes to the candidate, whose answers no client sees).
+    /// </summary>
     public string? Mode { get; set; }
 
     /// <summary>Canary: the candidate's share of live traffic at each step, in percent, rising, each 1-99 (100 % is the promotion).</summary>
@@ -15,6 +18,9 @@ public sealed class RolloutPolicy
 
     /// <summary>Linear: the share added at each step, in percent (20 gives 20, 40, 60, 80).</summary>
     public int? LinearStep { get; set; }
+
+    /// <summary>Shadow: the share of requests copied to the candidate, in percent (1-100).</summary>
+    public int? ShadowPercent { get; set; }
 
     /// <summary>How long each step serves, with every judgment in it passing, before the next step.</summary>
     public TimeSpan? BakeTime { get; set; }

@@ -35,4 +35,10 @@ public sealed class RolloutProgress
         Replicas = [];
         Reports = [];
     }
+
+    /// <summary>A version's rollout in words ("canary step 1 of 2, 25% of live traffic (paused); 3 judgment(s), the last: ..."); null outside one.</summary>
+    public static string? Summary(ModelLifecycleState saga) =>
+        !LifecycleStates.RollingOut.Contains(saga.CurrentState) || saga.Rollout is not { Step: > 0 } r ? null
+            : $"{r.Mode.ToLowerInvariant()} step {r.Step} of {r.Steps.Count}, {r.TrafficPercent}% of live traffic{(r.Paused ? " (paused)" : "")}; " +
+              $"{r.Judgments} judgment(s){(r.LastJudgment is { } last ? $", the last: {last}" : "")}";
 }

@@ -12,6 +12,9 @@ namespace Bus.Stages.Serving;
 /// </summary>
 public sealed class CandidateFollower(S3ArtifactStore store, ModelServer server, ILogger<CandidateFollower> logger)
 {
+    /// <summary>The mode name a shadow rollout's steps carry (the lifecycle's policy names it).</summary>
+    public const string ShadowMode = "Shadow";
+
     public async Task StepAsync(RolloutStepStarted m, CancellationToken cancellationToken)
     {
         if (server.RouteOf(m.ModelName) is { } route && route.Candidate.VersionId == m.ModelVersionId)
@@ -19,7 +22,13 @@ public sealed class CandidateFollower(S3ArtifactStore store, ModelServer server,
             if (route.TrafficPercent != m.TrafficPercent)
                 logger.LogInformation("Rollout of {ModelName} {ModelVersion}: step {Step}, the candidate takes {Percent}%", m.ModelName, m.ModelVersion,
                     m.Step, m.TrafficPercent);
-            server.Route(route with { TrafficPercent = m.TrafficPercent, AgreementSample = m.AgreementSample, ReportInterval = m.ReportInterval });
+            server.Route(route with
+            {
+                TrafficPercent = m.TrafficPercent,
+                AgreementSample = m.AgreementSample,
+                ReportInterval = m.ReportInterval,
+                Shadow = m.Mode == ShadowMode,
+            });
             return;
         }
 
@@ -39,7 +48,7 @@ public sealed class CandidateFollower(S3ArtifactStore store, ModelServer server,
         }
 
         server.Route(new CandidateRoute(new ServedModel(m.ModelName, m.ModelVersionId, m.ModelVersion, 0, model), m.TrafficPercent, m.AgreementSample,
-            m.ReportInterval));
+            m.ReportInterval, m.Mode == ShadowMode));
         logger.LogInformation("Rollout of {ModelName} {ModelVersion}: step {Step}, the candidate takes {Percent}% of the callers here", m.ModelName,
             m.ModelVersion, m.Step, m.TrafficPercent);
     }
