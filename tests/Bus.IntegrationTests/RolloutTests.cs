@@ -181,6 +181,81 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
             StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Should_go_on_when_a_replica_is_killed_and_resume_when_the_lifecycle_host_restarts()
+    {
+        await using var postgres = await PostgresCluster.StartAsync();
+        var connectionString = await HostedPipeline.CreateDatabase(postgres, "rolloutfaults");
+        using var pipeline = new HostedPipeline(emulator, "canaryfault", output);
+        var trained = await pipeline.TrainAsync("trained");
+        Dictionary<string, string> Settings(string name)
+        {
+            var settings = pipeline.Settings(Path.Combine(pipeline.Data, name), connectionString);
+            settings["Bus:Security:Predict:RequestsPerSecond"] = "0";
+            var rollout = "Bus:Lifecycle:Rollout:Models:digits:";
+            settings[rollout + "Mode"] = "Linear";
+            settings[rollout + "LinearStep"] = "30";
+            settings[rollout + "BakeTime"] = "00:00:06";
+            settings[rollout + "JudgmentInterval"] = "00:00:02";
+            settings[rollout + "MinRequests"] = "10";
+            settings[rollout + "Guardrails:MaxLatencyRatio"] = "20";
+            return settings;
+        }
+
+        var deployer = await HostProcess.StartAsync("deployer", ["lifecycle", "evaluation", "deployment"], Settings("deployer"), default);
+        try
+        {
+            await using var replicaA = await HostProcess.StartAsync("replica-a", ["serving"], Settings("replica-a"), default);
+            await using var replicaB = await HostProcess.StartAsync("replica-b", ["serving"], Settings("replica-b"), default);
+            using var http = new HttpClient();
+            await pipeline.AnnounceAsync("digits", "1", trained);
+            await WaitForState(pipeline, deployer, "1", "Deployed", "digits 1 deployed");
+            await pipeline.AnnounceAsync("digits", "2", trained);
+            await WaitForState(pipeline, deployer, "2", "Canary", "digits 2 rolling out");
+            var random = new Random(5);
+            async Task Traffic(params HostProcess[] replicas)
+            {
+                for (var i = 0; i < 30; i++)
+                    await Call(http, replicas[i % replicas.Length], $"caller-{random.Next(100_000)}", Pixels(random.Next(17)));
+            }
+
+            await pipeline.WaitFor(async () =>
+            {
+                await Traffic(replicaA, replicaB);
+                return (await Timeline(deployer, "2")).Any(d => d.Contains(": pass: ", StringComparison.Ordinal));
+            }, "a first passing judgment with both replicas", TimeSpan.FromMinutes(1), () => deployer.Log);
+
+            // A replica dies mid-step: its reports stop, the others go on being judged; nothing is promoted for want of its data.
+            replicaA.Kill();
+            var judged = (await Timeline(deployer, "2")).Count(d => d.StartsWith("judgment ", StringComparison.Ordinal));
+            await pipeline.WaitFor(async () =>
+            {
+                await Traffic(replicaB);
+                return (await Timeline(deployer, "2")).Count(d => d.StartsWith("judgment ", StringComparison.Ordinal)) >= judged + 2;
+            }, "judgments going on with one replica", TimeSpan.FromMinutes(1), () => deployer.Log);
+            (await StateOf(deployer, "2")).Should().BeOneOf("Canary", "Approved", "Deployed");
+
+            // The lifecycle host dies too, and another takes its place: the rollout's timer and state are durable, so it resumes.
+            await deployer.DisposeAsync();
+            var before = (await HostedPipeline.Cli("status", "digits", "2", "--db", connectionString)).Output;
+            deployer = await HostProcess.StartAsync("deployer", ["lifecycle", "evaluation", "deployment"], Settings("deployer"), default);
+            await pipeline.WaitFor(async () =>
+            {
+                await Traffic(replicaB);
+                return await StateOf(deployer, "2") == "Deployed";
+            }, "digits 2 promoted after the lifecycle host restarted", TimeSpan.FromMinutes(3), () => deployer.Log);
+            before.Should().Contain("rollout", "the version was mid-rollout when its host went away");
+            var timeline = await Timeline(deployer, "2");
+            timeline.Should().Contain(d => d.StartsWith("rollout started: linear rollout 30% → 60% → 90% → 100%", StringComparison.Ordinal));
+            timeline.Should().Contain(d => d.StartsWith("rollout promoted", StringComparison.Ordinal));
+            (await Call(http, replicaB, "after", Pixels(2))).Version.Should().Be("2");
+        }
+        finally
+        {
+            await deployer.DisposeAsync();
+        }
+    }
+
     /// <summary>The trained model behind a guard that is the identity on the set's pixels (0-16) and NaN past exp's float range.</summary>
     async Task<JsonNode> LiveFaultAsync(JsonNode trained)
     {
