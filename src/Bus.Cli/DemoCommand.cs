@@ -51,6 +51,22 @@ static class DemoCommand
                 // The operator, not the training job, decides what "better" means: digits is graded on this set.
                 ["Bus:Evaluation:Models:digits:ValidationSetUri"] = $"s3://{scope}-bus-evaluation/digits/validation.json",
             };
+            // A short canary for the demo (production would bake for minutes on hundreds of requests): 25 %, then 50 % of the
+            // callers, judged every 2 s, one failed judgment ends it. Latency is left to a generous bound: on a shared 2-core
+            // machine any p99 of sub-millisecond runs can jump.
+            foreach (var (key, value) in new Dictionary<string, string>
+            {
+                ["Mode"] = "Canary",
+                ["Steps:0"] = "25",
+                ["Steps:1"] = "50",
+                ["BakeTime"] = "00:00:04",
+                ["JudgmentInterval"] = "00:00:02",
+                ["MinRequests"] = "20",
+                ["FailureLimit"] = "1",
+                ["AgreementSample"] = "0.2",
+                ["Guardrails:MaxLatencyRatio"] = "20",
+            })
+                settings[$"Bus:Lifecycle:Rollout:Models:digits:{key}"] = value;
             Step("as the operator: publishing digits' governed evaluation set (training jobs cannot choose what they are graded on)");
             await NodeScript.RunAsync("train.mjs", "--endpoint", emulator.ServiceUrl.ToString().TrimEnd('/'), "--quiet",
                 "--evaluation-set", settings["Bus:Evaluation:Models:digits:ValidationSetUri"]);
@@ -75,13 +91,32 @@ static class DemoCommand
             await Train(emulator, scope, "2", epochs, weak: true, cancel.Token);
             var weak = await Follow(http, pipeline, "digits", "2", LifecycleStates.Rejected, cancel.Token);
 
+            var live = new DemoTraffic(http, serving, v1["out"]!.ToString());
+            Step("digits 3 (v1's artifact again) rolls out as a canary: 25 %, then 50 % of the callers, judged on live traffic against the champion " +
+                "while clients call and send back true labels");
+            await Announce(emulator, scope, "3", v1, cancel.Token);
+            var promoted = await live.WhileAsync(() => Follow(http, pipeline, "digits", "3", LifecycleStates.Deployed, cancel.Token), faulty: false,
+                cancel.Token);
+
+            Step("digits 4 passes the governed set but answers NaN when a pixel is out of range, as live inputs sometimes are: it rolls out, fails " +
+                "its first judgment and is taken out by itself while the champion keeps serving");
+            await Announce(emulator, scope, "4", await LiveFaultAsync(emulator, scope, v1, cancel.Token), cancel.Token);
+            var rolledBack = await live.WhileAsync(() => Follow(http, pipeline, "digits", "4", LifecycleStates.Failed, cancel.Token), faulty: true,
+                cancel.Token);
+            Info($"clients: {live.Answered} answered, {live.Failed} failed (all of them digits 4's, within its share of the callers)");
+
             Step("timelines");
             PrintTimeline("digits 1", good);
             PrintTimeline("digits 2", weak);
+            PrintTimeline("digits 3", promoted);
+            PrintTimeline("digits 4", rolledBack);
 
-            var ok = good?["state"]?.ToString() == LifecycleStates.Deployed && prediction && weak?["state"]?.ToString() == LifecycleStates.Rejected;
+            var ok = good?["state"]?.ToString() == LifecycleStates.Deployed && prediction && weak?["state"]?.ToString() == LifecycleStates.Rejected
+                && promoted?["state"]?.ToString() == LifecycleStates.Deployed && rolledBack?["state"]?.ToString() == LifecycleStates.Failed
+                && rolledBack?["reason"]?.ToString().StartsWith("rollout failed", StringComparison.Ordinal) == true;
             Console.WriteLine();
-            Console.WriteLine(ok ? "demo: OK: v1 deployed and serving, v2 rejected with its reason" : "demo: FAILED (see above)");
+            Console.WriteLine(ok ? "demo: OK: v1 deployed and serving, v2 rejected with its reason, v3 promoted through its canary, v4 rolled back " +
+                "automatically on live traffic" : "demo: FAILED (see above)");
             if (!ok)
                 foreach (var h in hosts)
                     Console.Error.WriteLine($"--- {h.Name} log ---\n{h.Log}");
@@ -120,6 +155,51 @@ static class DemoCommand
         var output = await NodeScript.RunAsync("train.mjs", [.. arguments]);
         cancellationToken.ThrowIfCancellationRequested();
         return JsonNode.Parse(output.Trim().Split('\n')[^1]) ?? throw new InvalidOperationException("the training job printed nothing");
+    }
+
+    /// <summary>Announces <paramref name="version"/> with an artifact already uploaded, as a training job does (plain JSON on SNS).</summary>
+    static async Task Announce(EmulatorProcess emulator, string scope, string version, JsonNode trained, CancellationToken cancellationToken)
+    {
+        var settings = new Transport.AmazonSqs.AmazonSqsHostSettings
+        {
+            Region = "us-east-1",
+            ServiceUrl = emulator.ServiceUrl,
+            Scope = scope,
+            Credentials = EmulatorClients.Credentials,
+            CreateEntities = true,
+        };
+        await using var client = new Transport.AmazonSqs.Transport.SqsEntityClient(settings);
+        var topic = Transport.AmazonSqs.EntityNames.Topic(Contracts.StageAttribute.TopicNameOf(typeof(Contracts.TrainingCompleted))!, scope);
+        var announcement = new JsonObject
+        {
+            ["modelName"] = "digits",
+            ["modelVersion"] = version,
+            ["artifactUri"] = trained["artifactUri"]!.ToString(),
+            ["artifactFormat"] = "tfjs-layers",
+            ["artifactSha256"] = trained["artifactSha256"]!.ToString(),
+            ["producer"] = "demo-trainer",
+        };
+        await client.PublishAsync(topic, announcement.ToJsonString(), new Dictionary<string, Transport.AmazonSqs.Sns.SnsAttribute>(), null, null,
+            cancellationToken);
+    }
+
+    /// <summary>v1's model behind <see cref="LiveFault"/>'s guard, uploaded beside it as digits/4: its artifact URI and sha256.</summary>
+    static async Task<JsonNode> LiveFaultAsync(EmulatorProcess emulator, string scope, JsonNode v1, CancellationToken cancellationToken)
+    {
+        var folder = v1["out"]!.ToString();
+        var modelJson = LiveFault.Wrap(await File.ReadAllBytesAsync(Path.Combine(folder, "model.json"), cancellationToken));
+        using var s3 = Ml.S3ArtifactStore.CreateClient(EmulatorClients.Credentials, "us-east-1", emulator.ServiceUrl);
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var bucket = $"{scope}-bus-models";
+        foreach (var (name, bytes) in LiveFault.ShardPaths(modelJson).Select(p => (p, File.ReadAllBytes(Path.Combine(folder, p)))).Prepend(("model.json",
+            modelJson)))
+        {
+            sha.AppendData(bytes);
+            var put = new Amazon.S3.Model.PutObjectRequest { BucketName = bucket, Key = $"digits/4/{name}", InputStream = new MemoryStream(bytes) };
+            await s3.PutObjectAsync(put, cancellationToken);
+        }
+
+        return new JsonObject { ["artifactUri"] = $"s3://{bucket}/digits/4/model.json", ["artifactSha256"] = Convert.ToHexStringLower(sha.GetHashAndReset()) };
     }
 
     /// <summary>Polls the lifecycle saga (through the pipeline host) and prints each new transition until the expected state.</summary>

@@ -66,7 +66,7 @@ public sealed partial class ModelLifecycleStateMachine
                 {
                     ctx.Saga.Rollout!.Paused = false;
                     ctx.Saga.Rollout.StepStartedAt = ctx.Saga.Rollout.BakingSince = DateTimeOffset.UtcNow;
-                    ctx.Saga.Rollout.ResetWindow();
+                    ctx.Saga.Rollout.ResetStep();
                 })
                 .Audit(_max, ctx => ctx.Message.RequestedBy, ctx => $"rollout resumed at {ctx.Saga.Rollout!.TrafficPercent}%: {ctx.Message.Reason}"),
             PromoteRollout(When(RolloutCommand, ctx => ctx.Message.Action == RolloutActions.Promote),
@@ -118,7 +118,7 @@ public sealed partial class ModelLifecycleStateMachine
         rollout.TrafficPercent = rollout.Steps[step - 1];
         rollout.StepStartedAt = rollout.BakingSince = DateTimeOffset.UtcNow;
         rollout.FailuresThisStep = 0;
-        rollout.ResetWindow();
+        rollout.ResetStep();
     }
 
     /// <summary>Why a report cannot be judged (another candidate, impossible numbers, a window in the future); null when it can.</summary>
@@ -148,6 +148,8 @@ public sealed partial class ModelLifecycleStateMachine
         rollout.ChampionVersionId ??= report.Champion.ModelVersionId;
         rollout.Candidate.Add(report.Candidate);
         rollout.Champion.Add(report.Champion);
+        rollout.StepCandidate.Add(report.Candidate);
+        rollout.StepChampion.Add(report.Champion);
     }
 
     /// <summary>A judgment and what follows from it (carried as a payload from the judging activity to the ones that act on it).</summary>
@@ -164,7 +166,8 @@ public sealed partial class ModelLifecycleStateMachine
     Judged Judge(ModelLifecycleState saga)
     {
         var (policy, rollout, now) = (RolloutPolicy(saga), saga.Rollout!, DateTimeOffset.UtcNow);
-        var judgment = RolloutJudge.Judge(policy, rollout.Candidate, rollout.Champion, saga.Task == EvaluationTasks.Regression);
+        var judgment = RolloutJudge.Judge(policy, new RolloutJudge.Measured(rollout.Candidate, rollout.Champion, rollout.StepCandidate, rollout.StepChampion),
+            saga.Task == EvaluationTasks.Regression);
         var replicas = rollout.Replicas.Count;
         rollout.Judgments++;
         rollout.ResetWindow();

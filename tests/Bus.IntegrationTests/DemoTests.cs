@@ -12,6 +12,7 @@ public class When_a_new_user_runs_bus_demo
         var result = await Processes.RunAsync("dotnet", [cli, "demo"], TimeSpan.FromMinutes(8), RepositoryPaths.Root);
 
         result.ExitCode.Should().Be(0, $"{result.Output}\n{result.Error}");
-        result.Output.Should().Contain("Deployed").And.Contain("Rejected").And.Contain("predicted").And.Contain("demo: OK");
+        result.Output.Should().Contain("Deployed").And.Contain("Rejected").And.Contain("predicted").And.Contain("demo: OK")
+            .And.Contain("v3 promoted through its canary").And.Contain("rollout failed at 25% on live traffic: error rate");
     }
 }

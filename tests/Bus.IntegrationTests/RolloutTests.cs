@@ -256,55 +256,18 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
         }
     }
 
-    /// <summary>The trained model behind a guard that is the identity on the set's pixels (0-16) and NaN past exp's float range.</summary>
+    /// <summary>The trained model behind <see cref="LiveFault"/>'s guard: the identity on the set's pixels (0-16), NaN past exp's float range.</summary>
     async Task<JsonNode> LiveFaultAsync(JsonNode trained)
     {
         using var s3 = S3ArtifactStore.CreateClient(EmulatorClients.Credentials, Region, emulator.ServiceUrl);
         var (bucket, key) = S3ArtifactStore.Parse(trained["artifactUri"]!.ToString());
         var folder = key[..(key.LastIndexOf('/') + 1)];
-        var model = JsonNode.Parse(await Read(s3, bucket, key))!;
-        var sequential = model["modelTopology"]!["model_config"] ?? model["modelTopology"]!;
-        var layers = sequential["config"]!["layers"]!.AsArray().Select(l => l!.DeepClone()).ToList();
-        var input = layers[0]!["config"]!["batch_input_shape"]!.DeepClone();
-        static JsonArray From(params string[] sources) => new(new JsonArray(sources.Select(s => (JsonNode)new JsonArray(s, 0, 0, new JsonObject())).ToArray()));
-        JsonObject Layer(string type, string name, JsonObject config, JsonArray inbound)
-        {
-            config["name"] = name;
-            return new JsonObject { ["class_name"] = type, ["name"] = name, ["config"] = config, ["inbound_nodes"] = inbound };
-        }
-
-        var functional = new JsonArray(
-            Layer("InputLayer", "live_in", new JsonObject { ["batch_input_shape"] = input, ["dtype"] = "float32" }, []),
-            Layer("Activation", "live_exp", new JsonObject { ["activation"] = "exponential" }, From("live_in")),
-            Layer("Rescaling", "live_zero", new JsonObject { ["scale"] = 0, ["offset"] = 0 }, From("live_exp")),
-            Layer("Add", "live_guard", [], From("live_in", "live_zero")));
-        var previous = "live_guard";
-        foreach (var layer in layers)
-        {
-            var name = layer!["config"]!["name"]!.ToString();
-            layer["name"] = name;
-            layer["inbound_nodes"] = From(previous);
-            functional.Add(layer);
-            previous = name;
-        }
-
-        model["modelTopology"] = new JsonObject
-        {
-            ["class_name"] = "Model",
-            ["config"] = new JsonObject
-            {
-                ["name"] = "live_fault",
-                ["layers"] = functional,
-                ["input_layers"] = new JsonArray(new JsonArray("live_in", 0, 0)),
-                ["output_layers"] = new JsonArray(new JsonArray(previous, 0, 0)),
-            },
-        };
-        var json = JsonSerializer.SerializeToUtf8Bytes(model);
+        var json = LiveFault.Wrap(await Read(s3, bucket, key));
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(json);
         var target = folder.Replace("/trained/", "/live-fault/", StringComparison.Ordinal);
         await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = target + "model.json", InputStream = new MemoryStream(json) });
-        foreach (var path in model["weightsManifest"]!.AsArray().SelectMany(g => g!["paths"]!.AsArray()).Select(p => p!.ToString()))
+        foreach (var path in LiveFault.ShardPaths(json))
         {
             var shard = await Read(s3, bucket, folder + path);
             sha.AppendData(shard);

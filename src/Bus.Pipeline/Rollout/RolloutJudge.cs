@@ -18,57 +18,79 @@ public sealed record RolloutJudgment(string Verdict, IReadOnlyList<GuardrailChec
 }
 
 /// <summary>
-/// Judges a candidate on the measurements every replica reported in a window, against the champion on the same traffic:
-/// error rate (absolute and against the champion), p99 latency against the champion's, agreement with the champion on
-/// mirrored requests, the live metric from clients' labels, and the stability of its answers (population stability index).
-/// A guardrail without enough data for either version is not judged and says so.
+/// Judges a candidate on what every replica reported, against the champion on the same traffic. The fast guardrails use
+/// the window since the last judgment: error rate (absolute and against the champion's) and p99 latency against the
+/// champion's. The statistical ones use everything since the step began, and fail only on evidence, not on the noise of a
+/// small sample: agreement with the champion on mirrored requests and the live metric from clients' labels fail when their
+/// 95 % confidence bound is past the bound, and the stability of the answers (population stability index) is judged once
+/// the step has ten answers per class. A guardrail without enough data is not judged.
 /// </summary>
 public static class RolloutJudge
 {
-    public static RolloutJudgment Judge(ResolvedRolloutPolicy policy, RolloutTally candidate, RolloutTally champion, bool regression)
+    /// <summary>z for a one-sided 95 % confidence bound.</summary>
+    const double Z = 1.645;
+
+    /// <summary>What a judgment reads: the window since the last judgment and the whole step, for candidate and champion.</summary>
+    public sealed record Measured(RolloutTally Candidate, RolloutTally Champion, RolloutTally StepCandidate, RolloutTally StepChampion);
+
+    public static RolloutJudgment Judge(ResolvedRolloutPolicy policy, Measured measured, bool regression)
     {
+        var (candidate, champion, stepCandidate, stepChampion) = (measured.Candidate, measured.Champion, measured.StepCandidate, measured.StepChampion);
         if (candidate.Requests < policy.MinRequests)
             return new RolloutJudgment(RolloutJudgment.Wait, [],
                 F($"waiting: {candidate.Requests} candidate requests of the {policy.MinRequests} a judgment needs"));
 
         var checks = new List<GuardrailCheck>();
         Check(checks, "error rate", candidate.ErrorRate, policy.MaxErrorRate, atMost: true, v => Percent(v));
-        var championMeasured = champion.Requests >= policy.MinRequests;
-        if (championMeasured)
+        if (champion.Requests >= policy.MinRequests)
         {
             Check(checks, "error rate over the champion's", candidate.ErrorRate - champion.ErrorRate, policy.MaxErrorRateIncrease, atMost: true,
                 v => F($"{Percent(v)} ({Percent(candidate.ErrorRate)} against {Percent(champion.ErrorRate)})"));
             var ratio = candidate.P99Ms / Math.Max(1, champion.P99Ms);
             Check(checks, "p99 latency against the champion's", ratio, policy.MaxLatencyRatio, atMost: true,
                 v => F($"×{v:0.##} ({candidate.P99Ms:0.##} ms against {champion.P99Ms:0.##} ms)"));
-            if (candidate.Outputs.Length > 0 && champion.Outputs.Length > 0)
-                Check(checks, "stability of answers (PSI)", Psi(candidate.Outputs, champion.Outputs), policy.MaxPsi, atMost: true, v => F($"{v:0.###}"));
         }
 
-        if (candidate.Compared >= policy.MinSamples)
-            Check(checks, "agreement with the champion", (double)candidate.Agreed / candidate.Compared, policy.MinAgreement, atMost: false,
-                v => F($"{Percent(v)} of {candidate.Compared} mirrored requests"));
-        if (candidate.Labeled >= policy.MinSamples && champion.Labeled >= policy.MinSamples)
+        var bins = Math.Max(stepCandidate.Outputs.Length, stepChampion.Outputs.Length);
+        if (bins > 0 && stepCandidate.Outputs.Sum() >= 10L * bins && stepChampion.Outputs.Sum() >= 10L * bins)
+            Check(checks, "stability of answers (PSI)", Psi(stepCandidate.Outputs, stepChampion.Outputs), policy.MaxPsi, atMost: true,
+                v => F($"{v:0.###} over the step"));
+
+        if (stepCandidate.Compared >= policy.MinSamples)
         {
-            if (regression)
-            {
-                var (c, h) = (Math.Sqrt(candidate.SquaredError / candidate.Labeled), Math.Sqrt(champion.SquaredError / champion.Labeled));
-                Check(checks, "live rmse over the champion's", h == 0 ? (c == 0 ? 0 : double.PositiveInfinity) : c / h - 1, policy.MaxLiveMetricDrop,
-                    atMost: true, v => F($"{Percent(v)} ({c:0.####} against {h:0.####})"));
-            }
-            else
-            {
-                var (c, h) = ((double)candidate.Correct / candidate.Labeled, (double)champion.Correct / champion.Labeled);
-                Check(checks, "live accuracy below the champion's", h - c, policy.MaxLiveMetricDrop, atMost: true,
-                    v => F($"{Percent(v)} ({Percent(c)} of {candidate.Labeled} labels against {Percent(h)} of {champion.Labeled})"));
-            }
+            var agreement = (double)stepCandidate.Agreed / stepCandidate.Compared;
+            var upper = Math.Min(1, agreement + Z * Math.Sqrt(agreement * (1 - agreement) / stepCandidate.Compared));
+            Check(checks, "agreement with the champion", agreement, policy.MinAgreement, atMost: false,
+                v => F($"{Percent(v)} of {stepCandidate.Compared} mirrored requests"), judged: upper);
         }
+
+        if (stepCandidate.Labeled >= policy.MinSamples && stepChampion.Labeled >= policy.MinSamples)
+            LiveMetric(checks, policy, stepCandidate, stepChampion, regression);
 
         var failed = checks.Where(c => !c.Passed).ToList();
         var verdict = failed.Count == 0 ? RolloutJudgment.Pass : RolloutJudgment.Fail;
-        var measured = F($"{candidate.Requests} candidate and {champion.Requests} champion requests");
-        var summary = $"{verdict}: {string.Join("; ", checks.Select(c => c.Text))} ({measured})";
+        var measuredText = F($"{candidate.Requests} candidate and {champion.Requests} champion requests in the window");
+        var summary = $"{verdict}: {string.Join("; ", checks.Select(c => c.Text))} ({measuredText})";
         return new RolloutJudgment(verdict, checks, summary);
+    }
+
+    /// <summary>Live accuracy (rmse for regression) against the champion's, failed when the 95 % bound of the drop is past the bound.</summary>
+    static void LiveMetric(List<GuardrailCheck> checks, ResolvedRolloutPolicy policy, RolloutTally candidate, RolloutTally champion, bool regression)
+    {
+        if (regression)
+        {
+            var (c, h) = (Math.Sqrt(candidate.SquaredError / candidate.Labeled), Math.Sqrt(champion.SquaredError / champion.Labeled));
+            var rise = h == 0 ? (c == 0 ? 0 : double.PositiveInfinity) : c / h - 1;
+            Check(checks, "live rmse over the champion's", rise, policy.MaxLiveMetricDrop, atMost: true,
+                v => F($"{Percent(v)} ({c:0.####} against {h:0.####})"));
+            return;
+        }
+
+        var (pc, ph) = ((double)candidate.Correct / candidate.Labeled, (double)champion.Correct / champion.Labeled);
+        var drop = ph - pc;
+        var lower = drop - Z * Math.Sqrt(pc * (1 - pc) / candidate.Labeled + ph * (1 - ph) / champion.Labeled);
+        Check(checks, "live accuracy below the champion's", drop, policy.MaxLiveMetricDrop, atMost: true,
+            v => F($"{Percent(v)} ({Percent(pc)} of {candidate.Labeled} labels against {Percent(ph)} of {champion.Labeled})"), judged: lower);
     }
 
     /// <summary>Population stability index of two histograms over the same bins; empty bins count as a small share, not zero.</summary>
@@ -89,15 +111,22 @@ public static class RolloutJudge
         return psi;
     }
 
-    static void Check(List<GuardrailCheck> checks, string name, double value, double threshold, bool atMost, Func<double, string> describe)
+    /// <summary>
+    /// One guardrail: <paramref name="value"/> is shown, <paramref name="judged"/> (a confidence bound, when given) decides;
+    /// a negative threshold turns the guardrail off.
+    /// </summary>
+    static void Check(List<GuardrailCheck> checks, string name, double value, double threshold, bool atMost, Func<double, string> describe,
+        double? judged = null)
     {
         if (threshold < 0)
-            return; // turned off
-        var passed = atMost ? value <= threshold : value >= threshold;
+            return;
+        var decisive = judged ?? value;
+        var passed = atMost ? decisive <= threshold : decisive >= threshold;
         var bound = atMost ? "≤" : "≥";
         var shown = name.Contains("latency", StringComparison.Ordinal) ? F($"×{threshold:0.##}")
             : name.Contains("PSI", StringComparison.Ordinal) ? F($"{threshold:0.###}") : Percent(threshold);
-        checks.Add(new GuardrailCheck(name, value, threshold, passed, F($"{name} {describe(value)} ({bound} {shown}){(passed ? "" : ": FAILED")}")));
+        var confidence = judged is { } j ? F($", 95% bound {Percent(j)}") : "";
+        checks.Add(new GuardrailCheck(name, value, threshold, passed, F($"{name} {describe(value)}{confidence} ({bound} {shown}){(passed ? "" : ": FAILED")}")));
     }
 
     static string Percent(double value) => F($"{value * 100:0.##}%");

@@ -20,12 +20,24 @@ public sealed class RolloutProgress
     public RolloutTally Candidate { get; set; } = new();
     public RolloutTally Champion { get; set; } = new();
 
+    /// <summary>The same since the step began: what the statistical guardrails (answers, agreement, live metric) are judged on.</summary>
+    public RolloutTally StepCandidate { get; set; } = new();
+    public RolloutTally StepChampion { get; set; } = new();
+
     /// <summary>Replicas counted since the last judgment, and the reports taken (replica and window start), so a redelivered report counts once.</summary>
     public List<string> Replicas { get; set; } = [];
     public List<string> Reports { get; set; } = [];
 
     /// <summary>The last judgment in words (status, dashboard).</summary>
     public string? LastJudgment { get; set; }
+
+    /// <summary>Starts a new step's measurements (and a new window).</summary>
+    public void ResetStep()
+    {
+        StepCandidate = new RolloutTally();
+        StepChampion = new RolloutTally();
+        ResetWindow();
+    }
 
     /// <summary>Starts a new window of measurements after a judgment.</summary>
     public void ResetWindow()
