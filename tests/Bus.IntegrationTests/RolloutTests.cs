@@ -30,30 +30,10 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
         using var pipeline = new HostedPipeline(emulator, "canary", output);
         var trained = await pipeline.TrainAsync("trained");
         var faulty = await LiveFaultAsync(trained);
-        Dictionary<string, string> Settings(string name)
-        {
-            var settings = pipeline.Settings(Path.Combine(pipeline.Data, name), connectionString);
-            settings["Bus:Security:Predict:RequestsPerSecond"] = "0";
-            var rollout = "Bus:Lifecycle:Rollout:Models:digits:";
-            settings[rollout + "Mode"] = "Canary";
-            settings[rollout + "Steps:0"] = "25";
-            settings[rollout + "Steps:1"] = "50";
-            settings[rollout + "BakeTime"] = "00:00:03";
-            settings[rollout + "JudgmentInterval"] = "00:00:02";
-            settings[rollout + "MinRequests"] = "20";
-            settings[rollout + "FailureLimit"] = "1";
-            settings[rollout + "AgreementSample"] = "0.2";
-            // One model's runs take well under a millisecond here; a busy 2-core machine can make any p99 jump.
-            settings[rollout + "Guardrails:MaxLatencyRatio"] = "20";
-            var shadow = "Bus:Lifecycle:Rollout:Models:digits-shadow:";
-            settings[shadow + "Mode"] = "Shadow";
-            settings[shadow + "ShadowPercent"] = "100";
-            settings[shadow + "BakeTime"] = "00:00:03";
-            settings[shadow + "JudgmentInterval"] = "00:00:02";
-            settings[shadow + "MinRequests"] = "20";
-            settings[shadow + "Guardrails:MaxLatencyRatio"] = "20";
-            return settings;
-        }
+        Dictionary<string, string> Settings(string name) => Rolling(pipeline.Settings(Path.Combine(pipeline.Data, name), connectionString),
+            ("digits", [("Mode", "Canary"), ("Steps:0", "25"), ("Steps:1", "50"), ("BakeTime", "00:00:03"), ("MinRequests", "20"),
+                ("FailureLimit", "1"), ("AgreementSample", "0.2")]),
+            ("digits-shadow", [("Mode", "Shadow"), ("ShadowPercent", "100"), ("BakeTime", "00:00:03"), ("MinRequests", "20")]));
 
         await using var deployer = await HostProcess.StartAsync("deployer", ["lifecycle", "evaluation", "deployment"], Settings("deployer"), default);
         await using var replicaA = await HostProcess.StartAsync("replica-a", ["serving"], Settings("replica-a"), default);
@@ -188,19 +168,8 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
         var connectionString = await HostedPipeline.CreateDatabase(postgres, "rolloutfaults");
         using var pipeline = new HostedPipeline(emulator, "canaryfault", output);
         var trained = await pipeline.TrainAsync("trained");
-        Dictionary<string, string> Settings(string name)
-        {
-            var settings = pipeline.Settings(Path.Combine(pipeline.Data, name), connectionString);
-            settings["Bus:Security:Predict:RequestsPerSecond"] = "0";
-            var rollout = "Bus:Lifecycle:Rollout:Models:digits:";
-            settings[rollout + "Mode"] = "Linear";
-            settings[rollout + "LinearStep"] = "30";
-            settings[rollout + "BakeTime"] = "00:00:06";
-            settings[rollout + "JudgmentInterval"] = "00:00:02";
-            settings[rollout + "MinRequests"] = "10";
-            settings[rollout + "Guardrails:MaxLatencyRatio"] = "20";
-            return settings;
-        }
+        Dictionary<string, string> Settings(string name) => Rolling(pipeline.Settings(Path.Combine(pipeline.Data, name), connectionString),
+            ("digits", [("Mode", "Linear"), ("LinearStep", "30"), ("BakeTime", "00:00:06"), ("MinRequests", "10")]));
 
         var deployer = await HostProcess.StartAsync("deployer", ["lifecycle", "evaluation", "deployment"], Settings("deployer"), default);
         try
@@ -254,6 +223,23 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
         {
             await deployer.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Host settings with a rollout policy per model, judged every 2 s, and no rate limit on the test's one client address.
+    /// One model's runs take well under a millisecond here, and a busy 2-core machine can make any p99 jump: latency is held
+    /// to a generous bound.
+    /// </summary>
+    static Dictionary<string, string> Rolling(Dictionary<string, string> settings, params (string Model, (string Key, string Value)[] Policy)[] models)
+    {
+        settings["Bus:Security:Predict:RequestsPerSecond"] = "0";
+        foreach (var (model, policy) in models)
+        {
+            foreach (var (key, value) in policy.Prepend(("JudgmentInterval", "00:00:02")).Append(("Guardrails:MaxLatencyRatio", "20")))
+                settings[$"Bus:Lifecycle:Rollout:Models:{model}:{key}"] = value;
+        }
+
+        return settings;
     }
 
     /// <summary>The trained model behind <see cref="LiveFault"/>'s guard: the identity on the set's pixels (0-16), NaN past exp's float range.</summary>

@@ -126,7 +126,8 @@ public static class RolloutJudge
         var shown = name.Contains("latency", StringComparison.Ordinal) ? F($"×{threshold:0.##}")
             : name.Contains("PSI", StringComparison.Ordinal) ? F($"{threshold:0.###}") : Percent(threshold);
         var confidence = judged is { } j ? F($", 95% bound {Percent(j)}") : "";
-        checks.Add(new GuardrailCheck(name, value, threshold, passed, F($"{name} {describe(value)}{confidence} ({bound} {shown}){(passed ? "" : ": FAILED")}")));
+        var text = F($"{name} {describe(value)}{confidence} ({bound} {shown}){(passed ? "" : ": FAILED")}");
+        checks.Add(new GuardrailCheck(name, value, threshold, passed, text));
     }
 
     static string Percent(double value) => F($"{value * 100:0.##}%");
