@@ -25,7 +25,7 @@ static class Endpoints
 
     public static void MapBusEndpoints(this WebApplication app)
     {
-        app.MapHealthApi().MapModelsApi();
+        app.MapHealthApi().MapModelsApi().MapInferenceProtocol();
         if (PipelineStages.Selected(app.Services.GetRequiredService<IOptions<BusHostOptions>>().Value.Stages).Any(s => s is LifecycleStage))
         {
             app.MapLifecycleApi();

@@ -21,10 +21,20 @@ public sealed class OnnxModel : IDisposable
         _inputName = input.Key;
         _outputName = session.OutputMetadata.ContainsKey(KerasOnnxConverter.OutputName) ? KerasOnnxConverter.OutputName : session.OutputMetadata.Keys.First();
         HasEmbedding = session.OutputMetadata.ContainsKey(KerasOnnxConverter.EmbeddingName);
+        OutputShape = session.OutputMetadata[_outputName].Dimensions.Skip(1).Select(d => d <= 0 ? -1 : d).ToArray();
         InputShape = input.Value.Dimensions.Skip(1).Select(d => d <= 0 ? -1 : d).ToArray();
         IsDynamic = InputShape.Contains(-1);
         InputSize = IsDynamic ? -1 : (int)ArtifactLimits.Elements(InputShape.Select(d => (long)d), int.MaxValue / 64, "the model's input");
     }
+
+    /// <summary>The name of the model's input tensor.</summary>
+    public string InputName => _inputName;
+
+    /// <summary>The name of the output tensor answers come from.</summary>
+    public string OutputName => _outputName;
+
+    /// <summary>The shape of one sample's output as the model declares it (without the batch dimension); -1 where it is open or not declared.</summary>
+    public int[] OutputShape { get; }
 
     /// <summary>The input shape of one sample (without the batch dimension); -1 for a dimension the model leaves open.</summary>
     public int[] InputShape { get; }

@@ -95,6 +95,7 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
         }
 
         ((double)served.GetValueOrDefault("3") / 2_000).Should().BeApproximately(0.25, 0.03, "the configured share of callers goes to the candidate");
+        await InferenceProtocolChecks(http, replicaA);
 
         string[] cli = ["--db", connectionString, "--service-url", emulator.ServiceUrl.ToString(), "--scope", pipeline.Scope, "--wait", "60"];
         var again = await HostedPipeline.Cli(["rollout", "pause", "digits", "3", "--reason", "twice", "--by", "oncall@test", .. cli]);
@@ -222,6 +223,79 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
         finally
         {
             await deployer.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// The Open Inference Protocol on a replica during digits 3's canary, with requests shaped as the protocol's examples:
+    /// health, metadata, a version in the URL reaching the champion or the candidate, JSON data flat or nested, an integer
+    /// type, the binary tensor data extension both ways, and its errors.
+    /// </summary>
+    static async Task InferenceProtocolChecks(HttpClient http, HostProcess replica)
+    {
+        Uri At(string path) => new(replica.Url, path);
+        (await http.GetFromJsonAsync<JsonObject>(At("/v2/health/live")))!["live"]!.GetValue<bool>().Should().BeTrue();
+        (await http.GetFromJsonAsync<JsonObject>(At("/v2/health/ready")))!["ready"]!.GetValue<bool>().Should().BeTrue();
+        (await http.GetFromJsonAsync<JsonObject>(At("/v2")))!["extensions"]!.AsArray().Select(e => e!.ToString()).Should().Contain("binary_tensor_data");
+        var metadata = (await http.GetFromJsonAsync<JsonObject>(At("/v2/models/digits")))!;
+        metadata["versions"]!.AsArray().Select(v => v!.ToString()).Should().BeEquivalentTo(["2", "3"]);
+        metadata["inputs"]![0]!.ToJsonString().Should().Be("""{"name":"input","datatype":"FP32","shape":[-1,8,8,1]}""");
+        metadata["outputs"]![0]!.ToJsonString().Should().Be("""{"name":"output","datatype":"FP32","shape":[-1,10]}""");
+        (await http.GetFromJsonAsync<JsonObject>(At("/v2/models/digits/versions/3/ready")))!["ready"]!.GetValue<bool>().Should().BeTrue();
+
+        var flat = string.Join(",", Enumerable.Range(0, 128).Select(i => (i % 17).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var infer = await http.PostAsync(At("/v2/models/digits/versions/3/infer"), new StringContent($$"""
+            { "id" : "42", "inputs" : [ { "name" : "input", "shape" : [ 2, 8, 8, 1 ], "datatype" : "FP32", "data" : [ {{flat}} ] } ],
+              "outputs" : [ { "name" : "output" } ] }
+            """, System.Text.Encoding.UTF8, "application/json"));
+        var answer = JsonNode.Parse(await infer.Content.ReadAsStringAsync())!;
+        infer.StatusCode.Should().Be(HttpStatusCode.OK, answer.ToJsonString());
+        answer["model_name"]!.ToString().Should().Be("digits");
+        answer["model_version"]!.ToString().Should().Be("3", "a version in the URL reaches the candidate directly");
+        answer["id"]!.ToString().Should().Be("42");
+        answer["outputs"]![0]!["shape"]!.ToJsonString().Should().Be("[2,10]");
+        answer["outputs"]![0]!["data"]!.AsArray().Should().HaveCount(20);
+
+        var rows = Enumerable.Range(0, 8).Select(r => "[" + string.Join(",", Enumerable.Range(0, 8).Select(c => $"[{(r + c) % 17}]")) + "]");
+        var nested = "[" + string.Join(",", rows) + "]";
+        var integers = await http.PostAsync(At("/v2/models/digits/versions/2/infer"), new StringContent($$"""
+            {"inputs":[{"name":"input","shape":[1,8,8,1],"datatype":"INT32","data":[{{nested}}]}]}
+            """, System.Text.Encoding.UTF8, "application/json"));
+        integers.StatusCode.Should().Be(HttpStatusCode.OK, await integers.Content.ReadAsStringAsync());
+        JsonNode.Parse(await integers.Content.ReadAsStringAsync())!["model_version"]!.ToString().Should().Be("2");
+
+        // The binary tensor data extension: the JSON header, then 64 little-endian FP32 values; the output asked for as binary.
+        var header = System.Text.Encoding.UTF8.GetBytes("""
+            {"inputs":[{"name":"input","shape":[1,8,8,1],"datatype":"FP32","parameters":{"binary_data_size":256}}],
+             "outputs":[{"name":"output","parameters":{"binary_data":true}}]}
+            """);
+        var pixels = Enumerable.Range(0, 64).Select(i => (float)(i % 17)).SelectMany(BitConverter.GetBytes).ToArray();
+        using var binary = new ByteArrayContent([.. header, .. pixels]);
+        binary.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        binary.Headers.Add("Inference-Header-Content-Length", header.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var binaryAnswer = await http.PostAsync(At("/v2/models/digits/infer"), binary);
+        binaryAnswer.StatusCode.Should().Be(HttpStatusCode.OK, await binaryAnswer.Content.ReadAsStringAsync());
+        var length = int.Parse(binaryAnswer.Headers.GetValues("Inference-Header-Content-Length").Single(), System.Globalization.CultureInfo.InvariantCulture);
+        var bytes = await binaryAnswer.Content.ReadAsByteArrayAsync();
+        var json = JsonNode.Parse(bytes.AsSpan(0, length))!;
+        json["outputs"]![0]!["parameters"]!["binary_data_size"]!.GetValue<int>().Should().Be(40);
+        var probabilities = Enumerable.Range(0, 10).Select(i => BitConverter.ToSingle(bytes, length + i * 4)).ToArray();
+        probabilities.Sum().Should().BeApproximately(1f, 1e-3f, "the softmax of one sample, read from the binary part");
+
+        foreach (var (path, body, status, error) in new[]
+        {
+            ("/v2/models/nosuch/infer", """{"inputs":[{"name":"input","shape":[1,64],"datatype":"FP32","data":[0]}]}""", HttpStatusCode.NotFound, "no model"),
+            ("/v2/models/digits/versions/9/infer", """{"inputs":[{"name":"input","shape":[1,8,8,1],"datatype":"FP32","data":[0]}]}""",
+                HttpStatusCode.NotFound, "digits 9 is not served here"),
+            ("/v2/models/digits/infer", """{"inputs":[{"name":"input","shape":[1,7],"datatype":"FP32","data":[1,2,3,4,5,6,7]}]}""",
+                HttpStatusCode.BadRequest, "shape:"),
+            ("/v2/models/digits/infer", """{"inputs":[{"name":"input","shape":[1,1],"datatype":"BYTES","data":["x"]}]}""",
+                HttpStatusCode.BadRequest, "datatype 'BYTES'"),
+        })
+        {
+            var refused = await http.PostAsync(At(path), new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+            refused.StatusCode.Should().Be(status, body);
+            JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!.ToString().Should().Contain(error);
         }
     }
 
