@@ -172,6 +172,13 @@ public sealed partial class ModelLifecycleStateMachine
         rollout.Judgments++;
         rollout.ResetWindow();
         rollout.LastJudgment = judgment.Summary;
+        if (judgment.Verdict != RolloutJudgment.Wait)
+        {
+            rollout.History.Add(new JudgmentPoint(now, rollout.Step, rollout.TrafficPercent, judgment.Verdict,
+                judgment.Checks.Select(c => new GuardrailPoint(c.Name, double.IsFinite(c.Value) ? c.Value : 1e9, c.Threshold, c.Passed)).ToList()));
+            if (rollout.History.Count > RolloutProgress.MaxHistory)
+                rollout.History.RemoveAt(0);
+        }
         if (judgment.Verdict == RolloutJudgment.Fail)
         {
             rollout.FailuresThisStep++;

@@ -23,8 +23,21 @@ public class When_an_operator_watches_the_dashboard(EmulatorFixture emulator, IT
         using var pipeline = new HostedPipeline(emulator, "dash", output);
         var trained = await pipeline.TrainAsync("trained");
         var weak = await pipeline.TrainAsync("weak", weak: true, epochs: "1");
-        await using var host = await HostProcess.StartAsync("dashboard-host", ["lifecycle", "evaluation", "deployment"], pipeline.Settings(pipeline.Data),
-            default);
+        var settings = pipeline.Settings(pipeline.Data);
+        // digits rolls out in two judged steps: the page shows the split and each guardrail's values as they come.
+        foreach (var (key, value) in new Dictionary<string, string>
+        {
+            ["Mode"] = "Canary",
+            ["Steps:0"] = "30",
+            ["Steps:1"] = "60",
+            ["BakeTime"] = "00:00:03",
+            ["JudgmentInterval"] = "00:00:01",
+            ["MinRequests"] = "10",
+            ["Guardrails:MaxLatencyRatio"] = "20",
+        })
+            settings[$"Bus:Lifecycle:Rollout:Models:digits:{key}"] = value;
+        settings["Bus:Security:Predict:RequestsPerSecond"] = "0";
+        await using var host = await HostProcess.StartAsync("dashboard-host", ["lifecycle", "evaluation", "deployment"], settings, default);
         var dashboard = new Uri(host.Url, "/dashboard/");
 
         // Authentication is configured (an operator API key), so the page and its API are for operators only.
@@ -101,6 +114,37 @@ public class When_an_operator_watches_the_dashboard(EmulatorFixture emulator, IT
             await Task.Delay(250);
         (await lifecycleErrors.InnerTextAsync()).Should().Be("1", "the refused announcement waits in model-lifecycle_error");
         (await page.Locator($"#pipeline-queues tr[data-queue='{pipeline.Scope}-evaluate-model']").CountAsync()).Should().Be(1, "every stage's shared queue");
+
+        // A canary: while clients call, the rollout panel shows the split and a chart per guardrail, a point per judgment.
+        await pipeline.AnnounceAsync("digits", "3", trained);
+        var panel = page.Locator("article.model[data-model='digits'] section.rollout[data-version='3']");
+        using (var calls = new HttpClient())
+        {
+            var judged = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            var percents = new HashSet<string>();
+            while (DateTime.UtcNow < judged && await row.Page.Locator("tr.version[data-version='3'][data-state='Deployed']").CountAsync() == 0)
+            {
+                for (var i = 0; i < 20; i++)
+                {
+                    using var call = new HttpRequestMessage(HttpMethod.Post, new Uri(host.Url, "/models/digits/predict"))
+                    {
+                        Content = System.Net.Http.Json.JsonContent.Create(new { instances = new[] { Enumerable.Repeat((float)(i % 17), 64).ToArray() } }),
+                    };
+                    call.Headers.Add("Bus-Route-Key", $"caller-{Random.Shared.Next(100_000)}");
+                    (await calls.SendAsync(call)).EnsureSuccessStatusCode();
+                }
+
+                if (await panel.CountAsync() == 1 && await panel.GetAttributeAsync("data-percent") is { } percent)
+                    percents.Add(percent);
+            }
+
+            percents.Should().Contain(["30", "60"], "the panel followed the canary's steps live");
+        }
+
+        (await panel.CountAsync()).Should().Be(1, "the last rollout stays on the page after its promotion");
+        (await panel.Locator("svg[data-guardrail='error rate'] circle[data-passed='true']").CountAsync()).Should().BeGreaterThan(1, "a point per judgment");
+        (await panel.Locator("svg[data-guardrail='error rate'] line.threshold").CountAsync()).Should().Be(1, "the guardrail's bound");
+        (await panel.InnerTextAsync()).Should().Contain("rollout of 3").And.Contain("30% → 60% → 100%");
 
         (await page.EvaluateAsync<double>("window.busDashboard.loadedAt")).Should().Be(loadedAt, "no reload: the page follows server-sent events");
         (await page.EvaluateAsync<int>("window.busDashboard.snapshots")).Should().BeGreaterThan(2);

@@ -125,7 +125,9 @@ static class DashboardApi
                 return new DashboardSnapshot.Model(g.Key, g.FirstOrDefault(v => v.CurrentState == LifecycleStates.Deployed)?.ModelVersion, rule.Metrics,
                     rule.RequireApproval, g.OrderByDescending(v => v.CreatedAt).Select(v => new DashboardSnapshot.ModelVersion(v.ModelVersion,
                         v.CurrentState, v.Reason, v.Metrics, v.ConfusionMatrix, v.ChampionAtEvaluation, v.Producer, v.Artifact?.Uri, v.CreatedAt, v.UpdatedAt,
-                        v.AliasRevision, v.History)).ToList());
+                        v.AliasRevision, v.History, v.Rollout is { Step: > 0 } r
+                            ? new DashboardSnapshot.Rollout(r.Mode, r.Steps, r.Step, r.TrafficPercent, r.Paused, r.LastJudgment, r.History)
+                            : null)).ToList());
             }).ToList(),
             queues.Select(q => new DashboardSnapshot.Queue(q.Queue, q.Visible, q.InFlight, q.Delayed, q.OldestAgeSeconds)).ToList(),
             pipeline.GroupBy(q => q.Of).Select(g => new DashboardSnapshot.PipelineQueue(g.Key,

@@ -18,7 +18,11 @@ public sealed record DashboardSnapshot(DateTimeOffset GeneratedAt, string? Trace
     /// <summary>One version: its state and why, its metrics and confusion matrix, and its timeline (the saga's own audit records).</summary>
     public sealed record ModelVersion(string Version, string State, string? Reason, IReadOnlyDictionary<string, double> Metrics, int[][]? ConfusionMatrix,
         string? ChampionAtEvaluation, string? Producer, string? Artifact, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long AliasRevision,
-        IReadOnlyList<TransitionRecord> Timeline);
+        IReadOnlyList<TransitionRecord> Timeline, Rollout? Rollout = null);
+
+    /// <summary>A version's rollout on live traffic: the plan, the step and share now, and every judgment with its guardrails.</summary>
+    public sealed record Rollout(string Mode, IReadOnlyList<int> Steps, int Step, int TrafficPercent, bool Paused, string? LastJudgment,
+        IReadOnlyList<Bus.Pipeline.Rollout.JudgmentPoint> Judgments);
 
     /// <summary>A queue this host receives from, as its transport last sampled it.</summary>
     public sealed record Queue(string Name, long Depth, long InFlight, long Delayed, double OldestAge);

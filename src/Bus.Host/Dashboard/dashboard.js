@@ -147,6 +147,10 @@ function renderModel(model, traceUrl) {
     `champion: ${model.champion ?? "none"} · gate: ${metrics.map((m) => `${m} ${thresholdText(model.thresholds[m])}`).join("; ") || "none"}` +
     (model.requireApproval ? " · a human approves each version" : "")));
   card.append(el("div", { class: "charts" }, ...shown.slice(0, 2).map((m) => historyChart(model, m))));
+  // The rollouts in progress, then the last one that ended.
+  const rollouts = model.versions.filter((v) => v.rollout);
+  const current = rollouts.filter((v) => v.state === "Canary" || v.state === "Shadow");
+  for (const v of current.length ? current : rollouts.slice(0, 1)) card.append(rolloutPanel(v));
 
   const head = el("tr", {}, el("th", {}, "version"), el("th", {}, "state"), ...shown.map((m) => el("th", {}, m)),
     el("th", {}, "compared with"), el("th", {}, "why"), el("th", {}, "updated (UTC)"));
@@ -171,6 +175,44 @@ function renderModel(model, traceUrl) {
   }
   card.append(el("table", { class: "versions" }, el("thead", {}, head), body));
   return card;
+}
+
+// A rollout on live traffic: the split and step, and one chart per guardrail of its value at each judgment against its bound
+// (dashed), each point green where it held and red where it failed.
+function rolloutPanel(version) {
+  const r = version.rollout;
+  const live = version.state === "Canary" || version.state === "Shadow";
+  const split = r.mode === "Shadow"
+    ? `shadow: a copy of ${r.trafficPercent}% of requests goes to ${version.version}; the champion answers every caller`
+    : `${r.mode.toLowerCase()} step ${r.step} of ${r.steps.length}: ${version.version} takes ${r.trafficPercent}% of the callers, the champion the rest`;
+  const panel = el("section", { class: "rollout", "data-version": version.version, "data-percent": r.trafficPercent, "data-live": live },
+    el("h3", {}, `rollout of ${version.version}${live ? "" : ` (${version.state})`}`),
+    el("div", { class: "meta" }, `${split}${r.paused ? " (paused)" : ""} · plan ${r.steps.map((p) => `${p}%`).join(" → ")} → 100%`),
+    el("div", { class: "meta" }, r.lastJudgment ?? "no judgment yet"));
+  const names = [...new Set(r.judgments.flatMap((j) => j.guardrails.map((g) => g.name)))];
+  panel.append(el("div", { class: "charts" }, ...names.map((name) => guardrailChart(r.judgments, name))));
+  return panel;
+}
+
+function guardrailChart(judgments, name) {
+  const points = judgments.map((j, i) => ({ i, j, g: j.guardrails.find((g) => g.name === name) })).filter((p) => p.g);
+  const w = 300, h = 120, pad = 26;
+  const chart = svg("svg", { class: "chart guardrail", width: w, height: h, role: "img", "aria-label": `guardrail ${name}`, "data-guardrail": name });
+  chart.append(svg("text", { x: 4, y: 12 }, name));
+  const values = points.map((p) => p.g.value).concat([points[0].g.threshold]);
+  const lo = Math.min(0, ...values), hi = Math.max(...values);
+  const span = hi - lo || 1;
+  const x = (i) => pad + (judgments.length <= 1 ? (w - 2 * pad) / 2 : (i * (w - 2 * pad)) / (judgments.length - 1));
+  const y = (v) => h - pad - ((v - lo) / span) * (h - 2 * pad - 10);
+  const bound = points[points.length - 1].g.threshold;
+  chart.append(svg("line", { class: "threshold", x1: pad, x2: w - pad, y1: y(bound), y2: y(bound), stroke: "#b91c1c", "stroke-dasharray": "4 3" }));
+  chart.append(svg("polyline", { points: points.map((p) => `${x(p.i)},${y(p.g.value)}`).join(" "), fill: "none", stroke: "#1d4ed8", "stroke-width": 1.5 }));
+  for (const p of points) {
+    const dot = svg("circle", { cx: x(p.i), cy: y(p.g.value), r: 3.5, fill: p.g.passed ? "#15803d" : "#b91c1c", "data-passed": p.g.passed });
+    dot.append(svg("title", {}, `${time(p.j.at)} step ${p.j.step} (${p.j.trafficPercent}%): ${number(p.g.value)} against ${number(p.g.threshold)}`));
+    chart.append(dot);
+  }
+  return chart;
 }
 
 const lastReasons = (v) => [...v.timeline].reverse().find((t) => t.reasons)?.reasons ?? "";

@@ -28,6 +28,11 @@ public sealed class RolloutProgress
     public List<string> Replicas { get; set; } = [];
     public List<string> Reports { get; set; } = [];
 
+    /// <summary>The judgments so far with their guardrails' values (the dashboard's charts), the latest <see cref="MaxHistory"/>.</summary>
+    public List<JudgmentPoint> History { get; set; } = [];
+
+    public const int MaxHistory = 120;
+
     /// <summary>The last judgment in words (status, dashboard).</summary>
     public string? LastJudgment { get; set; }
 
