@@ -22,6 +22,10 @@ public static class RolePolicies
     /// <summary>The topics the operator's commands publish to (and the lifecycle API, on hosts that run the lifecycle).</summary>
     public static IReadOnlyList<Type> OperatorCommands { get; } = [typeof(ApproveModel), typeof(RejectModel), typeof(RollbackModel), typeof(RolloutCommand)];
 
+    /// <summary>What is published only while a version rolls out on live traffic (a canary or shadow policy).</summary>
+    public static IReadOnlyList<Type> RolloutEvents { get; } =
+        [typeof(RolloutStepStarted), typeof(RolloutEnded), typeof(RolloutCommandRefused), typeof(ServingReport)];
+
     /// <summary>Messages published only when something fails or is refused: a run that goes well never publishes them.</summary>
     static readonly HashSet<Type> Refusals =
     [
@@ -76,9 +80,12 @@ public static class RolePolicies
 
         var published = topology.SelectMany(t => t.Publishes).Distinct().ToList();
         yield return new("Publish", n.PublishActions,
-            published.Where(t => !Refusals.Contains(t) && !OperatorCommands.Contains(t)).Select(t => n.Topic(TopicOf(t))).ToList());
+            published.Where(t => !Refusals.Contains(t) && !OperatorCommands.Contains(t) && !RolloutEvents.Contains(t)).Select(t => n.Topic(TopicOf(t)))
+                .ToList());
+        yield return new("PublishRolloutEvents", n.PublishActions, published.Where(RolloutEvents.Contains).Select(t => n.Topic(TopicOf(t))).ToList(),
+            "a version rolls out on live traffic (its steps and end, refused rollout commands; serving replicas' reports)");
         yield return new("RelayOperatorRequests", n.PublishActions, published.Where(OperatorCommands.Contains).Select(t => n.Topic(TopicOf(t))).ToList(),
-            "an operator uses the lifecycle API, or this host's outbox delivery sends a request `bus approve|reject|rollback` stored");
+            "an operator uses the lifecycle API, or this host's outbox delivery sends a request `bus approve|reject|rollback|rollout` stored");
         yield return new("PublishRefusals", n.PublishActions, published.Where(Refusals.Contains).Select(t => n.Topic(TopicOf(t))).ToList(),
             "something fails or is refused (a failed evaluation or deployment, a refused rollback or approval, a rollback)");
         // Its own queues are known from receiving; only others' are looked up.
@@ -123,7 +130,8 @@ public static class RolePolicies
     static IEnumerable<IamStatement> OperatorStatements(Names n, IamSettings settings)
     {
         yield return new("RequestDecisions", n.PublishActions, OperatorCommands.Select(t => n.Topic(TopicOf(t))).ToList(),
-            "`bus approve|reject|rollback` delivers the request it stored in the lifecycle's outbox (unless a lifecycle host's delivery sends it first)");
+            "`bus approve|reject|rollback|rollout` delivers the request it stored in the lifecycle's outbox (unless a lifecycle host's delivery " +
+            "sends it first)");
         yield return new("ReadTopology", ["sqs:GetQueueAttributes"], [n.AllQueues]);
         yield return new("ReadSubscriptions", ["sns:ListSubscriptionsByTopic"], [n.AllTopics]);
 
