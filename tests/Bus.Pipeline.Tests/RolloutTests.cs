@@ -153,6 +153,54 @@ public class When_a_promoted_version_rolls_out_on_live_traffic
     }
 
     [Fact]
+    public async Task Should_end_a_candidate_whose_live_labels_show_it_worse_beyond_the_noise()
+    {
+        await using var h = await Start(p => p.FailureLimit = 1);
+        var (champion, candidate) = await Candidate(h);
+
+        await ReportUntil(h, () => h.StateOf(candidate) == h.Machine.Failed.Name, () =>
+            [Report(candidate, champion, Window(candidate, 20) with { Labeled = 20, Correct = 14 }, Window(champion, 80) with { Labeled = 80, Correct = 76 })]);
+
+        h.Instance(candidate)!.Reason.Should().Contain("live accuracy below the champion's 25% (70% of ").And.Contain(": FAILED");
+    }
+
+    [Fact]
+    public async Task Should_end_a_candidate_that_disagrees_with_the_champion_beyond_the_noise()
+    {
+        await using var h = await Start(p => p.FailureLimit = 1);
+        var (champion, candidate) = await Candidate(h);
+
+        await ReportUntil(h, () => h.StateOf(candidate) == h.Machine.Failed.Name, () =>
+            [Report(candidate, champion, Window(candidate, 20) with { Compared = 20, Agreed = 12 }, Window(champion, 80))]);
+
+        h.Instance(candidate)!.Reason.Should().Contain("agreement with the champion 60% of ").And.Contain("(≥ 90%): FAILED");
+    }
+
+    [Fact]
+    public void Should_not_fail_a_candidate_on_the_noise_of_a_small_sample()
+    {
+        var policy = ResolvedRolloutPolicy.From(new RolloutPolicy { Mode = ResolvedRolloutPolicy.Canary, MinRequests = 10 }, new RolloutPolicy());
+        RolloutTally Tally(long requests, long labeled, long correct, long compared, long agreed)
+        {
+            var tally = new RolloutTally();
+            tally.Add(Window(Guid.Empty, requests) with { Labeled = labeled, Correct = correct, Compared = compared, Agreed = agreed });
+            return tally;
+        }
+
+        // 27 of 30 right against 29 of 30, and 26 of 30 agreeing: worse on paper, within the noise of 30 samples.
+        var (candidate, champion) = (Tally(30, 30, 27, 30, 26), Tally(30, 30, 29, 0, 0));
+        var judgment = RolloutJudge.Judge(policy, new RolloutJudge.Measured(candidate, champion, candidate, champion), regression: false);
+
+        judgment.Verdict.Should().Be(RolloutJudgment.Pass, judgment.Summary);
+        judgment.Checks.Select(c => c.Name).Should().Contain(["live accuracy below the champion's", "agreement with the champion"]);
+
+        // The same shares on 3,000 samples are evidence.
+        var (many, manyChampion) = (Tally(3000, 3000, 2700, 3000, 2600), Tally(3000, 3000, 2900, 0, 0));
+        RolloutJudge.Judge(policy, new RolloutJudge.Measured(many, manyChampion, many, manyChampion), regression: false).Verdict
+            .Should().Be(RolloutJudgment.Fail);
+    }
+
+    [Fact]
     public async Task Should_never_judge_reports_that_cannot_be_true()
     {
         await using var h = await Start(p => p.StepTimeout = TimeSpan.FromSeconds(3));
