@@ -25,6 +25,10 @@ public class A_host_with_a_bad_setting
         { "Bus:Outbox:BatchSize", "0", "Bus:Outbox:BatchSize" },
         { "Bus:Evaluation:Limits:MaxActivationBytes", "0", "Bus:Evaluation:Limits:MaxActivationBytes" },
         { "Bus:Security:Predict:MaxActivationBytes", "-1", "Bus:Security:Predict:MaxActivationBytes" },
+        { "Bus:Lifecycle:Rollout:Default:Mode", "Sideways", "Bus:Lifecycle:Rollout:Default:Mode" },
+        { "Bus:Lifecycle:Rollout:Models:digits:Steps:0", "100", "Bus:Lifecycle:Rollout:Models:digits:Steps" },
+        { "Bus:Lifecycle:Rollout:Models:digits:JudgmentInterval", "00:30:00", "Bus:Lifecycle:Rollout:Models:digits:JudgmentInterval" },
+        { "Bus:Lifecycle:Rollout:Default:Guardrails:MinAgreement", "1.5", "Bus:Lifecycle:Rollout:Default:Guardrails:MinAgreement" },
     };
 
     [Theory]
