@@ -52,9 +52,16 @@ public static class RolloutJudge
         }
 
         var bins = Math.Max(stepCandidate.Outputs.Length, stepChampion.Outputs.Length);
-        if (bins > 0 && stepCandidate.Outputs.Sum() >= 10L * bins && stepChampion.Outputs.Sum() >= 10L * bins)
-            Check(checks, "stability of answers (PSI)", Psi(stepCandidate.Outputs, stepChampion.Outputs), policy.MaxPsi, atMost: true,
-                v => F($"{v:0.###} over the step"));
+        var (answered, championAnswered) = (stepCandidate.Outputs.Sum(), stepChampion.Outputs.Sum());
+        if (bins > 1 && answered >= 10L * bins && championAnswered >= 10L * bins)
+        {
+            // Two samples of one distribution differ by chance: PSI · n·m/(n+m) is about χ² with bins − 1 degrees of freedom.
+            // What chance explains at these sizes (its 95th percentile) is taken off before the bound is applied.
+            var psi = Psi(stepCandidate.Outputs, stepChampion.Outputs);
+            var chance = ChiSquare95(bins - 1) * (1.0 / answered + 1.0 / championAnswered);
+            Check(checks, "stability of answers (PSI)", psi, policy.MaxPsi, atMost: true,
+                v => F($"{v:0.###} over the step ({chance:0.###} of it chance at these sizes)"), judged: Math.Max(0, psi - chance), percent: false);
+        }
 
         if (stepCandidate.Compared >= policy.MinSamples)
         {
@@ -93,6 +100,13 @@ public static class RolloutJudge
             v => F($"{Percent(v)} ({Percent(pc)} of {candidate.Labeled} labels against {Percent(ph)} of {champion.Labeled})"), judged: lower);
     }
 
+    /// <summary>The 95th percentile of χ² with <paramref name="df"/> degrees of freedom (Wilson and Hilferty's approximation).</summary>
+    static double ChiSquare95(int df)
+    {
+        var a = 2.0 / (9 * df);
+        return df * Math.Pow(1 - a + Z * Math.Sqrt(a), 3);
+    }
+
     /// <summary>Population stability index of two histograms over the same bins; empty bins count as a small share, not zero.</summary>
     public static double Psi(IReadOnlyList<long> actual, IReadOnlyList<long> expected)
     {
@@ -116,7 +130,7 @@ public static class RolloutJudge
     /// a negative threshold turns the guardrail off.
     /// </summary>
     static void Check(List<GuardrailCheck> checks, string name, double value, double threshold, bool atMost, Func<double, string> describe,
-        double? judged = null)
+        double? judged = null, bool percent = true)
     {
         if (threshold < 0)
             return;
@@ -125,7 +139,7 @@ public static class RolloutJudge
         var bound = atMost ? "≤" : "≥";
         var shown = name.Contains("latency", StringComparison.Ordinal) ? F($"×{threshold:0.##}")
             : name.Contains("PSI", StringComparison.Ordinal) ? F($"{threshold:0.###}") : Percent(threshold);
-        var confidence = judged is { } j ? F($", 95% bound {Percent(j)}") : "";
+        var confidence = judged is { } j ? F($", 95% bound {(percent ? Percent(j) : j.ToString("0.###", CultureInfo.InvariantCulture))}") : "";
         var text = F($"{name} {describe(value)}{confidence} ({bound} {shown}){(passed ? "" : ": FAILED")}");
         checks.Add(new GuardrailCheck(name, value, threshold, passed, text));
     }
