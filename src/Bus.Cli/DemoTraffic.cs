@@ -73,7 +73,10 @@ sealed class DemoTraffic(HttpClient http, HostProcess serving, string trainingOu
 
         Answered++;
         var prediction = JsonNode.Parse(await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false))!["predictions"]![0]!;
+        // Predictions carry an id only while the model rolls out (the label is wanted only then).
+        if (prediction["predictionId"] is not JsonValue id)
+            return;
         using var feedback = await http.PostAsJsonAsync(new Uri(serving.Url, "/models/digits/feedback"),
-            new { predictionId = prediction["predictionId"]!.GetValue<Guid>(), label = labels[i] }, cancellationToken).ConfigureAwait(false);
+            new { predictionId = id.GetValue<Guid>(), label = labels[i] }, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -109,13 +109,27 @@ public sealed class OnnxModel : IDisposable
     /// </summary>
     public ActivationEstimate Activations(int[] sample)
     {
+        // Requests of one shape, one after another: the last answer, without building a key.
+        if (_lastEstimate is { } last && last.Shape.AsSpan().SequenceEqual(sample))
+            return last.Estimate;
         var key = string.Join(",", sample);
         if (_estimates.TryGetValue(key, out var known))
+        {
+            _lastEstimate = new LastEstimate(sample.ToArray(), known);
             return known;
+        }
+
         if (_estimates.Count >= 64)
             _estimates.Clear();
-        return _estimates[key] = ShapeInference.Measure(_sizing, sample.Select(d => (long)d).ToArray());
+        var estimate = _estimates.GetOrAdd(key, _ => ShapeInference.Measure(_sizing, sample.Select(d => (long)d).ToArray()));
+        _lastEstimate = new LastEstimate(sample.ToArray(), estimate);
+        return estimate;
     }
+
+    /// <summary>The last shape asked for and its estimate, swapped as one reference (requests on other threads read it whole).</summary>
+    sealed record LastEstimate(int[] Shape, ActivationEstimate Estimate);
+
+    LastEstimate? _lastEstimate;
 
     /// <summary>
     /// Runs a batch under a deadline: when <paramref name="cancellationToken"/> is cancelled the run is terminated by

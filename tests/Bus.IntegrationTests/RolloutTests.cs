@@ -59,9 +59,12 @@ public class When_a_candidate_rolls_out_on_live_traffic(EmulatorFixture emulator
             {
                 var answer = await Call(http, replicas[i % 2], $"caller-{random.Next(100_000)}", Pixels(random.Next(17)));
                 answer.Status.Should().Be(HttpStatusCode.OK, answer.Body);
-                // The client tells the replica the true label (here: the one predicted), for each version's live accuracy.
+                // During the rollout the client tells the replica the true label (here: the one predicted), for each version's live
+                // accuracy; a prediction made before the replica heard of the rollout, or after its end, has no id.
+                if (answer.Prediction!["predictionId"] is not JsonValue id)
+                    continue;
                 var feedback = await http.PostAsJsonAsync(new Uri(replicas[i % 2].Url, "/models/digits/feedback"),
-                    new { predictionId = answer.Prediction!["predictionId"]!.GetValue<Guid>(), label = answer.Prediction["label"]!.GetValue<int>() });
+                    new { predictionId = id.GetValue<Guid>(), label = answer.Prediction["label"]!.GetValue<int>() });
                 feedback.StatusCode.Should().Be(HttpStatusCode.Accepted);
             }
 

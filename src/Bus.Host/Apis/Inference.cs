@@ -13,6 +13,7 @@ namespace Bus.Host.Apis;
 static class Inference
 {
     /// <summary>The result: <see cref="Rows"/> and their ids when it ran, else the status, the outcome tag and the reason.</summary>
+    /// <remarks><see cref="PredictionIds"/> is null outside a rollout: answers are measured and kept for labels only while one is in progress.</remarks>
     public sealed record Result(string Outcome, int Status, string? Error, string? Title, float[][]? Rows, IReadOnlyList<Guid>? PredictionIds);
 
     static Result Refused(string outcome, int status, string error, string? title = null) => new(outcome, status, error, title, null, null);
@@ -51,6 +52,9 @@ static class Inference
             return Refused("bad_request", StatusCodes.Status400BadRequest,
                 $"{where(bad / size, bad % size)} is {inputs[bad]}: every value must be a finite number");
 
+        // Replicas report, and clients' labels count, only while the model rolls out: outside one a run costs nothing more.
+        var name = served.ModelName;
+        measured = measured && server.RouteOf(name) is not null;
         var rows = measured ? LiveRun(server, served, inputs, batch, shape) : served.Model.Predict(inputs, batch, shape, CancellationToken.None);
         if (FirstNonFinite(rows) is { } wrong)
         {
@@ -59,12 +63,11 @@ static class Inference
                 $"a finite number (instance {wrong.Instance}, output {wrong.Value})", "The model's answer is not a number");
         }
 
-        var name = served.ModelName;
         if (measured && candidate && server.RouteOf(name) is { } route && Random.Shared.NextDouble() < route.AgreementSample)
             Mirror(server, name, served, rows, inputs, batch, shape);
-        var ids = rows.Select(r => server.Predictions.Add(name, served.VersionId, r)).ToList();
+        var ids = measured ? rows.Select(r => server.Predictions.Add(name, served.VersionId, r)).ToList() : null;
         if (measured && !candidate && server.RouteOf(name) is { } shadow && shadow.Copies())
-            ShadowCopy(server, name, rows, ids, inputs, batch, shape);
+            ShadowCopy(server, name, rows, ids!, inputs, batch, shape);
         return new Result("ok", StatusCodes.Status200OK, null, null, rows, ids);
     }
 

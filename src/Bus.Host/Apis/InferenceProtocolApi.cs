@@ -134,7 +134,7 @@ static class InferenceProtocolApi
                 outcome = run.Outcome;
                 if (run.Rows is not { } rows)
                     return Error(run.Status == StatusCodes.Status413PayloadTooLarge ? StatusCodes.Status400BadRequest : run.Status, run.Error!);
-                return request.Response(name, model.Version, model.Model.OutputName, rows, run.PredictionIds!);
+                return request.Response(name, model.Version, model.Model.OutputName, rows, run.PredictionIds);
             }
 
             IResult NotHere()
@@ -311,7 +311,7 @@ sealed class InferenceRequest
     /// The response: the output tensor [batch, width] as JSON data, or after the JSON part when binary was asked for; the
     /// prediction ids as a parameter.
     /// </summary>
-    public IResult Response(string model, string version, string output, float[][] rows, IReadOnlyList<Guid> predictionIds)
+    public IResult Response(string model, string version, string output, float[][] rows, IReadOnlyList<Guid>? predictionIds)
     {
         var flat = rows.SelectMany(r => r).ToArray();
         var tensor = new JsonObject
@@ -329,11 +329,14 @@ sealed class InferenceRequest
             ["model_name"] = model,
             ["model_version"] = version,
             ["id"] = Id,
-            ["parameters"] = new JsonObject { ["prediction_ids"] = new JsonArray(predictionIds.Select(p => (JsonNode)p.ToString()).ToArray()) },
+            ["parameters"] = predictionIds is null ? null
+                : new JsonObject { ["prediction_ids"] = new JsonArray(predictionIds.Select(p => (JsonNode)p.ToString()).ToArray()) },
             ["outputs"] = new JsonArray(tensor),
         };
         if (Id is null)
             response.Remove("id");
+        if (predictionIds is null)
+            response.Remove("parameters");
         var json = Encoding.UTF8.GetBytes(response.ToJsonString());
         if (!BinaryOutput)
             return Results.Bytes(json, "application/json");

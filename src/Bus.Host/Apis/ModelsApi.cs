@@ -106,7 +106,7 @@ static class ModelsApi
                 outcome = run.Outcome;
                 return run.Rows is { } rows
                     ? Results.Ok(new PredictResponse(served.ModelName, served.Version, served.Revision,
-                        rows.Select((r, i) => new Prediction(ClassificationMetrics.ArgMax(r), r, run.PredictionIds![i])).ToList()))
+                        rows.Select((r, i) => new Prediction(ClassificationMetrics.ArgMax(r), r, run.PredictionIds?[i])).ToList()))
                     : Results.Problem(run.Error, statusCode: run.Status, title: run.Title);
             }) ?? NotServed(name, ref outcome), cancellationToken);
             return response as IResult ?? Results.Problem("inference is at capacity; try again", statusCode: StatusCodes.Status503ServiceUnavailable);
