@@ -38,9 +38,13 @@ public sealed partial class ModelLifecycleStateMachine
                     ctx.Message.Replica, ctx.Saga.ModelName, ctx.Saga.ModelVersion, RefusedReport(ctx))),
             When(ServingReport, ctx => RefusedReport(ctx) is null)
                 .Then(ctx => Tally(ctx.Saga.Rollout!, ctx.Message)),
-            When(RolloutTimer.Received, ctx => ctx.Saga.Rollout!.Paused)
+            When(RolloutTimer.Received, ctx => ctx.Saga.Rollout!.Paused && !PausedTooLong(ctx.Saga))
                 .Publish(ctx => LifecycleMessages.RolloutStep(ctx.Saga, RolloutPolicy(ctx.Saga)))
                 .Schedule(RolloutTimer, ctx => LifecycleMessages.RolloutTick(ctx.Saga), ctx => RolloutPolicy(ctx.Saga).JudgmentInterval),
+            // A hold is an operator's, but not for ever: nothing strands a version.
+            Abort(When(RolloutTimer.Received, ctx => ctx.Saga.Rollout!.Paused && PausedTooLong(ctx.Saga)),
+                ctx => $"rollout stopped at {ctx.Saga.Rollout!.TrafficPercent}%: paused past the step's timeout of {RolloutPolicy(ctx.Saga).StepTimeout} " +
+                    "(Bus:Lifecycle:Rollout StepTimeout); the champion kept serving", _ => SystemActor),
             When(RolloutTimer.Received, ctx => !ctx.Saga.Rollout!.Paused)
                 .Then(ctx => ctx.GetOrAddPayload(() => Judge(ctx.Saga)))
                 .Audit(_max, _ => SystemActor, ctx => JudgmentText(ctx.Saga, ctx.GetPayload<Judged>()))
@@ -197,6 +201,8 @@ public sealed partial class ModelLifecycleStateMachine
                 $"{policy.StepTimeout} (Bus:Lifecycle:Rollout StepTimeout); last judgment: {judgment.Summary}", replicas);
         return new Judged(judgment, RolloutNext.Stay, null, replicas);
     }
+
+    bool PausedTooLong(ModelLifecycleState saga) => DateTimeOffset.UtcNow - saga.Rollout!.StepStartedAt >= RolloutPolicy(saga).StepTimeout;
 
     static string JudgmentText(ModelLifecycleState saga, Judged judged) =>
         $"judgment {saga.Rollout!.Judgments} at {saga.Rollout.TrafficPercent}% ({judged.Replicas} replica(s) reporting): {judged.Judgment.Summary}";

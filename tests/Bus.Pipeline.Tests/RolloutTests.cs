@@ -256,6 +256,19 @@ public class When_a_promoted_version_rolls_out_on_live_traffic
     }
 
     [Fact]
+    public async Task Should_end_a_rollout_paused_past_its_step_timeout()
+    {
+        await using var h = await Start(p => p.StepTimeout = TimeSpan.FromSeconds(3));
+        var (champion, candidate) = await Candidate(h);
+
+        await h.Publish(new RolloutCommand { ModelVersionId = candidate, Action = RolloutActions.Pause, Reason = "hold", RequestedBy = "ops@test" });
+
+        (await h.InState(candidate, h.Machine.Failed)).Should().BeTrue($"it is {h.StateOf(candidate)}");
+        h.Instance(candidate)!.Reason.Should().StartWith("rollout stopped at 10%: paused past the step's timeout of 00:00:03");
+        h.StateOf(champion).Should().Be(h.Machine.Deployed.Name);
+    }
+
+    [Fact]
     public async Task Should_move_the_alias_when_an_operator_promotes_it()
     {
         await using var h = await Start();
