@@ -112,8 +112,7 @@ static class InferenceProtocolApi
             }
 
             outcome = "at_capacity";
-            var routeKey = http.Request.Headers[ModelsApi.RouteKeyHeader].FirstOrDefault() is { Length: > 0 and <= 200 } key ? key
-                : http.Connection.RemoteIpAddress?.ToString() ?? "-";
+            var routeKey = ModelsApi.RouteKey(http);
             IResult Answer(ServedModel model, bool candidate, bool measured)
             {
                 served = model.Version;

@@ -40,7 +40,8 @@ static class ModelsApi
     /// <summary>The header a client sets to stay with one version during a rollout (else its address decides).</summary>
     public const string RouteKeyHeader = "Bus-Route-Key";
 
-    static string RouteKey(HttpContext http) =>
+    /// <summary>Who a caller is for sticky routing, on every inference door: its <see cref="RouteKeyHeader"/>, else its address.</summary>
+    internal static string RouteKey(HttpContext http) =>
         http.Request.Headers[RouteKeyHeader].FirstOrDefault() is { Length: > 0 and <= 200 } key ? key
             : http.Connection.RemoteIpAddress?.ToString() ?? "-";
 
